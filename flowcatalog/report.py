@@ -1,0 +1,134 @@
+"""The report of a run: findings, coverage of the matrix, and every distinct link checked.
+
+Every output format is a pure rendering of a ``Report``; the JSON form (``to_json_dict``)
+is the documented contract (version 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from flowcatalog.errors import ExitCode
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import FigmaRef, Location
+
+REPORT_VERSION = 1
+
+
+class CellState(StrEnum):
+    DOCUMENTED = "documented"
+    NOT_APPLICABLE = "not-applicable"
+    PLACEHOLDER = "placeholder"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One stage x deployment cell of the coverage matrix.
+
+    ``flows`` names the flows that cover the cell; ``shared_with`` lists the other
+    deployments one of those flows also covers (Cancelation's single flow, say).
+    """
+
+    stage: str
+    deployment: str
+    state: CellState
+    links: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+    shared_with: tuple[str, ...] = ()
+    reason: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The matrix, stage-major in catalog order, with stage and deployment display names."""
+
+    cells: tuple[Cell, ...]
+    stage_names: tuple[tuple[str, str], ...] = ()
+    deployment_names: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def total(self) -> int:
+        """Cells that need a flow: every cell but the not-applicable ones."""
+        return sum(1 for c in self.cells if c.state is not CellState.NOT_APPLICABLE)
+
+    @property
+    def documented(self) -> int:
+        return sum(1 for c in self.cells if c.state is CellState.DOCUMENTED)
+
+    @property
+    def not_applicable(self) -> int:
+        return sum(1 for c in self.cells if c.state is CellState.NOT_APPLICABLE)
+
+    @property
+    def percent(self) -> float:
+        if self.total == 0:
+            return 100.0
+        return round(100.0 * self.documented / self.total, 1)
+
+    def cell(self, stage: str, deployment: str) -> Cell | None:
+        for c in self.cells:
+            if c.stage == stage and c.deployment == deployment:
+                return c
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FigmaDetails:
+    """What the Figma API said about a verified link (online runs only)."""
+
+    file_name: str | None = None
+    last_modified: str | None = None
+    version: str | None = None
+    node_name: str | None = None
+    node_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """One distinct link (by normalised URL) with every place it occurs.
+
+    ``status`` is None offline; online it is one of the closed set of link statuses
+    (ok, redirected, broken, unverifiable, timeout, unreachable, skipped, shape-only).
+    """
+
+    url: str
+    normalised: str
+    locations: tuple[Location, ...]
+    figma: FigmaRef | None = None
+    status: str | None = None
+    http_status: int | None = None
+    final_url: str | None = None
+    cached: bool = False
+    details: FigmaDetails | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    findings: tuple[Finding, ...]
+    coverage: Coverage | None = None
+    links: tuple[LinkResult, ...] = ()
+    sources: tuple[str, ...] = ()
+    generated_at: str | None = field(default=None, compare=False)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def figma_link_count(self) -> int:
+        return sum(1 for link in self.links if link.figma is not None)
+
+    def exit_code(self, *, strict: bool = False, fail_under: float | None = None) -> ExitCode:
+        if self.count(Severity.ERROR):
+            return ExitCode.FINDINGS
+        if strict and self.count(Severity.WARNING):
+            return ExitCode.FINDINGS
+        if (
+            fail_under is not None
+            and self.coverage is not None
+            and self.coverage.percent < fail_under
+        ):
+            return ExitCode.FINDINGS
+        return ExitCode.OK
