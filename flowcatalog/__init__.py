@@ -1,0 +1,5 @@
+"""flowcatalog: keep UX flow documentation honest."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -21,11 +21,37 @@ FILE_KINDS = frozenset(
 #: First path segments of figma.com pages that are not files.
 PAGE_SEGMENTS = frozenset(
     {
-        "community", "files", "login", "signup", "pricing", "blog", "about", "careers",
-        "developers", "downloads", "settings", "education", "enterprise", "templates",
-        "resource-library", "legal", "contact", "customers", "best-practices", "ai",
-        "figjam", "dev-mode", "privacy", "security", "solutions", "team_invite",
-        "exit", "plugin-docs", "widget-docs", "config", "release-notes",
+        "community",
+        "files",
+        "login",
+        "signup",
+        "pricing",
+        "blog",
+        "about",
+        "careers",
+        "developers",
+        "downloads",
+        "settings",
+        "education",
+        "enterprise",
+        "templates",
+        "resource-library",
+        "legal",
+        "contact",
+        "customers",
+        "best-practices",
+        "ai",
+        "figjam",
+        "dev-mode",
+        "privacy",
+        "security",
+        "solutions",
+        "team_invite",
+        "exit",
+        "plugin-docs",
+        "widget-docs",
+        "config",
+        "release-notes",
     }
 )
 FIGMA_FILE_HOSTS = frozenset({"figma.com", "www.figma.com", "embed.figma.com"})
@@ -251,25 +277,19 @@ def _analyse_figma(url: str, text: str, scheme: str, host: str, depth: int) -> U
             problems.append(node_problem)
     version_id = version_values[0].strip() if version_values else None
     if version_id is not None and not re.fullmatch(r"\d+", version_id):
-        problems.append(
-            _problem("figma-version-id", f"version-id {version_id!r} is not a number")
-        )
+        problems.append(_problem("figma-version-id", f"version-id {version_id!r} is not a number"))
         version_id = None
     ref = FigmaRef(kind, key, node_id, branch_key, version_id)
     return UrlAnalysis(url, UrlKind.FIGMA_FILE, ref, tuple(problems))
 
 
-def _analyse_embed(
-    url: str, query: list[tuple[str, str]], depth: int, scheme: str
-) -> UrlAnalysis:
+def _analyse_embed(url: str, query: list[tuple[str, str]], depth: int, scheme: str) -> UrlAnalysis:
     inner = [value for name, value in query if name == "url"]
     if not inner:
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(
-                _problem("figma-embed", "Figma embed link without a url= parameter"),
-            ),
+            problems=(_problem("figma-embed", "Figma embed link without a url= parameter"),),
         )
     if depth >= _MAX_EMBED_DEPTH:
         return UrlAnalysis(

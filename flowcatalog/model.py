@@ -95,6 +95,7 @@ class Flow:
     extra: bool = False
     placeholder: str | None = None
     description: str = ""
+    links_declared: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,9 @@
+"""``python -m flowcatalog``."""
+
+from __future__ import annotations
+
+import sys
+
+from flowcatalog.cli import main
+
+sys.exit(main())

@@ -1,0 +1,261 @@
+"""The command line: options in, a report out, a documented exit code back.
+
+Every command returns an ``ExitCode``; ``main`` maps failures once: ``FlowcatalogError`` to
+one line on stderr (exit 2), anything unexpected to exit 3 (traceback only with
+``--debug``), Ctrl-C to 130.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
+from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
+
+if TYPE_CHECKING:
+    from flowcatalog.report import Report
+
+DEFAULT_CATALOG = "catalog.yaml"
+
+
+class State:
+    """Options of the group that every command sees."""
+
+    def __init__(self, debug: bool, color: str) -> None:
+        self.debug = debug
+        self.color = color
+
+    def use_color(self, stream: Any, output: str | None = None) -> bool:
+        if output is not None or self.color == "never":
+            return False
+        if self.color == "always":
+            return True
+        if os.environ.get("NO_COLOR"):
+            return False
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from flowcatalog.fsio import atomic_write
+
+    atomic_write(output, text)
+
+
+def resolve_catalog(catalog: str | None, *, have_pages: bool) -> str | None:
+    """The catalog to read: the one given, ./catalog.yaml, or none when pages are linted alone."""
+    if catalog is not None:
+        return catalog
+    if Path(DEFAULT_CATALOG).is_file():
+        return DEFAULT_CATALOG
+    if have_pages:
+        return None
+    raise UsageError(
+        f"no {DEFAULT_CATALOG} in the current directory; pass --catalog PATH (or page paths)"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="flowcatalog", prog_name="flowcatalog")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour in text output (auto: only on a terminal, never under NO_COLOR).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, color: str) -> None:
+    """Keep UX flow documentation honest: check a flow catalog and its Figma links."""
+    ctx.obj = State(debug, color)
+
+
+def _check_report(catalog: str | None, paths: Sequence[str]) -> Report:
+    from flowcatalog.pipeline import CheckRequest, run_check
+
+    catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
+    return run_check(CheckRequest(catalog_path=catalog_path, pages=tuple(paths)))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Fail (exit 1) when matrix coverage is under PCT percent.",
+)
+@click.pass_obj
+def check(
+    state: State,
+    paths: tuple[str, ...],
+    catalog: str | None,
+    fmt: str,
+    output: str | None,
+    strict: bool,
+    fail_under: float | None,
+) -> ExitCode:
+    """Check the catalog (and pages): link shapes, coverage, missing entries."""
+    from flowcatalog.reporters import get_reporter
+
+    report = _check_report(catalog, paths)
+    color = fmt == "text" and state.use_color(sys.stdout, output)
+    _write(get_reporter(fmt)(report, color=color), output)
+    code = report.exit_code(strict=strict, fail_under=fail_under)
+    if (
+        fail_under is not None
+        and report.coverage is not None
+        and report.coverage.percent < fail_under
+    ):
+        click.echo(
+            f"flowcatalog: coverage {report.coverage.percent:.1f}% is under "
+            f"--fail-under {fail_under:g}",
+            err=True,
+        )
+    return code
+
+
+@cli.command()
+@click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(COVERAGE_REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Exit 1 when matrix coverage is under PCT percent.",
+)
+@click.pass_obj
+def coverage(
+    state: State, catalog: str | None, fmt: str, output: str | None, fail_under: float | None
+) -> ExitCode:
+    """Show the stage x deployment coverage matrix."""
+    from flowcatalog.pipeline import load_catalog
+    from flowcatalog.reporters import get_coverage_reporter
+
+    path = resolve_catalog(catalog, have_pages=False)
+    assert path is not None
+    loaded, findings = load_catalog(path)
+    if loaded is None:
+        from flowcatalog.reporters.text import format_finding
+
+        for finding in findings:
+            click.echo(format_finding(finding), err=True)
+        raise UsageError(
+            "the catalog is not valid; run 'flowcatalog check' for details", location=path
+        )
+    from flowcatalog.coverage import compute
+    from flowcatalog.report import Report
+
+    report = Report(findings=(), coverage=compute(loaded), sources=(path,))
+    color = fmt == "text" and state.use_color(sys.stdout, output)
+    _write(get_coverage_reporter(fmt)(report, color=color), output)
+    if fail_under is not None and report.coverage is not None:  # noqa: SIM102
+        if report.coverage.percent < fail_under:
+            click.echo(
+                f"flowcatalog: coverage {report.coverage.percent:.1f}% is under "
+                f"--fail-under {fail_under:g}",
+                err=True,
+            )
+            return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def links(paths: tuple[str, ...], catalog: str | None, fmt: str) -> ExitCode:
+    """List every distinct link, normalised, one a line."""
+    report = _check_report(catalog, paths)
+    if fmt == "json":
+        import json
+
+        from flowcatalog.reporters.json_report import link_dict
+
+        click.echo(json.dumps([link_dict(link) for link in report.links], indent=2))
+    else:
+        for link in report.links:
+            click.echo(link.normalised)
+    return ExitCode.OK
+
+
+@cli.command()
+def schema() -> ExitCode:
+    """Print the catalog's JSON Schema."""
+    from flowcatalog.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``flowcatalog`` command; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="flowcatalog", standalone_mode=False)
+    except FlowcatalogError as exc:
+        click.echo(f"flowcatalog: error: {exc}", err=True)
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("flowcatalog: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("flowcatalog: interrupted", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(
+            f"flowcatalog: internal error: {type(exc).__name__}: {exc}"
+            + ("" if debug else " (run with --debug for a traceback)"),
+            err=True,
+        )
+        return int(ExitCode.INTERNAL)
+    if isinstance(result, int):
+        return int(result)
+    return int(ExitCode.OK)

@@ -1,0 +1,596 @@
+"""The web-link checker: the only place that sends HTTP requests for ordinary web links.
+
+One policy, in one place:
+
+- one request chain per distinct URL per run; a pooled ``requests.Session`` shared by a
+  bounded thread pool; ``max_concurrency`` in flight overall and ``host_concurrency`` per
+  host, with an optional pause ``host_interval`` between request starts to one host;
+- HEAD first; GET when HEAD is refused (``HEAD_REFUSED``: 405 and 501, plus 400 and 403,
+  which servers that mishandle HEAD commonly answer; 404 is *not* retried with GET, as
+  that would double the requests for every dead link). Bodies are never needed: responses
+  are streamed and closed, and only a small body (``drain_bytes``, by Content-Length) is
+  read so the connection can go back to the pool;
+- connect and read timeouts per attempt, and a total deadline per URL;
+- redirects followed by hand (at most ``max_redirects``), loops reported with the chain;
+- retries only for 408, 429, 5xx, timeouts and connection resets, with exponential
+  back-off and full jitter; ``Retry-After`` (seconds or HTTP date) honoured up to
+  ``max_retry_wait``, a longer wait is reported and never slept through; a 429 pauses
+  every queued request to that host;
+- no request to a loopback, private, link-local, unspecified, reserved or multicast
+  address unless ``include_private``: the host is resolved first and its addresses
+  checked, and the address a connection really reaches is checked again at connect time
+  (so a DNS answer that changes between the two, "DNS rebinding", is caught too).
+
+The checker never prints; results are ``liveness.Probe`` values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import ipaddress
+import os
+import random
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import requests.adapters
+import requests.utils
+import urllib3.connection
+import urllib3.connectionpool
+
+from flowcatalog.liveness import ErrorKind, Probe
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("flowcatalog")
+    except Exception:  # not installed (a source checkout)
+        return "0"
+
+
+USER_AGENT = f"flowcatalog/{_version()} (link checker)"
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+HEAD_REFUSED = frozenset({400, 403, 405, 501})
+RETRY_CODES = frozenset({408, 429})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Every limit, timing and switch of the web checker (seconds, counts, bytes)."""
+
+    max_concurrency: int = 64
+    host_concurrency: int = 8
+    host_interval: float = 0.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    deadline: float = 30.0
+    max_retries: int = 2
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    max_retry_wait: float = 60.0
+    max_redirects: int = 10
+    drain_bytes: int = 16 * 1024
+    accept: frozenset[int] = frozenset()
+    exclude: tuple[str, ...] = ()
+    include_private: bool = False
+    user_agent: str = USER_AGENT
+
+
+@dataclass(slots=True)
+class HostStats:
+    """Per-host counters of one run (mutable, owned by the checker)."""
+
+    requests: int = 0
+    urls: int = 0
+    busy: float = 0.0
+    slowest: float = 0.0
+
+
+class BlockedAddressError(OSError):
+    """A connection reached (or would reach) an address the policy forbids."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if absent."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def address_forbidden(address: str) -> bool:
+    """True for loopback, private, link-local, unspecified, reserved or multicast addresses."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_multicast or not ip.is_global
+
+
+def _check_peer(sock: socket.socket) -> None:
+    try:
+        peer = sock.getpeername()[0]
+    except OSError:
+        return
+    if address_forbidden(str(peer)):
+        sock.close()
+        raise BlockedAddressError(f"connected to non-public address {peer}")
+
+
+class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
+
+class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
+
+class _GuardedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """Direct connections re-check the peer address after connecting (DNS rebinding)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPPool,
+            "https": _GuardedHTTPSPool,
+        }
+
+
+def build_session(settings: HttpSettings) -> requests.Session:
+    """A pooled session: pool size per host matches ``host_concurrency``; no cookies, no netrc."""
+    session = requests.Session()
+    session.trust_env = False  # no netrc credentials; proxies are resolved per host instead
+    adapter_cls = requests.adapters.HTTPAdapter if settings.include_private else _GuardedAdapter
+    adapter = adapter_cls(
+        pool_connections=max(10, min(settings.max_concurrency, 100)),
+        pool_maxsize=max(1, min(settings.host_concurrency, settings.max_concurrency)),
+        max_retries=0,
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": settings.user_agent, "Accept": "*/*"})
+    from http.cookiejar import DefaultCookiePolicy
+
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
+@dataclass(slots=True)
+class _Host:
+    slots: threading.Semaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_start: float = 0.0
+    not_before: float = 0.0
+    resolved: tuple[str, ...] | None = None
+    resolve_error: str | None = None
+    stats: HostStats = field(default_factory=HostStats)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int | None = None
+    location: str | None = None
+    error: ErrorKind | None = None
+    detail: str = ""
+    attempts: int = 0
+    retry_after: float | None = None
+    method: str = "HEAD"
+
+
+def _find_cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of ``kinds`` in ``exc``'s cause/context/args chain."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen or len(seen) > 32:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kinds):
+            return current
+        for nxt in (current.__cause__, current.__context__, getattr(current, "reason", None)):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return None
+
+
+def _classify_exception(exc: BaseException) -> tuple[ErrorKind, str]:
+    blocked = _find_cause(exc, (BlockedAddressError,))
+    if blocked is not None:
+        return ErrorKind.PRIVATE_ADDRESS, str(blocked)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ErrorKind.TIMEOUT, "connect timeout"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return ErrorKind.TIMEOUT, "read timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ErrorKind.TLS, "TLS error: " + _short(exc)
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            urllib3.exceptions.LocationParseError,
+        ),
+    ):
+        return ErrorKind.INVALID_URL, "invalid URL"
+    if _find_cause(exc, (socket.gaierror, urllib3.exceptions.NameResolutionError)) is not None:
+        return ErrorKind.DNS, "host name does not resolve"
+    if _find_cause(exc, (ConnectionRefusedError,)) is not None:
+        return ErrorKind.REFUSED, "connection refused"
+    if _find_cause(exc, (socket.timeout, TimeoutError)) is not None:
+        return ErrorKind.TIMEOUT, "timeout"
+    reset = (
+        ConnectionResetError,
+        ConnectionAbortedError,
+        BrokenPipeError,
+        urllib3.exceptions.ProtocolError,
+    )
+    if _find_cause(exc, reset) is not None:
+        return ErrorKind.RESET, "connection reset by the server"
+    return ErrorKind.CONNECTION, "connection failed: " + _short(exc)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+class WebChecker:
+    """Checks web links; thread-safe; ``check_all`` runs the bounded pool."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        resolver: Callable[..., Any] = socket.getaddrinfo,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._session = session or build_session(settings)
+        self._sleep = sleep
+        self._clock = clock
+        self._resolver = resolver
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+        self._proxies: dict[str, dict[str, str]] = {}
+        self._exclude = tuple(re.compile(p) for p in settings.exclude)
+        self._verify: bool | str = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+
+    # -- public -------------------------------------------------------------------------
+
+    def check_all(
+        self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
+    ) -> dict[str, Probe]:
+        """Probe every distinct URL once, in parallel; ``on_done`` runs in the caller's thread."""
+        distinct = list(dict.fromkeys(urls))
+        results: dict[str, Probe] = {}
+        if not distinct:
+            return results
+        workers = max(1, min(self.settings.max_concurrency, len(distinct)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flowcatalog-http") as pool:
+            futures = {pool.submit(self.probe, url): url for url in distinct}
+            for future in as_completed(futures):
+                url = futures[future]
+                try:
+                    probe = future.result()
+                except Exception as exc:  # a bug must not lose the whole report
+                    probe = Probe(url, error=ErrorKind.CONNECTION, detail=_short(exc))
+                results[url] = probe
+                if on_done is not None:
+                    on_done(url, probe)
+        return results
+
+    def host_stats(self) -> dict[str, HostStats]:
+        with self._hosts_lock:
+            return {name: host.stats for name, host in self._hosts.items()}
+
+    def close(self) -> None:
+        self._session.close()
+
+    def probe(self, url: str) -> Probe:
+        """Check one URL: HEAD (GET fallback), retries, redirects, all within the deadline."""
+        start = self._clock()
+        deadline = start + self.settings.deadline
+        pattern = self._excluded(url)
+        if pattern is not None:
+            return Probe(
+                url, error=ErrorKind.EXCLUDED, detail=f"matches exclude {pattern!r}", method=""
+            )
+        current = url
+        chain: list[str] = []
+        seen = {url}
+        attempts = 0
+        first_host = self._host_key(url)
+        if first_host is not None:
+            host = self._host(first_host)
+            with host.lock:
+                host.stats.urls += 1
+        while True:
+            blocked = self._blocked(current)
+            if blocked is not None:
+                kind, detail = blocked
+                return Probe(
+                    url,
+                    final_url=current,
+                    redirects=tuple(chain),
+                    error=kind,
+                    detail=detail,
+                    attempts=attempts,
+                    elapsed=self._clock() - start,
+                    method="",
+                )
+            answer = self._ask(current, deadline)
+            attempts += answer.attempts
+            elapsed = self._clock() - start
+            base = Probe(
+                url,
+                status=answer.status,
+                final_url=current,
+                redirects=tuple(chain),
+                error=answer.error,
+                detail=answer.detail,
+                attempts=attempts,
+                elapsed=elapsed,
+                retry_after=answer.retry_after,
+                method=answer.method,
+            )
+            if answer.error is not None or answer.status not in REDIRECT_CODES:
+                return base
+            if not answer.location:
+                return replace(base, detail="redirect without a Location header")
+            nxt = urljoin(current, answer.location.strip())
+            if urlsplit(nxt).scheme not in ("http", "https"):
+                return replace(base, detail=f"redirect to a non-web URL {nxt}")
+            chain.append(nxt)
+            if nxt in seen:
+                return replace(base, error=ErrorKind.REDIRECT_LOOP, redirects=tuple(chain))
+            if len(chain) > self.settings.max_redirects:
+                return replace(base, error=ErrorKind.TOO_MANY_REDIRECTS, redirects=tuple(chain))
+            seen.add(nxt)
+            current = nxt
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _excluded(self, url: str) -> str | None:
+        for pattern in self._exclude:
+            if pattern.search(url):
+                return pattern.pattern
+        return None
+
+    @staticmethod
+    def _host_key(url: str) -> str | None:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+            port = parts.port
+        except ValueError:
+            return None
+        if not host:
+            return None
+        default = 443 if parts.scheme == "https" else 80
+        return host if port in (None, default) else f"{host}:{port}"
+
+    def _host(self, key: str) -> _Host:
+        with self._hosts_lock:
+            host = self._hosts.get(key)
+            if host is None:
+                host = _Host(threading.Semaphore(max(1, self.settings.host_concurrency)))
+                self._hosts[key] = host
+            return host
+
+    def _blocked(self, url: str) -> tuple[ErrorKind, str] | None:
+        """Resolve the host once per run and refuse non-public addresses (unless allowed)."""
+        if self.settings.include_private:
+            return None
+        try:
+            parts = urlsplit(url)
+            name = parts.hostname
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return ErrorKind.INVALID_URL, "invalid URL"
+        if not name:
+            return ErrorKind.INVALID_URL, "URL has no host"
+        key = self._host_key(url) or name
+        host = self._host(key)
+        with host.lock:
+            if host.resolved is None and host.resolve_error is None:
+                try:
+                    infos = self._resolver(name, port, 0, socket.SOCK_STREAM)
+                    host.resolved = tuple(sorted({str(info[4][0]) for info in infos}))
+                except (OSError, UnicodeError):
+                    host.resolve_error = "host name does not resolve"
+            resolved, error = host.resolved, host.resolve_error
+        if error is not None:
+            if self._proxies_for(url):
+                return None  # the proxy resolves it
+            return ErrorKind.DNS, error
+        bad = [a for a in resolved or () if address_forbidden(a)]
+        if bad:
+            return ErrorKind.PRIVATE_ADDRESS, f"{name} resolves to non-public address {bad[0]}"
+        return None
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(key)
+        if proxies is None:
+            proxies = dict(requests.utils.get_environ_proxies(url))
+            self._proxies[key] = proxies
+        return proxies
+
+    def _backoff(self, retry: int) -> float:
+        cap = min(self.settings.backoff_max, self.settings.backoff_base * (2**retry))
+        with self._rng_lock:
+            return self._rng.uniform(cap / 2, cap)
+
+    def _ask(self, url: str, deadline: float) -> _Answer:
+        """One URL (no redirect following): HEAD, GET fallback, retries."""
+        settings = self.settings
+        host = self._host(self._host_key(url) or url)
+        method = "HEAD"
+        attempts = 0
+        retries = 0
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return _Answer(
+                    error=ErrorKind.DEADLINE,
+                    detail=f"{settings.deadline:g} s",
+                    attempts=attempts,
+                    method=method,
+                )
+            attempts += 1
+            started = self._clock()
+            response: requests.Response | None = None
+            failure: BaseException | None = None
+            with host.slots:
+                self._wait_turn(host, deadline)
+                if self._clock() >= deadline:
+                    return _Answer(
+                        error=ErrorKind.DEADLINE,
+                        detail=f"{settings.deadline:g} s",
+                        attempts=attempts,
+                        method=method,
+                    )
+                left = max(0.001, deadline - self._clock())
+                timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
+                try:
+                    response = self._session.request(
+                        method,
+                        url,
+                        allow_redirects=False,
+                        stream=True,
+                        timeout=timeout,
+                        proxies=self._proxies_for(url),
+                        verify=self._verify,
+                    )
+                    self._release(response, method)
+                except (
+                    requests.RequestException,
+                    urllib3.exceptions.HTTPError,
+                    OSError,
+                    ValueError,
+                ) as exc:
+                    failure = exc
+                finally:
+                    took = self._clock() - started
+                    with self._count_lock:
+                        self.requests_sent += 1
+                    with host.lock:
+                        host.stats.requests += 1
+                        host.stats.busy += took
+                        host.stats.slowest = max(host.stats.slowest, took)
+            if failure is not None:
+                kind, detail = _classify_exception(failure)
+                if kind in (ErrorKind.TIMEOUT, ErrorKind.RESET) and retries < settings.max_retries:
+                    wait = self._backoff(retries)
+                    retries += 1
+                    if self._clock() + wait < deadline:
+                        self._sleep(wait)
+                        continue
+                return _Answer(error=kind, detail=detail, attempts=attempts, method=method)
+            assert response is not None
+            status = response.status_code
+            if method == "HEAD" and status in HEAD_REFUSED:
+                method = "GET"
+                continue
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retryable = status in RETRY_CODES or 500 <= status <= 599
+            if retryable and retry_after is not None and retry_after > settings.max_retry_wait:
+                if status == 429:
+                    self._pause(host, settings.max_retry_wait)
+                return _Answer(
+                    status=status,
+                    error=ErrorKind.RETRY_AFTER_TOO_LONG,
+                    attempts=attempts,
+                    retry_after=retry_after,
+                    method=method,
+                )
+            if retryable and retries < settings.max_retries:
+                wait = retry_after if retry_after is not None else self._backoff(retries)
+                retries += 1
+                if self._clock() + wait < deadline:
+                    if status == 429:
+                        self._pause(host, wait)  # every queued request to the host waits too
+                    else:
+                        self._sleep(wait)
+                    continue
+            return _Answer(
+                status=status,
+                location=response.headers.get("Location"),
+                attempts=attempts,
+                retry_after=retry_after,
+                method=method,
+                detail=(response.reason or "") if status >= 400 else "",
+            )
+
+    def _pause(self, host: _Host, wait: float) -> None:
+        with host.lock:
+            host.not_before = max(host.not_before, self._clock() + wait)
+
+    def _wait_turn(self, host: _Host, deadline: float) -> None:
+        with host.lock:
+            now = self._clock()
+            start = max(now, host.next_start, host.not_before)
+            host.next_start = start + self.settings.host_interval
+        delay = min(start, deadline) - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+
+    def _release(self, response: requests.Response, method: str) -> None:
+        """Give the connection back to the pool when that costs at most ``drain_bytes``."""
+        length = response.headers.get("Content-Length", "")
+        small = length.isdigit() and int(length) <= self.settings.drain_bytes
+        if method == "HEAD" or small:
+            with contextlib.suppress(requests.RequestException, OSError):
+                _ = response.content
+        response.close()

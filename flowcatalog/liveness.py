@@ -1,0 +1,328 @@
+"""Link liveness: the closed set of statuses, the raw facts of a probe, and their findings.
+
+Pure: no I/O. ``flowcatalog.http`` fills a ``Probe`` for a web link and
+``flowcatalog.figma_api`` a ``FigmaResult`` for a Figma link; this module turns either
+into a ``LinkStatus`` and the findings to report at every location of the link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Location
+from flowcatalog.report import FigmaDetails
+
+
+class LinkStatus(StrEnum):
+    """What an online check concluded about one distinct link."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"
+    BROKEN = "broken"
+    UNVERIFIABLE = "unverifiable"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    SKIPPED = "skipped"
+    SHAPE_ONLY = "shape-only"
+
+
+class ErrorKind(StrEnum):
+    """Why a probe got no usable HTTP status (or stopped following one)."""
+
+    TIMEOUT = "timeout"
+    DEADLINE = "deadline"
+    DNS = "dns"
+    REFUSED = "refused"
+    TLS = "tls"
+    RESET = "reset"
+    CONNECTION = "connection"
+    INVALID_URL = "invalid-url"
+    TOO_MANY_REDIRECTS = "too-many-redirects"
+    REDIRECT_LOOP = "redirect-loop"
+    PRIVATE_ADDRESS = "private-address"
+    EXCLUDED = "excluded"
+    RETRY_AFTER_TOO_LONG = "retry-after-too-long"
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The raw HTTP facts of checking one URL (redirects followed by hand).
+
+    ``status`` is the last HTTP status seen (None when no response came back),
+    ``redirects`` the chain of URLs after ``url`` (the last one is ``final_url``),
+    ``retry_after`` the last Retry-After the server asked for, in seconds.
+    """
+
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[str, ...] = ()
+    error: ErrorKind | None = None
+    detail: str = ""
+    attempts: int = 0
+    elapsed: float = 0.0
+    retry_after: float | None = None
+    method: str = "HEAD"
+
+
+class FigmaStatus(StrEnum):
+    """What the Figma REST API said about one Figma link."""
+
+    OK = "ok"
+    FILE_NOT_FOUND = "file-not-found"
+    NODE_NOT_FOUND = "node-not-found"
+    TOKEN_REJECTED = "token-rejected"
+    RATE_LIMITED = "rate-limited"
+    API_ERROR = "api-error"
+    NOT_CHECKED = "not-checked"
+
+
+@dataclass(frozen=True, slots=True)
+class FigmaResult:
+    """The API's verdict on one Figma link; ``message`` never holds the token."""
+
+    status: FigmaStatus
+    message: str = ""
+    details: FigmaDetails | None = None
+    http_status: int | None = None
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    summary: str
+
+
+#: Every rule this module can report, for the rule registry and the README checks table.
+RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        "link-broken",
+        Severity.ERROR,
+        "a web link answers 404, 410 or another 4xx/5xx status (online)",
+    ),
+    RuleInfo(
+        "link-redirected", Severity.INFO, "a web link redirects; the final URL is reported (online)"
+    ),
+    RuleInfo(
+        "link-unverifiable",
+        Severity.WARNING,
+        "a web link answers 401, 403 or 429 after retries: it may be fine (online)",
+    ),
+    RuleInfo(
+        "link-timeout",
+        Severity.ERROR,
+        "a web link did not answer within the timeouts, retries included (online)",
+    ),
+    RuleInfo(
+        "link-unreachable",
+        Severity.ERROR,
+        "a web link's host does not resolve, refuses, resets or fails TLS (online)",
+    ),
+    RuleInfo(
+        "link-skipped",
+        Severity.INFO,
+        "a web link was not requested: excluded, or a private/loopback address (online)",
+    ),
+    RuleInfo(
+        "figma-file-not-found",
+        Severity.ERROR,
+        "the Figma API does not know the file, or this token's user cannot see it",
+    ),
+    RuleInfo(
+        "figma-node-not-found",
+        Severity.ERROR,
+        "the Figma file exists but the link's node-id is not in it",
+    ),
+    RuleInfo(
+        "figma-token-rejected",
+        Severity.ERROR,
+        "the Figma API rejected FIGMA_TOKEN (403); no further Figma calls are made",
+    ),
+    RuleInfo(
+        "figma-rate-limited",
+        Severity.WARNING,
+        "the Figma API rate limit was hit; Figma links left unverified",
+    ),
+    RuleInfo(
+        "figma-api-error",
+        Severity.WARNING,
+        "the Figma API answered an unexpected error; the link is unverified",
+    ),
+    RuleInfo(
+        "figma-shape-only",
+        Severity.INFO,
+        "no FIGMA_TOKEN: the Figma link's shape was checked, not its node",
+    ),
+)
+_SEVERITY = {rule.id: rule.severity for rule in RULES}
+
+#: Statuses that mean the page may be fine but cannot be confirmed by a bot.
+UNVERIFIABLE_CODES = frozenset({401, 403, 429})
+_TRANSPORT_ERRORS = frozenset(
+    {
+        ErrorKind.DNS,
+        ErrorKind.REFUSED,
+        ErrorKind.TLS,
+        ErrorKind.RESET,
+        ErrorKind.CONNECTION,
+        ErrorKind.INVALID_URL,
+    }
+)
+
+
+def classify(probe: Probe, accept: frozenset[int] = frozenset()) -> LinkStatus:
+    """The status of a web link from its probe; ``accept`` codes count as ok."""
+    if probe.error in (ErrorKind.EXCLUDED, ErrorKind.PRIVATE_ADDRESS):
+        return LinkStatus.SKIPPED
+    if probe.error in (ErrorKind.TIMEOUT, ErrorKind.DEADLINE):
+        return LinkStatus.TIMEOUT
+    if probe.error in _TRANSPORT_ERRORS:
+        return LinkStatus.UNREACHABLE
+    if probe.error in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
+        return LinkStatus.BROKEN
+    code = probe.status
+    if code is None:
+        return LinkStatus.UNREACHABLE
+    if code in accept:
+        return LinkStatus.REDIRECTED if probe.redirects else LinkStatus.OK
+    if probe.error is ErrorKind.RETRY_AFTER_TOO_LONG or code in UNVERIFIABLE_CODES:
+        return LinkStatus.UNVERIFIABLE
+    if 200 <= code < 300:
+        return LinkStatus.REDIRECTED if probe.redirects else LinkStatus.OK
+    return LinkStatus.BROKEN
+
+
+def _finding(rule: str, message: str, url: str, locations: Iterable[Location]) -> list[Finding]:
+    severity = _SEVERITY[rule]
+    return [Finding(rule, severity, message, loc, url=url, subject=url) for loc in locations]
+
+
+def _seconds(value: float) -> str:
+    if value >= 2 * 86400:
+        return f"{value:.0f} s ({value / 86400:.1f} days)"
+    if value >= 2 * 3600:
+        return f"{value:.0f} s ({value / 3600:.1f} hours)"
+    return f"{value:g} s"
+
+
+def web_findings(
+    probe: Probe, locations: Iterable[Location], accept: frozenset[int] = frozenset()
+) -> tuple[LinkStatus, list[Finding]]:
+    """The status of a web link and its findings (one per location; none when ok)."""
+    status = classify(probe, accept)
+    url = probe.url
+    code = probe.status
+    tries = f" after {probe.attempts} attempts" if probe.attempts > 1 else ""
+    if status is LinkStatus.OK:
+        return status, []
+    if status is LinkStatus.REDIRECTED:
+        hops = len(probe.redirects)
+        message = (
+            f"redirected ({hops} hop{'s' if hops != 1 else ''}) to {probe.final_url}; "
+            "link the final URL"
+        )
+        return status, _finding("link-redirected", message, url, locations)
+    if status is LinkStatus.SKIPPED:
+        if probe.error is ErrorKind.PRIVATE_ADDRESS:
+            message = (
+                f"not requested: {probe.detail or 'the host is a private address'}; "
+                "use --include-private to check it"
+            )
+        else:
+            message = f"not requested: {probe.detail or 'excluded'}"
+        return status, _finding("link-skipped", message, url, locations)
+    if status is LinkStatus.TIMEOUT:
+        what = "total deadline" if probe.error is ErrorKind.DEADLINE else "timeout"
+        message = f"no answer within the {what}{tries}"
+        if probe.detail:
+            message += f" ({probe.detail})"
+        return status, _finding("link-timeout", message, url, locations)
+    if status is LinkStatus.UNREACHABLE:
+        message = f"unreachable: {probe.detail or (probe.error or 'no response')}{tries}"
+        return status, _finding("link-unreachable", message, url, locations)
+    if status is LinkStatus.UNVERIFIABLE:
+        if probe.error is ErrorKind.RETRY_AFTER_TOO_LONG and probe.retry_after is not None:
+            message = (
+                f"HTTP {code}: the server asks to wait {_seconds(probe.retry_after)}, above "
+                "--max-retry-wait; not waited for, link unverified"
+            )
+        elif code == 429:
+            message = f"HTTP 429 (rate limited){tries}; link unverified"
+        else:
+            message = f"HTTP {code}: the server refuses automated checks; link unverified"
+        return status, _finding("link-unverifiable", message, url, locations)
+    # broken
+    if probe.error is ErrorKind.REDIRECT_LOOP:
+        message = "redirect loop: " + " -> ".join((url, *probe.redirects))
+    elif probe.error is ErrorKind.TOO_MANY_REDIRECTS:
+        message = f"more than {len(probe.redirects) - 1} redirects: " + " -> ".join(
+            (url, *probe.redirects)
+        )
+    else:
+        message = f"HTTP {code}"
+        if probe.detail:
+            message += f" {probe.detail}"
+        if probe.redirects:
+            message += f" at {probe.final_url} (after {len(probe.redirects)} redirects)"
+        message += tries
+    return status, _finding("link-broken", message, url, locations)
+
+
+_FIGMA_STATUS = {
+    FigmaStatus.OK: LinkStatus.OK,
+    FigmaStatus.FILE_NOT_FOUND: LinkStatus.BROKEN,
+    FigmaStatus.NODE_NOT_FOUND: LinkStatus.BROKEN,
+    FigmaStatus.TOKEN_REJECTED: LinkStatus.UNVERIFIABLE,
+    FigmaStatus.RATE_LIMITED: LinkStatus.UNVERIFIABLE,
+    FigmaStatus.API_ERROR: LinkStatus.UNVERIFIABLE,
+    FigmaStatus.NOT_CHECKED: LinkStatus.UNVERIFIABLE,
+}
+_FIGMA_RULE = {
+    FigmaStatus.FILE_NOT_FOUND: "figma-file-not-found",
+    FigmaStatus.NODE_NOT_FOUND: "figma-node-not-found",
+    FigmaStatus.API_ERROR: "figma-api-error",
+}
+
+
+def figma_status(result: FigmaResult) -> LinkStatus:
+    return _FIGMA_STATUS[result.status]
+
+
+def figma_findings(
+    result: FigmaResult, url: str, locations: Iterable[Location]
+) -> tuple[LinkStatus, list[Finding]]:
+    """The status of a Figma link and its own findings.
+
+    A rejected token or a rate limit is reported once per run, not per link
+    (see ``figma_stop_finding``); such links only get the unverifiable status.
+    """
+    status = figma_status(result)
+    rule = _FIGMA_RULE.get(result.status)
+    if rule is None:
+        return status, []
+    return status, _finding(rule, result.message, url, locations)
+
+
+def figma_stop_finding(
+    result: FigmaResult, url: str, location: Location, unverified: int
+) -> Finding | None:
+    """The one finding for a run-wide Figma stop (token rejected, rate limited)."""
+    rule = {
+        FigmaStatus.TOKEN_REJECTED: "figma-token-rejected",
+        FigmaStatus.RATE_LIMITED: "figma-rate-limited",
+    }.get(result.status)
+    if rule is None:
+        return None
+    plural = "s" if unverified != 1 else ""
+    message = f"{result.message}; {unverified} Figma link{plural} unverified"
+    return Finding(rule, _SEVERITY[rule], message, location, url=url, subject=rule)
+
+
+def shape_only_findings(url: str, locations: Iterable[Location]) -> list[Finding]:
+    message = "shape-checked only: set FIGMA_TOKEN to verify the file and node with the Figma API"
+    return _finding("figma-shape-only", message, url, locations)

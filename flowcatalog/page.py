@@ -1,0 +1,314 @@
+"""Handbook pages: the common types, byte decoding, file-type dispatch and path expansion.
+
+A page is read once (``read_page``), decoded (BOM and CRLF kept as they are, bad bytes turned
+into a finding with their offset) and handed to the parser for its type: Markdown
+(``page_markdown``) or HTML (``page_html``). Both give a ``PageDoc``: every link with its
+1-based line and column and the heading path it sits under, the headings, the list items and
+the rendered text runs that the page rules look at.
+
+Only this module (reading pages) touches the filesystem among the page modules' helpers; the
+parsers and the rules are pure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flowcatalog.errors import InputError
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Link, Location
+
+#: Pages larger than this are refused with a finding instead of being parsed.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
+_LINE_BREAK = re.compile(rb"\r\n?|\n")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+class LinkKind(StrEnum):
+    """How a link is written in the page."""
+
+    INLINE = "inline"
+    REFERENCE = "reference"
+    AUTOLINK = "autolink"
+    BARE = "bare"
+    IMAGE = "image"
+    HTML = "html"
+
+
+class LineIndex:
+    """Turns byte offsets of one text into 1-based line and character column.
+
+    The table of line starts is built once; each look-up is a bisection. Lines end at
+    ``\\n``, ``\\r\\n`` or a lone ``\\r``; columns count characters, not bytes.
+    """
+
+    __slots__ = ("_ascii", "_data", "_starts", "path")
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self._data = text.encode("utf-8", "surrogatepass")
+        self._ascii = text.isascii()
+        self._starts = [0]
+        self._starts.extend(m.end() for m in _LINE_BREAK.finditer(self._data))
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self._data)))
+        line = bisect_right(self._starts, offset)
+        start = self._starts[line - 1]
+        if self._ascii:
+            return line, offset - start + 1
+        return line, len(self._data[start:offset].decode("utf-8", "replace")) + 1
+
+    def location(self, offset: int) -> Location:
+        line, column = self.line_col(offset)
+        return Location(self.path, line, column)
+
+    def text(self, start: int, end: int) -> str:
+        """The characters between two byte offsets."""
+        return self._data[start:end].decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """One link of a page where it really stands.
+
+    ``location`` is where the link is written (the ``[`` of an inline or reference link, the
+    ``<`` of an autolink, the first character of a bare URL, the attribute name of an HTML
+    ``href``/``src``); ``definition`` is where a reference link's target is defined.
+    ``hidden`` marks a link inside an HTML comment: not a link of the rendered page.
+    """
+
+    url: str
+    location: Location
+    text: str
+    context: tuple[str, ...]
+    kind: LinkKind
+    definition: Location | None = None
+    hidden: bool = False
+    has_image: bool = False
+
+    def to_link(self) -> Link:
+        """The link as the report knows it, with its Figma identity when it has one."""
+        from flowcatalog.figma_url import analyse
+
+        return Link(self.url, self.location, self.text, self.context, analyse(self.url).figma)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading; ``has_content`` says whether anything rendered follows it before the next
+    heading of any level (its own text does not count)."""
+
+    level: int
+    text: str
+    location: Location
+    path: tuple[str, ...]
+    has_content: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A list item; ``empty`` when it renders nothing at all (``1. `` and nothing after it)."""
+
+    location: Location
+    text: str
+    context: tuple[str, ...]
+    empty: bool
+    ordered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TextRun:
+    """Rendered text of one block, joined from its pieces, with where each piece starts.
+
+    ``pieces`` holds ``(offset in text, byte offset in the page, exact)``; ``exact`` says the
+    piece is the source character for character, so positions inside it can be computed.
+    Code, template tags, kramdown attribute lists and comments are never part of a run.
+    """
+
+    text: str
+    pieces: tuple[tuple[int, int, bool], ...]
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageDoc:
+    """Everything the page rules need to know about one page."""
+
+    path: str
+    kind: str
+    links: tuple[PageLink, ...]
+    hidden_links: tuple[PageLink, ...]
+    headings: tuple[Heading, ...]
+    items: tuple[ListItem, ...]
+    texts: tuple[TextRun, ...]
+    problems: tuple[Finding, ...]
+    index: LineIndex
+
+    def locate(self, run: TextRun, offset: int) -> Location:
+        """Location of character ``offset`` of ``run``."""
+        starts = [piece[0] for piece in run.pieces]
+        i = max(0, bisect_right(starts, offset) - 1)
+        if not run.pieces:
+            return Location(self.path)
+        piece_offset, byte_start, exact = run.pieces[i]
+        if exact:
+            byte_start += len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
+        return self.index.location(byte_start)
+
+    def model_links(self) -> tuple[Link, ...]:
+        """The page's links (not those hidden in comments) as report links."""
+        return tuple(link.to_link() for link in self.links)
+
+
+# --- reading and decoding -------------------------------------------------------------------
+
+
+def page_type(path: str) -> str | None:
+    """``markdown``, ``html`` or None for a file that is not a page, by its name."""
+    name = path.lower()
+    if name.endswith(MARKDOWN_SUFFIXES):
+        return "markdown"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    return None
+
+
+def _fatal(path: str, rule: str, message: str, location: Location | None = None) -> Finding:
+    return Finding(rule, Severity.ERROR, message, location or Location(path), subject=path)
+
+
+def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]]:
+    """Decode a page's bytes as UTF-8 (a BOM is dropped, line endings are kept).
+
+    Returns the text, or None and the finding that says why the page cannot be read: too
+    large, binary (a NUL byte) or not UTF-8 (with the byte offset of the first bad byte).
+    """
+    if len(data) > MAX_PAGE_BYTES:
+        return None, (
+            _fatal(
+                path,
+                "page-too-large",
+                f"page is {len(data)} bytes; pages over {MAX_PAGE_BYTES} bytes are not read",
+            ),
+        )
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return None, (
+            _fatal(path, "page-binary", f"binary file (NUL byte at byte offset {nul}); not a page"),
+        )
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        return body.decode("utf-8"), ()
+    except UnicodeDecodeError as exc:
+        bad = exc.start + (len(data) - len(body))
+        good = data[:bad].decode("utf-8-sig", "replace")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        return None, (
+            _fatal(
+                path,
+                "page-encoding",
+                f"not valid UTF-8: byte 0x{data[bad]:02x} at byte offset {bad}",
+                Location(path, line, column),
+            ),
+        )
+
+
+def parse_page(path: str, text: str) -> PageDoc:
+    """Parse decoded page text by its file type (Markdown unless the name says HTML)."""
+    if page_type(path) == "html":
+        from flowcatalog.page_html import parse_html
+
+        return parse_html(path, text)
+    from flowcatalog.page_markdown import parse_markdown
+
+    return parse_markdown(path, text)
+
+
+def read_page(path: str) -> tuple[PageDoc | None, tuple[Finding, ...]]:
+    """Read and parse one page; unreadable bytes are findings, a missing file an InputError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PAGE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError("no such page", location=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a page", location=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read page: {exc.strerror or exc}", location=path) from None
+    text, problems = decode_page(path, data)
+    if text is None:
+        return None, problems
+    return parse_page(path, text), problems
+
+
+def load_pages(paths: Iterable[str]) -> tuple[list[PageDoc], list[Finding]]:
+    """Read and parse every page ``paths`` names (see ``expand_paths``)."""
+    docs: list[PageDoc] = []
+    findings: list[Finding] = []
+    for path in expand_paths(paths):
+        doc, problems = read_page(path)
+        findings.extend(problems)
+        if doc is not None:
+            docs.append(doc)
+    return docs, findings
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given, directories searched recursively for pages, globs expanded.
+
+    A missing path, a glob matching no page or a file of another type named explicitly is an
+    ``InputError``. Dot-directories (``.git``) and ``node_modules`` are skipped. Each page is
+    listed once, in the order first met; directory contents are sorted.
+    """
+    found: dict[str, None] = {}
+    for raw in paths:
+        if os.path.isdir(raw):
+            found.update(dict.fromkeys(_walk(raw)))
+        elif os.path.exists(raw):
+            if page_type(raw) is None:
+                raise InputError(
+                    "not a page; expected .md, .markdown, .md.erb or .html", location=raw
+                )
+            found[raw] = None
+        elif _GLOB_CHARS.search(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            pages: list[str] = []
+            for match in matches:
+                if os.path.isdir(match):
+                    pages.extend(_walk(match))
+                elif page_type(match) is not None:
+                    pages.append(match)
+            if not pages:
+                raise InputError("no page matches this pattern", location=raw)
+            found.update(dict.fromkeys(pages))
+        else:
+            raise InputError("no such file or directory", location=raw)
+    return list(found)
+
+
+def _walk(top: str) -> list[str]:
+    pages: list[str] = []
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        pages.extend(os.path.join(root, name) for name in sorted(files) if page_type(name))
+    return pages
+
+
+def page_links(docs: Sequence[PageDoc]) -> list[Link]:
+    """Every visible link of ``docs`` as report links, page by page in reading order."""
+    return [link for doc in docs for link in doc.model_links()]

@@ -1,0 +1,93 @@
+"""The ordered stages of a check run: read -> parse -> validate -> model -> collect -> rules
+-> [online] -> coverage -> report.
+
+The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading goes through
+``fsio``; everything else here is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flowcatalog import figma_url, fsio
+from flowcatalog.findings import Finding, sort_findings
+from flowcatalog.model import Catalog, Link
+from flowcatalog.report import LinkResult, Report
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    catalog_path: str | None = "catalog.yaml"
+    catalog_required: bool = True
+    pages: tuple[str, ...] = ()
+
+
+def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
+    """Read and parse a catalog file (``InputError`` when it cannot be used at all)."""
+    from flowcatalog.catalog import parse_catalog
+
+    return parse_catalog(fsio.read_text(path), path)
+
+
+def collect_links(links: Iterable[Link]) -> tuple[LinkResult, ...]:
+    """Distinct links by normalised URL, each with every place it occurs, in first-seen order."""
+    grouped: dict[str, list[Link]] = {}
+    for link in links:
+        if not link.url.strip():
+            continue
+        key = figma_url.analyse(link.url).normalised
+        grouped.setdefault(key, []).append(link)
+    results = []
+    for key, occurrences in grouped.items():
+        first = occurrences[0]
+        results.append(
+            LinkResult(
+                url=first.url,
+                normalised=key,
+                locations=tuple(link.location for link in occurrences),
+                figma=first.figma
+                if first.figma is not None
+                else figma_url.analyse(first.url).figma,
+            )
+        )
+    return tuple(results)
+
+
+def catalog_findings(catalog: Catalog) -> list[Finding]:
+    from flowcatalog.rules import check_catalog
+
+    return check_catalog(catalog)
+
+
+def build_report(
+    catalog: Catalog | None,
+    findings: Iterable[Finding],
+    links: Iterable[Link] = (),
+    sources: Iterable[str] = (),
+) -> Report:
+    """Assemble the report: rule findings, coverage and the distinct links."""
+    from flowcatalog.coverage import compute
+
+    all_findings = list(findings)
+    all_links = list(links)
+    if catalog is not None:
+        all_findings.extend(catalog_findings(catalog))
+        all_links = [*catalog.links(), *all_links]
+    return Report(
+        findings=sort_findings(all_findings),
+        coverage=compute(catalog) if catalog is not None else None,
+        links=collect_links(all_links),
+        sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def run_check(request: CheckRequest) -> Report:
+    """The offline check: the catalog (when there is one) and the requested pages."""
+    catalog: Catalog | None = None
+    findings: list[Finding] = []
+    sources: list[str] = []
+    if request.catalog_path is not None:
+        catalog, findings = load_catalog(request.catalog_path)
+        sources.append(request.catalog_path)
+    return build_report(catalog, findings, (), sources)

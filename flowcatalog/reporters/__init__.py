@@ -1,0 +1,45 @@
+"""Output formats. Each is a pure ``render(report, *, color=False) -> str``.
+
+Reporters are imported lazily (by name) so that start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from flowcatalog.report import Report
+
+
+class Reporter(Protocol):
+    def __call__(self, report: Report, *, color: bool = False) -> str: ...
+
+
+#: format name -> "module:function" under flowcatalog.reporters
+REPORTERS: dict[str, str] = {
+    "text": "text:render",
+    "json": "json_report:render",
+}
+
+#: formats of the ``coverage`` command
+COVERAGE_REPORTERS: dict[str, str] = {
+    "text": "coverage_table:render_text",
+    "markdown": "coverage_table:render_markdown",
+    "json": "json_report:render_coverage",
+}
+
+
+def _load(spec: str) -> Reporter:
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(f"flowcatalog.reporters.{module_name}")
+    reporter: Reporter = getattr(module, attr)
+    return reporter
+
+
+def get_reporter(name: str) -> Reporter:
+    """The renderer of format ``name`` (a key of ``REPORTERS``)."""
+    return _load(REPORTERS[name])
+
+
+def get_coverage_reporter(name: str) -> Reporter:
+    return _load(COVERAGE_REPORTERS[name])

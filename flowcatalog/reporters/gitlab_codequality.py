@@ -1,0 +1,57 @@
+"""GitLab Code Quality JSON: one array of issues for the merge-request widget.
+
+Severity mapping (fixed, so the widget's ordering means something):
+
+- error -> ``major``: a broken or missing flow link fails the check; ``critical`` and
+  ``blocker`` are left to security problems and broken builds;
+- warning -> ``minor``: worth fixing, fails only under ``--strict``;
+- info -> ``info``: notes, such as one flow shared by several deployments.
+
+The fingerprint hashes the tool, rule, path and subject (never the line) plus an occurrence
+index, so it is unique per finding and survives unrelated edits that move lines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flowcatalog.findings import Severity
+from flowcatalog.report import Report
+from flowcatalog.reporters.markup import one_line
+from flowcatalog.reporters.subjects import fingerprints
+
+SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def repo_path(path: str) -> str:
+    """A repo-relative path with forward slashes and no leading ``./``."""
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def issues(report: Report) -> list[dict[str, Any]]:
+    result = []
+    for finding, fingerprint in zip(report.findings, fingerprints(report.findings), strict=True):
+        result.append(
+            {
+                "type": "issue",
+                "check_name": f"flowcatalog/{finding.rule}",
+                "description": one_line(finding.message),
+                "categories": ["Style"] if finding.severity is Severity.INFO else ["Bug Risk"],
+                "severity": SEVERITIES[finding.severity],
+                "fingerprint": fingerprint,
+                "location": {
+                    "path": repo_path(finding.location.path),
+                    "lines": {"begin": finding.location.line or 1},
+                },
+            }
+        )
+    return result
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The Code Quality array (``[]`` when clean); UTF-8 text without a BOM."""
+    return json.dumps(issues(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,158 @@
+"""The registry of every rule flowcatalog reports, and the catalog checks.
+
+Each rule has a kebab-case id, a default severity and a one-line summary; the README's
+checks table is generated from ``all_rules()`` (``python -m flowcatalog.rules``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    summary: str
+    area: str
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CORE_RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        "catalog-schema", _E, "a catalog value has the wrong type, form or is missing", "catalog"
+    ),
+    RuleInfo(
+        "unknown-key",
+        _E,
+        "a catalog key the schema does not know; the closest valid key is suggested",
+        "catalog",
+    ),
+    RuleInfo(
+        "duplicate-key",
+        _E,
+        "a key given twice in one mapping (YAML would silently keep the last)",
+        "catalog",
+    ),
+    RuleInfo("duplicate-id", _E, "a stage or deployment id declared twice", "catalog"),
+    RuleInfo(
+        "unknown-reference",
+        _E,
+        "a flow or not-applicable entry names an undeclared deployment",
+        "catalog",
+    ),
+    RuleInfo(
+        "url-invalid", _E, "a link that is not an absolute http(s) URL with a valid host", "links"
+    ),
+    RuleInfo("figma-https", _E, "a Figma link over plain http", "links"),
+    RuleInfo(
+        "figma-file-key",
+        _E,
+        "a Figma file or branch key that is not 22-128 letters and digits",
+        "links",
+    ),
+    RuleInfo("figma-node-id-missing", _E, "a Figma file link without a node-id", "links"),
+    RuleInfo(
+        "figma-node-id-malformed",
+        _E,
+        "a node-id that is not A:B, A-B, A%3AB or an instance id I1:2;3:4",
+        "links",
+    ),
+    RuleInfo("figma-node-id-repeated", _E, "a Figma link with more than one node-id", "links"),
+    RuleInfo("figma-version-id", _E, "a version-id that is not a number", "links"),
+    RuleInfo(
+        "figma-unknown-kind",
+        _W,
+        "a figma.com link of a file kind flowcatalog does not know",
+        "links",
+    ),
+    RuleInfo(
+        "figma-embed",
+        _E,
+        "a Figma embed link whose url= is missing or not a Figma file link",
+        "links",
+    ),
+    RuleInfo(
+        "flow-link-not-figma",
+        _E,
+        "a flow link that is not a Figma file link (a web page, a community or help page)",
+        "catalog",
+    ),
+    RuleInfo(
+        "duplicate-node",
+        _W,
+        "two catalog entries point at the same Figma node (a copy-paste slip?)",
+        "catalog",
+    ),
+    RuleInfo(
+        "missing-cell",
+        _E,
+        "a stage x deployment cell with no flow and no not-applicable reason",
+        "coverage",
+    ),
+    RuleInfo("placeholder-cell", _W, "a cell covered only by a placeholder flow", "coverage"),
+    RuleInfo(
+        "not-applicable-overlap",
+        _W,
+        "a cell marked not applicable that a flow also covers",
+        "coverage",
+    ),
+    RuleInfo("shared-flow", _I, "one flow covers several deployments of a stage", "coverage"),
+    RuleInfo("empty-link-list", _E, "a flow whose link list is empty", "catalog"),
+    RuleInfo("flow-without-links", _E, "a flow with no links and no placeholder", "catalog"),
+    RuleInfo(
+        "empty-item",
+        _W,
+        "an empty list item: a future iteration or a link with nothing in it",
+        "catalog",
+    ),
+)
+
+#: modules that add rules of their own: each exposes ``RULES: tuple[RuleInfo, ...]``
+_EXTENSIONS: tuple[str, ...] = ()
+
+CatalogCheck = Callable[[Catalog], Iterator[Finding]]
+
+
+def all_rules() -> tuple[RuleInfo, ...]:
+    """Every rule, core first, then those of the page and online modules."""
+    rules = list(CORE_RULES)
+    for name in _EXTENSIONS:
+        module = importlib.import_module(name)
+        rules.extend(module.RULES)
+    return tuple(rules)
+
+
+def rule(rule_id: str) -> RuleInfo | None:
+    for info in all_rules():
+        if info.id == rule_id:
+            return info
+    return None
+
+
+def catalog_checks() -> tuple[CatalogCheck, ...]:
+    from flowcatalog.rules import flows, links, matrix
+
+    return (links.check, flows.check, matrix.check)
+
+
+def check_catalog(catalog: Catalog) -> list[Finding]:
+    """Every catalog rule's findings (unsorted)."""
+    findings: list[Finding] = []
+    for check in catalog_checks():
+        findings.extend(check(catalog))
+    return findings
+
+
+def markdown_table() -> str:
+    """The README's checks table."""
+    lines = ["| rule | severity | area | what it catches |", "|---|---|---|---|"]
+    for info in all_rules():
+        lines.append(f"| `{info.id}` | {info.severity.value} | {info.area} | {info.summary} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,159 @@
+"""Validate catalog data against the published JSON Schema; errors become findings.
+
+The schema ships inside the package (``catalog.schema.json``) and is what ``flowcatalog
+schema`` prints. Each validation error is placed at the YAML node it points to.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.yamlnodes import PathKey, YamlDoc
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing (null)",
+}
+
+
+def schema_text() -> str:
+    return resources.files("flowcatalog").joinpath("catalog.schema.json").read_text("utf-8")
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@functools.cache
+def _validator() -> Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema())
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string"
+
+
+def _expected(schema_type: Any) -> str:
+    if isinstance(schema_type, list):
+        return " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in schema_type)
+    return _TYPE_NAMES.get(str(schema_type), str(schema_type))
+
+
+def _pick(error: ValidationError) -> ValidationError:
+    """For anyOf/oneOf, the sub-error that speaks of the alternative the value was meant as."""
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        return error
+    same_type = [
+        sub for sub in error.context if sub.validator != "type" and sub.relative_schema_path
+    ]
+    if same_type:
+        return max(same_type, key=lambda sub: len(sub.absolute_path))
+    return error
+
+
+def _path_label(path: PathKey) -> str:
+    if not path:
+        return "the catalog"
+    label = ""
+    for part in path:
+        label += f"[{part}]" if isinstance(part, int) else ("." if label else "") + str(part)
+    return label
+
+
+def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
+    error = _pick(error)
+    path: PathKey = tuple(error.absolute_path)
+    where = doc.at(path)
+    subject = "/".join(map(str, path))
+    validator = error.validator
+    instance: Any = error.instance
+    sub_schema = error.schema if isinstance(error.schema, dict) else {}
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        known = sorted(sub_schema.get("properties", {}))
+        findings = []
+        for key in instance:
+            if key in known:
+                continue
+            if not known:
+                # a free-form mapping whose values are constrained: report the value
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(known)
+            findings.append(
+                Finding(
+                    "unknown-key",
+                    Severity.ERROR,
+                    f"unknown key {key!r} in {_path_label(path)}; {hint}",
+                    doc.key_marks.get((*path, key), where),
+                    subject=f"{subject}/{key}",
+                )
+            )
+        if findings:
+            return findings
+    if validator == "required":
+        required: Any = error.validator_value
+        missing = [k for k in required if k not in instance]
+        message = f"{_path_label(path)} is missing the required key " + ", ".join(
+            repr(k) for k in missing
+        )
+    elif validator == "type":
+        message = (
+            f"{_path_label(path)} must be {_expected(error.validator_value)}, "
+            f"not {_describe(instance)}"
+        )
+    elif validator == "minItems":
+        message = f"{_path_label(path)} needs at least {error.validator_value} item(s)"
+    elif validator == "minLength" or (validator == "pattern" and error.validator_value == "\\S"):
+        message = f"{_path_label(path)} must not be empty"
+    elif validator == "pattern":
+        message = (
+            f"{instance!r} is not a valid id; expected a lower-case slug of letters, digits, "
+            "'-' and '_' (e.g. 'self-managed')"
+        )
+    elif validator == "const":
+        message = f"unsupported catalog version {instance!r}; expected {error.validator_value!r}"
+    elif validator == "minProperties":
+        props = ", ".join(sorted(sub_schema.get("properties", {})))
+        message = f"{_path_label(path)} needs at least one of: {props}"
+    elif validator in ("anyOf", "oneOf"):
+        message = f"{_path_label(path)} has the wrong form ({_describe(instance)})"
+    else:
+        message = f"{_path_label(path)}: {error.message}"
+    return [Finding("catalog-schema", Severity.ERROR, message, where, subject=subject)]
+
+
+def validate(doc: YamlDoc) -> list[Finding]:
+    """Every schema violation of ``doc.data`` as a finding at its YAML position."""
+    findings: list[Finding] = []
+    errors = sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
+    for error in errors:
+        findings.extend(_finding(doc, error))
+    return findings

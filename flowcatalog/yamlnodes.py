@@ -1,0 +1,186 @@
+"""YAML text -> plain data plus the source position of every value.
+
+PyYAML's loaders silently keep the last of two equal keys and can build arbitrary objects
+from tags; this reader composes the node tree (libyaml when available) and converts it
+itself: duplicate keys become findings, non-standard tags are refused, and alias
+expansion, nesting depth and size are bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from flowcatalog.errors import InputError
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Location
+
+PathKey = tuple[str | int, ...]
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+
+_STANDARD = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {
+    _STANDARD + name
+    for name in ("str", "timestamp", "binary", "omap", "pairs", "set", "value", "yaml")
+}
+
+
+@dataclass(slots=True)
+class YamlDoc:
+    """Converted data, with positions: ``marks`` of values, ``key_marks`` of mapping keys."""
+
+    data: Any
+    marks: dict[PathKey, Location] = field(default_factory=dict)
+    key_marks: dict[PathKey, Location] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def at(self, path: PathKey) -> Location:
+        """The location of the value at ``path``, or of its nearest ancestor."""
+        probe = path
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        return self.marks.get(probe, Location(self._path, 1, 1))
+
+    @property
+    def _path(self) -> str:
+        return next(iter(self.marks.values())).path if self.marks else "<catalog>"
+
+
+def _loc(path: str, mark: Any) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _loader() -> type[Any]:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load(text: str, path: str) -> YamlDoc:
+    """Parse one YAML document. Raises ``InputError`` for input that is not a usable YAML."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", location=path)
+    try:
+        root = yaml.compose(text, Loader=_loader())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = str(_loc(path, mark)) if mark is not None else path
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"YAML syntax error: {problem}", location=where) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML error: {exc}", location=path) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", location=path) from None
+    if root is None:
+        raise InputError("the file holds no YAML document", location=f"{path}:1:1")
+    converter = _Converter(path)
+    data = converter.convert(root, (), 0)
+    return YamlDoc(data, converter.marks, converter.key_marks, converter.findings)
+
+
+class _Converter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.visits = 0
+        self.marks: dict[PathKey, Location] = {}
+        self.key_marks: dict[PathKey, Location] = {}
+        self.findings: list[Finding] = []
+        self.constructor = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, at: PathKey, depth: int) -> Any:
+        self.visits += 1
+        if self.visits > MAX_NODES:
+            raise InputError(
+                f"more than {MAX_NODES:,} YAML values (an alias bomb?); refusing to expand",
+                location=str(_loc(self.path, node.start_mark)),
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"YAML nested deeper than {MAX_DEPTH} levels",
+                location=str(_loc(self.path, node.start_mark)),
+            )
+        self.marks[at] = _loc(self.path, node.start_mark)
+        tag = node.tag or ""
+        if not tag.startswith(_STANDARD):
+            raise InputError(
+                f"YAML tag {tag!r} is not allowed; a catalog holds plain data",
+                location=str(_loc(self.path, node.start_mark)),
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*at, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
+        return self._mapping(node, at, depth)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag in _PLAIN_TAGS:
+            return node.value
+        if tag == _STANDARD + "null":
+            return None
+        try:
+            if tag == _STANDARD + "bool":
+                return self.constructor.construct_yaml_bool(node)
+            if tag == _STANDARD + "int":
+                return self.constructor.construct_yaml_int(node)
+            if tag == _STANDARD + "float":
+                return self.constructor.construct_yaml_float(node)
+        except (ValueError, yaml.YAMLError):
+            return node.value
+        raise InputError(
+            f"YAML tag {tag!r} is not allowed; a catalog holds plain data",
+            location=str(_loc(self.path, node.start_mark)),
+        )
+
+    def _mapping(self, node: yaml.MappingNode, at: PathKey, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Location] = {}
+        pairs = list(node.value)
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in pairs:
+            if key_node.tag == _STANDARD + "merge":
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    if isinstance(source, yaml.MappingNode):
+                        merged.extend(source.value)
+                continue
+        explicit = [(k, v) for k, v in pairs if k.tag != _STANDARD + "merge"]
+        explicit_keys = {k.value for k, _ in explicit if isinstance(k, yaml.ScalarNode)}
+        inherited = [(k, v) for k, v in merged if k.value not in explicit_keys]
+        for key_node, value_node in [*explicit, *inherited]:
+            key_loc = _loc(self.path, key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.findings.append(
+                    Finding(
+                        "catalog-schema",
+                        Severity.ERROR,
+                        "mapping keys must be plain strings",
+                        key_loc,
+                        subject="/".join(map(str, at)),
+                    )
+                )
+                continue
+            key = str(key_node.value)
+            if key in first_seen:
+                if (key_node, value_node) in inherited:
+                    continue
+                self.findings.append(
+                    Finding(
+                        "duplicate-key",
+                        Severity.ERROR,
+                        f"duplicate key {key!r}; first defined at line {first_seen[key].line}",
+                        key_loc,
+                        subject="/".join(map(str, (*at, key))),
+                    )
+                )
+                continue
+            first_seen[key] = key_loc
+            self.key_marks[(*at, key)] = key_loc
+            result[key] = self.convert(value_node, (*at, key), depth + 1)
+        return result
