@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog.cli_reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
 from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
@@ -42,9 +43,10 @@ class State:
         return bool(isatty and isatty())
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, *, color: bool = False) -> None:
+    """The report to stdout (colour codes kept only when colour was chosen) or to a file."""
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
         return
     from flowcatalog.fsio import atomic_write
 
@@ -106,6 +108,9 @@ def _check_report(catalog: str | None, paths: Sequence[str]) -> Report:
     metavar="PCT",
     help="Fail (exit 1) when matrix coverage is under PCT percent.",
 )
+@REPORT_OPTION
+@SHARD_OPTION
+@CHANGED_OPTION
 @click.pass_obj
 def check(
     state: State,
@@ -115,13 +120,34 @@ def check(
     output: str | None,
     strict: bool,
     fail_under: float | None,
+    reports: tuple[str, ...] = (),
+    shard: str | None = None,
+    changed_since: str | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
+    from flowcatalog.cli_reports import changed_request, parse_targets, write_reports
     from flowcatalog.reporters import get_reporter
 
-    report = _check_report(catalog, paths)
+    targets = parse_targets(reports)
+    slice_ = None
+    if shard is not None:
+        from flowcatalog.shard import parse_shard
+
+        slice_ = parse_shard(shard)
+    if changed_since is not None:
+        from flowcatalog.pipeline import run_check
+
+        catalog_path = resolve_catalog(catalog, have_pages=True)
+        report = run_check(changed_request(changed_since, catalog_path, paths))
+    else:
+        report = _check_report(catalog, paths)
+    if slice_ is not None:
+        from flowcatalog.shard import restrict
+
+        report = restrict(report, slice_)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output)
+    _write(get_reporter(fmt)(report, color=color), output, color=color)
+    write_reports(report, targets)
     code = report.exit_code(strict=strict, fail_under=fail_under)
     if (
         fail_under is not None
@@ -177,7 +203,7 @@ def coverage(
 
     report = Report(findings=(), coverage=compute(loaded), sources=(path,))
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_coverage_reporter(fmt)(report, color=color), output)
+    _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
     if fail_under is not None and report.coverage is not None:  # noqa: SIM102
         if report.coverage.percent < fail_under:
             click.echo(
@@ -221,6 +247,53 @@ def schema() -> ExitCode:
 
     click.echo(schema_text(), nl=False)
     return ExitCode.OK
+
+
+@cli.command(name="merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="REPORT.json...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Fail (exit 1) when matrix coverage is under PCT percent.",
+)
+@REPORT_OPTION
+@click.pass_obj
+def merge_command(
+    state: State,
+    inputs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    strict: bool,
+    fail_under: float | None,
+    reports: tuple[str, ...],
+) -> ExitCode:
+    """Merge JSON reports of shards (--shard I/N) into one report, in any format."""
+    from flowcatalog.cli_reports import parse_targets, read_reports, write_reports
+    from flowcatalog.reporters import get_reporter
+
+    targets = parse_targets(reports)
+    report = read_reports(inputs)
+    color = fmt == "text" and state.use_color(sys.stdout, output)
+    _write(get_reporter(fmt)(report, color=color), output, color=color)
+    write_reports(report, targets)
+    return report.exit_code(strict=strict, fail_under=fail_under)
+
+
+from flowcatalog.cli_page import import_command, render_command  # noqa: E402
+
+cli.add_command(render_command)
+cli.add_command(import_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

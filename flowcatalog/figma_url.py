@@ -6,6 +6,7 @@ Facts on the URL forms are in the README ("Figma link forms").
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,6 +60,7 @@ FILE_KEY = re.compile(r"[A-Za-z0-9]{22,128}")
 NODE_ID = re.compile(r"I?\d+:\d+(?:;\d+:\d+)*")
 _SIGNED_NODE_ID = re.compile(r"I?-?\d+:-?\d+(?:;-?\d+:-?\d+)*")
 MAX_URL_LENGTH = 8192
+_BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 _MAX_EMBED_DEPTH = 3
 
 
@@ -135,8 +137,12 @@ def _node_id_problem(raw: str) -> tuple[str | None, UrlProblem | None]:
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def analyse(url: str) -> UrlAnalysis:
-    """Classify ``url`` and, for a Figma file link, reduce it to a ``FigmaRef``."""
+    """Classify ``url`` and, for a Figma file link, reduce it to a ``FigmaRef``.
+
+    Pure, so results are memoised: a link that occurs many times is parsed once.
+    """
     return _analyse(url, depth=0)
 
 
@@ -150,7 +156,7 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
             UrlKind.INVALID,
             problems=(_problem("url-invalid", f"URL longer than {MAX_URL_LENGTH} characters"),),
         )
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if _BAD_CHARS.search(text):
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
@@ -201,6 +207,8 @@ def _host_problem(netloc: str, host: str, port: int | None) -> UrlProblem | None
 
 
 def _idna_ok(label: str) -> bool:
+    if label.isascii():
+        return False
     try:
         label.encode("idna")
     except UnicodeError:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Location
 from flowcatalog.report import FigmaDetails
+from flowcatalog.rules import RuleInfo
 
 
 class LinkStatus(StrEnum):
@@ -91,72 +92,42 @@ class FigmaResult:
     cached: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    id: str
-    severity: Severity
-    summary: str
-
-
 #: Every rule this module can report, for the rule registry and the README checks table.
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+_AREA = "online"
 RULES: tuple[RuleInfo, ...] = (
+    RuleInfo("link-broken", _E, "a web link answers 404, 410 or another 4xx/5xx status", _AREA),
+    RuleInfo("link-redirected", _I, "a web link redirects; the final URL is reported", _AREA),
+    RuleInfo("link-unverifiable", _W, "a web link answers 401, 403 or 429: it may be fine", _AREA),
+    RuleInfo("link-timeout", _E, "a web link did not answer in time, retries included", _AREA),
     RuleInfo(
-        "link-broken",
-        Severity.ERROR,
-        "a web link answers 404, 410 or another 4xx/5xx status (online)",
+        "link-unreachable", _E, "a web link's host does not resolve, refuses or fails TLS", _AREA
     ),
-    RuleInfo(
-        "link-redirected", Severity.INFO, "a web link redirects; the final URL is reported (online)"
-    ),
-    RuleInfo(
-        "link-unverifiable",
-        Severity.WARNING,
-        "a web link answers 401, 403 or 429 after retries: it may be fine (online)",
-    ),
-    RuleInfo(
-        "link-timeout",
-        Severity.ERROR,
-        "a web link did not answer within the timeouts, retries included (online)",
-    ),
-    RuleInfo(
-        "link-unreachable",
-        Severity.ERROR,
-        "a web link's host does not resolve, refuses, resets or fails TLS (online)",
-    ),
-    RuleInfo(
-        "link-skipped",
-        Severity.INFO,
-        "a web link was not requested: excluded, or a private/loopback address (online)",
-    ),
+    RuleInfo("link-skipped", _I, "a web link not requested: excluded, or a private address", _AREA),
     RuleInfo(
         "figma-file-not-found",
-        Severity.ERROR,
-        "the Figma API does not know the file, or this token's user cannot see it",
+        _E,
+        "the Figma file does not exist or this token cannot see it",
+        _AREA,
+    ),
+    RuleInfo("figma-node-not-found", _E, "the Figma file has no node with the link's id", _AREA),
+    RuleInfo(
+        "figma-token-rejected", _E, "the Figma API rejected FIGMA_TOKEN (403); calls stop", _AREA
     ),
     RuleInfo(
-        "figma-node-not-found",
-        Severity.ERROR,
-        "the Figma file exists but the link's node-id is not in it",
-    ),
-    RuleInfo(
-        "figma-token-rejected",
-        Severity.ERROR,
-        "the Figma API rejected FIGMA_TOKEN (403); no further Figma calls are made",
-    ),
-    RuleInfo(
-        "figma-rate-limited",
-        Severity.WARNING,
-        "the Figma API rate limit was hit; Figma links left unverified",
+        "figma-rate-limited", _W, "the Figma API rate limit was hit; links left unverified", _AREA
     ),
     RuleInfo(
         "figma-api-error",
-        Severity.WARNING,
-        "the Figma API answered an unexpected error; the link is unverified",
+        _W,
+        "the Figma API answered an unexpected error; link unverified",
+        _AREA,
     ),
     RuleInfo(
         "figma-shape-only",
-        Severity.INFO,
-        "no FIGMA_TOKEN: the Figma link's shape was checked, not its node",
+        _I,
+        "no FIGMA_TOKEN: a Figma link's shape was checked, not its node",
+        _AREA,
     ),
 )
 _SEVERITY = {rule.id: rule.severity for rule in RULES}

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Link, Location
+from flowcatalog.model import Catalog, Link, Location
 
 #: Pages larger than this are refused with a finding instead of being parsed.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -99,6 +99,7 @@ class PageLink:
     definition: Location | None = None
     hidden: bool = False
     has_image: bool = False
+    element: str = ""
 
     def to_link(self) -> Link:
         """The link as the report knows it, with its Figma identity when it has one."""
@@ -312,3 +313,60 @@ def _walk(top: str) -> list[str]:
 def page_links(docs: Sequence[PageDoc]) -> list[Link]:
     """Every visible link of ``docs`` as report links, page by page in reading order."""
     return [link for doc in docs for link in doc.model_links()]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLint:
+    """What linting pages adds to a check run: findings, the pages' links, the files read."""
+
+    findings: tuple[Finding, ...]
+    links: tuple[Link, ...]
+    sources: tuple[str, ...]
+    docs: tuple[PageDoc, ...] = ()
+
+
+def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
+    """The files of the pages a catalog lists, relative to the catalog's directory."""
+    base = os.path.dirname(catalog.path)
+    return [
+        (os.path.normpath(os.path.join(base, page.path)), page.location)
+        for page in catalog.pages
+        if page.path
+    ]
+
+
+def lint_pages(
+    paths: Sequence[str],
+    catalog: Catalog | None,
+    placeholders: Sequence[str] | None = None,
+) -> PageLint:
+    """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
+    the pages the catalog lists (a listed page that does not exist is a finding)."""
+    from flowcatalog.page_rules import check_pages
+
+    findings: list[Finding] = []
+    if paths:
+        docs, load_problems = load_pages(paths)
+        findings.extend(load_problems)
+    else:
+        docs = []
+        for path, where in catalog_page_paths(catalog) if catalog is not None else []:
+            if not os.path.isfile(path):
+                findings.append(
+                    Finding(
+                        "page-not-found",
+                        Severity.ERROR,
+                        f"page {path!r} listed in the catalog does not exist",
+                        where,
+                        subject=path,
+                    )
+                )
+                continue
+            doc, problems = read_page(path)
+            findings.extend(problems)
+            if doc is not None:
+                docs.append(doc)
+    findings.extend(check_pages(docs, catalog, placeholders))
+    return PageLint(
+        tuple(findings), tuple(page_links(docs)), tuple(d.path for d in docs), tuple(docs)
+    )

@@ -90,4 +90,12 @@ def run_check(request: CheckRequest) -> Report:
     if request.catalog_path is not None:
         catalog, findings = load_catalog(request.catalog_path)
         sources.append(request.catalog_path)
-    return build_report(catalog, findings, (), sources)
+    page_links: list[Link] = []
+    if request.pages or (catalog is not None and catalog.pages):
+        from flowcatalog.page import lint_pages
+
+        linted = lint_pages(request.pages, catalog)
+        findings = [*findings, *linted.findings]
+        page_links = list(linted.links)
+        sources.extend(linted.sources)
+    return build_report(catalog, findings, page_links, sources)

@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 from importlib import resources
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowcatalog.findings import Finding, Severity
@@ -42,9 +43,28 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Validator:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft7Validator
 
-    return Draft202012Validator(schema())
+    return Draft7Validator(schema())
+
+
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema())
+    return compiled
+
+
+def _is_valid_fast(data: Any) -> bool:
+    """fastjsonschema's compiled check: about 10x faster, but stops at the first error."""
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _describe(value: Any) -> str:
@@ -152,8 +172,10 @@ def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
 
 def validate(doc: YamlDoc) -> list[Finding]:
     """Every schema violation of ``doc.data`` as a finding at its YAML position."""
+    if _is_valid_fast(doc.data):
+        return []
     findings: list[Finding] = []
     errors = sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
     for error in errors:
         findings.extend(_finding(doc, error))
-    return findings
+    return list(dict.fromkeys(findings))

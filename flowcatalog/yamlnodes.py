@@ -24,9 +24,21 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 
 _STANDARD = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {
+_PLAIN_TAGS = {_STANDARD + name for name in ("str", "timestamp", "binary", "value")}
+_ALLOWED_TAGS = {
     _STANDARD + name
-    for name in ("str", "timestamp", "binary", "omap", "pairs", "set", "value", "yaml")
+    for name in (
+        "str",
+        "timestamp",
+        "binary",
+        "value",
+        "null",
+        "bool",
+        "int",
+        "float",
+        "seq",
+        "map",
+    )
 }
 
 
@@ -104,7 +116,7 @@ class _Converter:
             )
         self.marks[at] = _loc(self.path, node.start_mark)
         tag = node.tag or ""
-        if not tag.startswith(_STANDARD):
+        if tag not in _ALLOWED_TAGS:
             raise InputError(
                 f"YAML tag {tag!r} is not allowed; a catalog holds plain data",
                 location=str(_loc(self.path, node.start_mark)),

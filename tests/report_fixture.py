@@ -21,19 +21,64 @@ def _loc(line: int | None, column: int | None = None, path: str = "catalog.yaml"
 
 def cells() -> tuple[Cell, ...]:
     return (
-        Cell("trial", "saas", CellState.DOCUMENTED, (TRIAL,), ("Start a trial",), (), None,
-             _loc(10, 5)),
+        Cell(
+            "trial",
+            "saas",
+            CellState.DOCUMENTED,
+            (TRIAL,),
+            ("Start a trial",),
+            (),
+            None,
+            _loc(10, 5),
+        ),
         Cell("trial", "self-managed", CellState.MISSING, location=_loc(8, 3)),
-        Cell("renewal", "saas", CellState.DOCUMENTED, (RENEWAL, AWKWARD),
-             ("Renew <auto> & manual",), (), None, _loc(20, 5)),
-        Cell("renewal", "self-managed", CellState.PLACEHOLDER, (), ("Renewal SM",), (), None,
-             _loc(26, 5)),
-        Cell("cancelation", "saas", CellState.DOCUMENTED, (CANCEL,), ("Cancel",),
-             ("self-managed",), None, _loc(30, 5)),
-        Cell("cancelation", "self-managed", CellState.DOCUMENTED, (CANCEL,), ("Cancel",),
-             ("saas",), None, _loc(30, 5)),
-        Cell("trial", "dedicated", CellState.NOT_APPLICABLE,
-             reason='no trials on "Dedicated" <yet>', location=_loc(12, 7)),
+        Cell(
+            "renewal",
+            "saas",
+            CellState.DOCUMENTED,
+            (RENEWAL, AWKWARD),
+            ("Renew <auto> & manual",),
+            (),
+            None,
+            _loc(20, 5),
+        ),
+        Cell(
+            "renewal",
+            "self-managed",
+            CellState.PLACEHOLDER,
+            (),
+            ("Renewal SM",),
+            (),
+            None,
+            _loc(26, 5),
+        ),
+        Cell(
+            "cancelation",
+            "saas",
+            CellState.DOCUMENTED,
+            (CANCEL,),
+            ("Cancel",),
+            ("self-managed",),
+            None,
+            _loc(30, 5),
+        ),
+        Cell(
+            "cancelation",
+            "self-managed",
+            CellState.DOCUMENTED,
+            (CANCEL,),
+            ("Cancel",),
+            ("saas",),
+            None,
+            _loc(30, 5),
+        ),
+        Cell(
+            "trial",
+            "dedicated",
+            CellState.NOT_APPLICABLE,
+            reason='no trials on "Dedicated" <yet>',
+            location=_loc(12, 7),
+        ),
         Cell("renewal", "dedicated", CellState.MISSING, location=_loc(18, 3)),
         Cell("cancelation", "dedicated", CellState.MISSING, location=_loc(28, 3)),
     )
@@ -47,8 +92,11 @@ def coverage() -> Coverage:
     return Coverage(
         tuple(ordered),
         stage_names=(("trial", "Trial"), ("renewal", "Renewal"), ("cancelation", "Cancelation")),
-        deployment_names=(("saas", "SaaS"), ("self-managed", "Self-managed"),
-                          ("dedicated", "Dedicated")),
+        deployment_names=(
+            ("saas", "SaaS"),
+            ("self-managed", "Self-managed"),
+            ("dedicated", "Dedicated"),
+        ),
     )
 
 
@@ -63,48 +111,124 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
 
     status = "ok" if online else None
     return (
-        LinkResult(TRIAL, TRIAL, (_loc(11, 9),), ref("1:2"), status, 200 if online else None,
-                   details=det("Trial / start")),
-        LinkResult(RENEWAL, RENEWAL, (_loc(21, 9),), ref("3:4"), status,
-                   200 if online else None, details=det('Renewal <"auto">')),
-        LinkResult(AWKWARD, f"https://www.figma.com/design/{KEY}?node-id=7-8",
-                   (_loc(22, 9),), ref("7:8"), "broken" if online else None,
-                   404 if online else None),
-        LinkResult(CANCEL, CANCEL, (_loc(31, 9), _loc(5, 1, "handbook/page.md")), ref("5:6"),
-                   status, 200 if online else None, details=det("Cancel & refund")),
+        LinkResult(
+            TRIAL,
+            TRIAL,
+            (_loc(11, 9),),
+            ref("1:2"),
+            status,
+            200 if online else None,
+            details=det("Trial / start"),
+        ),
+        LinkResult(
+            RENEWAL,
+            RENEWAL,
+            (_loc(21, 9),),
+            ref("3:4"),
+            status,
+            200 if online else None,
+            details=det('Renewal <"auto">'),
+        ),
+        LinkResult(
+            AWKWARD,
+            f"https://www.figma.com/design/{KEY}?node-id=7-8",
+            (_loc(22, 9),),
+            ref("7:8"),
+            "broken" if online else None,
+            404 if online else None,
+        ),
+        LinkResult(
+            CANCEL,
+            CANCEL,
+            (_loc(31, 9), _loc(5, 1, "handbook/page.md")),
+            ref("5:6"),
+            status,
+            200 if online else None,
+            details=det("Cancel & refund"),
+        ),
         LinkResult(ISSUE, ISSUE, (_loc(40, 11),), None, status, 200 if online else None),
     )
 
 
 def findings(*, online: bool = True) -> tuple[Finding, ...]:
     items = [
-        Finding("missing-cell", Severity.ERROR, "no flow documents trial / self-managed",
-                _loc(8, 3), subject="trial/self-managed"),
-        Finding("missing-cell", Severity.ERROR, "no flow documents renewal / dedicated",
-                _loc(18, 3), subject="renewal/dedicated"),
-        Finding("missing-cell", Severity.ERROR, "no flow documents cancelation / dedicated",
-                _loc(28, 3), subject="cancelation/dedicated"),
-        Finding("placeholder-cell", Severity.WARNING,
-                'flow "Renewal SM" is a placeholder: "TBD, 50% done: see <notes>"',
-                _loc(26, 5), subject="renewal/self-managed"),
-        Finding("empty-item", Severity.ERROR, "future-iteration item is empty",
-                _loc(45, 5), subject="future_iterations[1]"),
-        Finding("empty-item", Severity.ERROR, "future-iteration item is empty",
-                _loc(47, 5), subject="future_iterations[1]"),
-        Finding("unknown-key", Severity.INFO,
-                "unknown key 'note'\nexpected one of: notes, title", _loc(None),
-                subject="note"),
-        Finding("shared-flow", Severity.INFO, "one flow covers cancelation for saas, "
-                "self-managed", _loc(30, 5), subject="cancelation"),
+        Finding(
+            "missing-cell",
+            Severity.ERROR,
+            "no flow documents trial / self-managed",
+            _loc(8, 3),
+            subject="trial/self-managed",
+        ),
+        Finding(
+            "missing-cell",
+            Severity.ERROR,
+            "no flow documents renewal / dedicated",
+            _loc(18, 3),
+            subject="renewal/dedicated",
+        ),
+        Finding(
+            "missing-cell",
+            Severity.ERROR,
+            "no flow documents cancelation / dedicated",
+            _loc(28, 3),
+            subject="cancelation/dedicated",
+        ),
+        Finding(
+            "placeholder-cell",
+            Severity.WARNING,
+            'flow "Renewal SM" is a placeholder: "TBD, 50% done: see <notes>"',
+            _loc(26, 5),
+            subject="renewal/self-managed",
+        ),
+        Finding(
+            "empty-item",
+            Severity.ERROR,
+            "future-iteration item is empty",
+            _loc(45, 5),
+            subject="future_iterations[1]",
+        ),
+        Finding(
+            "empty-item",
+            Severity.ERROR,
+            "future-iteration item is empty",
+            _loc(47, 5),
+            subject="future_iterations[1]",
+        ),
+        Finding(
+            "unknown-key",
+            Severity.INFO,
+            "unknown key 'note'\nexpected one of: notes, title",
+            _loc(None),
+            subject="note",
+        ),
+        Finding(
+            "shared-flow",
+            Severity.INFO,
+            "one flow covers cancelation for saas, self-managed",
+            _loc(30, 5),
+            subject="cancelation",
+        ),
     ]
     if online:
         items.append(
-            Finding("link-broken", Severity.ERROR, "HTTP 404 for node 7:8 <gone> & \"moved\"",
-                    _loc(22, 9), url=AWKWARD, subject=AWKWARD)
+            Finding(
+                "link-broken",
+                Severity.ERROR,
+                'HTTP 404 for node 7:8 <gone> & "moved"',
+                _loc(22, 9),
+                url=AWKWARD,
+                subject=AWKWARD,
+            )
         )
     items.append(
-        Finding("duplicate-node", Severity.WARNING, "same node as catalog.yaml:31:9",
-                _loc(5, 1, "handbook/page.md"), url=CANCEL, subject=CANCEL)
+        Finding(
+            "duplicate-node",
+            Severity.WARNING,
+            "same node as catalog.yaml:31:9",
+            _loc(5, 1, "handbook/page.md"),
+            url=CANCEL,
+            subject=CANCEL,
+        )
     )
     return sort_findings(items)
 
@@ -124,7 +248,8 @@ def clean_report() -> Report:
         findings=(),
         coverage=Coverage(
             (Cell("a", "x", CellState.DOCUMENTED, (TRIAL,), ("Flow",), (), None, _loc(3, 5)),),
-            (("a", "A"),), (("x", "X"),),
+            (("a", "A"),),
+            (("x", "X"),),
         ),
         links=(LinkResult(TRIAL, TRIAL, (_loc(4, 9),), FigmaRef("design", KEY, "1:2")),),
         sources=("catalog.yaml",),

@@ -19,6 +19,13 @@ class Reporter(Protocol):
 REPORTERS: dict[str, str] = {
     "text": "text:render",
     "json": "json_report:render",
+    "junit": "junit_xml:render",
+    "codequality": "gitlab_codequality:render",
+    "sarif": "sarif:render",
+    "github": "github_actions:render",
+    "markdown": "markdown_summary:render",
+    "html": "html_coverage:render",
+    "badge": "badge:render",
 }
 
 #: formats of the ``coverage`` command

@@ -107,8 +107,7 @@ def cases(report: Report) -> tuple[list[Case], list[Case], list[Case]]:
             also = "found at " + ", ".join(str(loc) for loc in link.locations)
             output = f"{also}\n{output}" if output else also
         link_cases.append(
-            Case(path, link.normalised, path, where.line if where else None, failure,
-                 output=output)
+            Case(path, link.normalised, path, where.line if where else None, failure, output=output)
         )
     rest = unattached_findings(report)
     paths = list(dict.fromkeys([*report.sources, *(f.location.path for f in rest)]))
@@ -132,8 +131,9 @@ def _unique(items: list[Case]) -> list[Case]:
             name = f"{case.name} ({n})"
         seen.add((case.classname, name))
         result.append(
-            Case(case.classname, name, case.file, case.line, case.failure, case.skipped,
-                 case.output)
+            Case(
+                case.classname, name, case.file, case.line, case.failure, case.skipped, case.output
+            )
         )
     return result
 

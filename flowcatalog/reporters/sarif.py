@@ -84,9 +84,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
         "results": results,
     }
     if report.generated_at:
-        run["invocations"] = [
-            {"executionSuccessful": True, "endTimeUtc": report.generated_at}
-        ]
+        run["invocations"] = [{"executionSuccessful": True, "endTimeUtc": report.generated_at}]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -53,7 +53,8 @@ def fingerprints(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     seen: Counter[tuple[str, str, str]] = Counter()
     result = []
     for finding in findings:
-        key = (finding.rule, finding.location.path, finding.subject or finding.url or finding.message)
+        subject = finding.subject or finding.url or finding.message
+        key = (finding.rule, finding.location.path, subject)
         result.append(finding.fingerprint(seen[key]))
         seen[key] += 1
     return tuple(result)

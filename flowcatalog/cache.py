@@ -1,0 +1,316 @@
+"""The persistent cache of online results: one SQLite file, safe to share between runs.
+
+- Web links: the raw facts of a probe that came out ok (or redirected) are reused until
+  they are older than ``max_age``; failures are never stored, so they are re-checked on
+  every run. A cached probe is classified again with the run's ``--accept`` codes.
+- Figma files: keyed by (API key, version-id). For the latest version of a file the entry
+  is only trusted after a ``/meta`` call returns the same file ``version`` (see
+  ``figma_api``); an entry for a pinned version-id is reused until ``max_age``.
+
+WAL journal, a busy timeout and one transaction per write keep concurrent runs safe. A
+corrupt file is moved aside and rebuilt with a warning; a locked or unwritable one turns
+the cache off for the run, with a warning. Nothing here ever raises into a run, and no
+credential is ever stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowcatalog.figma_api import CachedFile
+from flowcatalog.liveness import ErrorKind, Probe
+
+SCHEMA_VERSION = 1
+DEFAULT_MAX_AGE = 86400.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS web (
+    url TEXT PRIMARY KEY,
+    probe TEXT NOT NULL,
+    checked_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS figma (
+    api_key TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    file_version TEXT NOT NULL,
+    file_name TEXT,
+    last_modified TEXT,
+    nodes TEXT NOT NULL,
+    checked_at REAL NOT NULL,
+    PRIMARY KEY (api_key, version_id)
+);
+"""
+
+
+def default_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/flowcatalog/cache.sqlite3``, else ``~/.cache/flowcatalog/...``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "flowcatalog" / "cache.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedProbe:
+    probe: Probe
+    checked_at: float
+
+
+class Cache:
+    """The online cache; every method is safe to call from any thread and never raises."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+        warn: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.max_age = max_age
+        self._warn_cb = warn
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._warned = False
+        self.hits = 0
+        if path is not None:
+            self._db = self._open(path)
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    # -- opening ------------------------------------------------------------------------
+
+    def _warn(self, message: str) -> None:
+        if self._warn_cb is not None and not self._warned:
+            self._warn_cb(message)
+        self._warned = True
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            self._warn(f"cache {path} cannot be created ({exc.strerror}); running without it")
+            return None
+        try:
+            return self._connect(path)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                self._warn(f"cache {path} is locked by another run; running without it")
+                return None
+            reason = str(exc)
+        except sqlite3.DatabaseError as exc:
+            reason = str(exc)
+        # corrupt (or not a database at all): move it aside and start again
+        self._warn(f"cache {path} is unreadable ({reason}); rebuilding it")
+        self._warned = False  # a later problem is worth its own warning
+        with contextlib.suppress(OSError):
+            os.replace(path, path.with_name(path.name + ".corrupt"))
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                path.with_name(path.name + suffix).unlink()
+        try:
+            return self._connect(path)
+        except sqlite3.Error as exc:
+            self._warn(f"cache {path} cannot be rebuilt ({exc}); running without it")
+            return None
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        fresh = not path.exists()
+        db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+        try:
+            if fresh:
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o600)
+            db.execute("PRAGMA busy_timeout = 2000")
+            db.execute("PRAGMA journal_mode = WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                db.execute("DROP TABLE IF EXISTS web")
+                db.execute("DROP TABLE IF EXISTS figma")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("SELECT count(*) FROM web").fetchone()
+            db.execute("SELECT count(*) FROM figma").fetchone()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
+
+    # -- safe execution -------------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            if self._db is None:
+                return []
+            try:
+                return list(self._db.execute(sql, params).fetchall())
+            except sqlite3.Error as exc:
+                self._warn(f"cache read failed ({exc}); checking without it")
+                return []
+
+    def _write(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+        with self._lock:
+            if self._db is None:
+                return
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, params in statements:
+                        db.execute(sql, params)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                what = "locked by another run" if _is_locked(exc) else str(exc)
+                self._warn(f"cache not updated ({what}); results of this run are not saved")
+
+    # -- web links --------------------------------------------------------------------------
+
+    def get_web(self, url: str) -> CachedProbe | None:
+        rows = self._query("SELECT probe, checked_at FROM web WHERE url = ?", (url,))
+        if not rows:
+            return None
+        raw, checked_at = rows[0]
+        if self._clock() - float(checked_at) > self.max_age:
+            return None
+        probe = _probe_from_json(url, raw)
+        if probe is None:
+            return None
+        self.hits += 1
+        return CachedProbe(probe, float(checked_at))
+
+    def put_web(self, probes: Iterable[tuple[Probe, bool]]) -> None:
+        """Store the successes (``ok`` True) and forget the failures."""
+        now = self._clock()
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for probe, ok in probes:
+            if ok:
+                statements.append(
+                    (
+                        "INSERT OR REPLACE INTO web (url, probe, checked_at) VALUES (?, ?, ?)",
+                        (probe.url, _probe_to_json(probe), now),
+                    )
+                )
+            else:
+                statements.append(("DELETE FROM web WHERE url = ?", (probe.url,)))
+        if statements:
+            self._write(statements)
+
+    # -- Figma files (the figma_api.FigmaCache protocol) ----------------------------------------
+
+    def get_file(self, api_key: str, version_id: str | None) -> CachedFile | None:
+        rows = self._query(
+            "SELECT file_version, file_name, last_modified, nodes, checked_at FROM figma "
+            "WHERE api_key = ? AND version_id = ?",
+            (api_key, version_id or ""),
+        )
+        if not rows:
+            return None
+        file_version, file_name, last_modified, raw_nodes, checked_at = rows[0]
+        if version_id is not None and self._clock() - float(checked_at) > self.max_age:
+            return None
+        try:
+            decoded = json.loads(raw_nodes)
+        except ValueError:
+            return None
+        if not isinstance(decoded, dict):
+            return None
+        nodes: dict[str, tuple[str | None, str | None] | None] = {}
+        for node_id, value in decoded.items():
+            if isinstance(value, list) and len(value) == 2:
+                nodes[str(node_id)] = (_opt(value[0]), _opt(value[1]))
+            else:
+                nodes[str(node_id)] = None
+        return CachedFile(
+            api_key,
+            version_id,
+            str(file_version),
+            _opt(file_name),
+            _opt(last_modified),
+            nodes,
+            float(checked_at),
+        )
+
+    def put_file(self, entry: CachedFile) -> None:
+        nodes = {k: (list(v) if v is not None else None) for k, v in entry.nodes.items()}
+        self._write(
+            [
+                (
+                    "INSERT OR REPLACE INTO figma (api_key, version_id, file_version, file_name, "
+                    "last_modified, nodes, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        entry.api_key,
+                        entry.version_id or "",
+                        entry.file_version,
+                        entry.file_name,
+                        entry.last_modified,
+                        json.dumps(nodes, sort_keys=True),
+                        self._clock(),
+                    ),
+                )
+            ]
+        )
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _opt(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _probe_to_json(probe: Probe) -> str:
+    return json.dumps(
+        {
+            "status": probe.status,
+            "final_url": probe.final_url,
+            "redirects": list(probe.redirects),
+            "method": probe.method,
+            "error": probe.error.value if probe.error else None,
+        }
+    )
+
+
+def _probe_from_json(url: str, raw: str) -> Probe | None:
+    try:
+        data = json.loads(raw)
+        status = data["status"]
+        redirects = tuple(str(u) for u in data.get("redirects", []))
+        error = ErrorKind(data["error"]) if data.get("error") else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    if status is not None and not isinstance(status, int):
+        return None
+    final_url = data.get("final_url")
+    return Probe(
+        url,
+        status=status,
+        final_url=final_url if isinstance(final_url, str) else None,
+        redirects=redirects,
+        error=error,
+        method=str(data.get("method") or ""),
+    )

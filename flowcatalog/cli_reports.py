@@ -1,0 +1,114 @@
+"""Command-line glue for where reports go and which part of the work a run does.
+
+- ``--report FORMAT=PATH`` (repeatable): besides the main output, write the same report in
+  other formats, each file atomically (a temporary file in the same directory, then
+  ``os.replace``), so a CI job gets JUnit, Code Quality and HTML from one run.
+- ``--shard I/N``: keep one deterministic slice of the distinct links (``flowcatalog.shard``).
+- ``--changed-since REF``: check only the pages changed since a git ref, plus the catalog when
+  it or a page it documents changed (``flowcatalog.changed``).
+- ``flowcatalog merge``: read shard JSON reports and merge them (``flowcatalog.merge``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from flowcatalog.errors import UsageError
+from flowcatalog.reporters import REPORTERS
+
+if TYPE_CHECKING:
+    from flowcatalog.pipeline import CheckRequest
+    from flowcatalog.report import Report
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTarget:
+    fmt: str
+    path: str
+
+
+def parse_targets(values: Sequence[str]) -> tuple[ReportTarget, ...]:
+    """``FORMAT=PATH`` values of ``--report``; a bad one is a usage error (exit 2)."""
+    targets = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        fmt = fmt.strip()
+        if not sep or not path:
+            raise UsageError(f"--report {value!r}: expected FORMAT=PATH, e.g. junit=report.xml")
+        if fmt not in REPORTERS:
+            raise UsageError(
+                f"--report {value!r}: unknown format {fmt!r}; one of: "
+                + ", ".join(sorted(REPORTERS))
+            )
+        targets.append(ReportTarget(fmt, path))
+    paths = [t.path for t in targets]
+    for path in paths:
+        if paths.count(path) > 1:
+            raise UsageError(f"--report: {path!r} is given more than once")
+    return tuple(targets)
+
+
+def write_reports(report: Report, targets: Sequence[ReportTarget]) -> None:
+    """Render and write every ``--report`` file (machine formats: never colour)."""
+    from flowcatalog.fsio import atomic_write
+    from flowcatalog.reporters import get_reporter
+
+    for target in targets:
+        atomic_write(target.path, get_reporter(target.fmt)(report, color=False))
+
+
+REPORT_OPTION = click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Also write the report in FORMAT to PATH (atomically); repeatable. "
+    "Formats: " + ", ".join(sorted(REPORTERS)) + ".",
+)
+SHARD_OPTION = click.option(
+    "--shard",
+    metavar="I/N",
+    help="Check only shard I of N of the distinct links (stable hash of the normalised URL); "
+    "combine the shards' JSON reports with 'flowcatalog merge'.",
+)
+CHANGED_OPTION = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Check only the pages changed since git REF (committed since the merge base, or "
+    "not committed yet), plus the catalog when it or a page it documents changed.",
+)
+
+
+def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) -> CheckRequest:
+    """The check request of a changed-only run."""
+    from flowcatalog.changed import changed_files, select
+    from flowcatalog.page import catalog_page_paths, expand_paths
+    from flowcatalog.pipeline import CheckRequest, load_catalog
+
+    changed = changed_files(ref)
+    listed: list[str] = []
+    if catalog_path is not None:
+        catalog, _ = load_catalog(catalog_path)
+        if catalog is not None:
+            listed = [path for path, _ in catalog_page_paths(catalog)]
+    candidates = expand_paths(paths) if paths else listed
+    scope = select(candidates, changed, catalog_path=catalog_path, catalog_pages=listed)
+    if not scope.pages and not scope.catalog:
+        return CheckRequest(catalog_path=None, catalog_required=False, pages=())
+    return CheckRequest(
+        catalog_path=catalog_path if scope.catalog else None,
+        catalog_required=False,
+        pages=scope.pages,
+    )
+
+
+def read_reports(paths: Sequence[str]) -> Report:
+    """Read shard JSON reports and merge them."""
+    from flowcatalog import fsio
+    from flowcatalog.merge import load_report, merge
+
+    return merge([load_report(fsio.read_text(p), p) for p in paths], names=paths)

@@ -1,0 +1,454 @@
+"""The Figma REST API client: verify files and nodes with the fewest calls.
+
+Links are grouped by (API key, version-id). A group with node ids costs one
+``GET /v1/files/KEY/nodes?ids=...&depth=1`` (chunked by id count and URL length); a group
+with no node id costs one ``GET /v1/files/KEY/meta``. With a cache, a group checked before
+costs one ``/meta`` call: the same file ``version`` means the cached node results still
+hold, and no ``/nodes`` call is made. A 403 (token rejected) or a 429 (rate limited) stops
+every further Figma call of the run.
+
+The token is a secret: it is sent only in the ``X-Figma-Token`` header, only to the
+configured API origin (scheme, host and port), never on a redirect (redirects are not
+followed), and it is scrubbed from every message this module produces.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+import requests
+import requests.utils
+
+from flowcatalog.liveness import FigmaResult, FigmaStatus
+from flowcatalog.model import FigmaRef
+from flowcatalog.report import FigmaDetails
+
+DEFAULT_API = "https://api.figma.com"
+TOKEN_ENV = "FIGMA_TOKEN"
+_REDACTED = "<redacted>"
+
+
+class FigmaToken:
+    """A personal access token that never shows itself in a repr, str or message."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value.strip()
+
+    def __repr__(self) -> str:
+        return f"FigmaToken({_REDACTED})"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a FigmaToken cannot be pickled")
+
+    def reveal(self) -> str:
+        return self._value
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._value, _REDACTED) if self._value else text
+
+
+@dataclass(frozen=True, slots=True)
+class FigmaSettings:
+    api_base: str = DEFAULT_API
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_ids: int = 200
+    max_url_length: int = 6000
+    max_retry_wait: float = 60.0
+    user_agent: str = "flowcatalog (Figma link checker)"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    """What one Figma file (at one pinned version, or its latest) said last time.
+
+    ``nodes`` maps each node id checked to ``(name, type)``, or to None when the file
+    had no such node.
+    """
+
+    api_key: str
+    version_id: str | None
+    file_version: str
+    file_name: str | None
+    last_modified: str | None
+    nodes: Mapping[str, tuple[str | None, str | None] | None]
+    checked_at: float = 0.0
+
+
+class FigmaCache(Protocol):
+    def get_file(self, api_key: str, version_id: str | None) -> CachedFile | None: ...
+
+    def put_file(self, entry: CachedFile) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FigmaCall:
+    """One API call made (for the summary, the tests and the benchmark)."""
+
+    endpoint: str
+    api_key: str
+    status: int | None
+    ids: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FigmaOutcome:
+    results: Mapping[FigmaRef, FigmaResult]
+    calls: tuple[FigmaCall, ...] = ()
+    stop: FigmaResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A call that did not give a usable 200 answer."""
+
+    result: FigmaResult
+    stops: bool = False
+
+
+@dataclass(slots=True)
+class _FileAnswer:
+    file_name: str | None = None
+    last_modified: str | None = None
+    version: str | None = None
+    nodes: dict[str, tuple[str | None, str | None] | None] = field(default_factory=dict)
+
+
+def api_origin(base: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an API base URL; ValueError when it is not http(s)."""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {base!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("the Figma API URL must not carry credentials, a query or a fragment")
+    return _origin_of(base)
+
+
+def _origin_of(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _message(body: Any, fallback: str) -> str:
+    if isinstance(body, dict):
+        for key in ("err", "message"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:300]
+    return fallback
+
+
+def _wait_text(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds:.0f} s ({seconds / 86400:.1f} days)"
+    if seconds >= 2 * 3600:
+        return f"{seconds:.0f} s ({seconds / 3600:.1f} hours)"
+    return f"{seconds:g} s"
+
+
+class FigmaClient:
+    """Verifies Figma links through the REST API. One instance per run; thread-safe calls."""
+
+    def __init__(
+        self,
+        token: FigmaToken,
+        settings: FigmaSettings | None = None,
+        *,
+        session: requests.Session | None = None,
+        cache: FigmaCache | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or FigmaSettings()
+        self._origin = api_origin(self.settings.api_base)
+        self._base = self.settings.api_base.rstrip("/")
+        self._token = token
+        self._cache = cache
+        self._sleep = sleep
+        self._session = session or requests.Session()
+        self._session.trust_env = False  # no netrc: the token is the only credential sent
+        self._proxies = dict(requests.utils.get_environ_proxies(self._base))
+        self._calls: list[FigmaCall] = []
+        self._lock = threading.Lock()
+        self._stop: FigmaResult | None = None
+        self._retried_429 = False
+
+    def __repr__(self) -> str:
+        return f"FigmaClient(api_base={self._base!r})"
+
+    @property
+    def calls(self) -> tuple[FigmaCall, ...]:
+        return tuple(self._calls)
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- public -------------------------------------------------------------------------
+
+    def verify(self, refs: Iterable[FigmaRef]) -> FigmaOutcome:
+        """Check every Figma link; each ref maps to a result."""
+        groups: dict[tuple[str, str | None], list[FigmaRef]] = {}
+        for ref in refs:
+            groups.setdefault((ref.api_key, ref.version_id), []).append(ref)
+        results: dict[FigmaRef, FigmaResult] = {}
+        for (key, version_id), members in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        ):
+            if self._stop is not None:
+                for ref in members:
+                    results[ref] = self._stop
+                continue
+            results.update(self._verify_group(key, version_id, members))
+        return FigmaOutcome(results, self.calls, self._stop)
+
+    # -- one group ----------------------------------------------------------------------
+
+    def _verify_group(
+        self, key: str, version_id: str | None, members: list[FigmaRef]
+    ) -> dict[FigmaRef, FigmaResult]:
+        node_ids = sorted({ref.node_id for ref in members if ref.node_id})
+        cached = self._cache.get_file(key, version_id) if self._cache is not None else None
+        answer: _FileAnswer | None = None
+        from_cache = False
+        if cached is not None and all(node in cached.nodes for node in node_ids):
+            if version_id is not None:
+                from_cache = True  # a saved version never changes
+            else:
+                meta = self._meta(key)
+                if isinstance(meta, _Failure):
+                    return self._fail(members, meta)
+                if meta.version is not None and meta.version == cached.file_version:
+                    from_cache = True
+                elif not node_ids:
+                    answer = meta
+            if from_cache:
+                answer = _FileAnswer(
+                    cached.file_name, cached.last_modified, cached.file_version, dict(cached.nodes)
+                )
+        if answer is None:
+            fetched = self._nodes(key, version_id, node_ids) if node_ids else self._meta(key)
+            if isinstance(fetched, _Failure):
+                return self._fail(members, fetched)
+            answer = fetched
+            if self._cache is not None and answer.version is not None:
+                self._cache.put_file(
+                    CachedFile(
+                        key,
+                        version_id,
+                        answer.version,
+                        answer.file_name,
+                        answer.last_modified,
+                        dict(answer.nodes),
+                        time.time(),
+                    )
+                )
+        return {ref: self._result(ref, answer, from_cache) for ref in members}
+
+    def _result(self, ref: FigmaRef, answer: _FileAnswer, cached: bool) -> FigmaResult:
+        file_details = FigmaDetails(answer.file_name, answer.last_modified, answer.version)
+        if ref.node_id is None:
+            return FigmaResult(FigmaStatus.OK, details=file_details, http_status=200, cached=cached)
+        node = answer.nodes.get(ref.node_id)
+        if node is None:
+            name = f" ({answer.file_name})" if answer.file_name else ""
+            where = f" at version {ref.version_id}" if ref.version_id else ""
+            return FigmaResult(
+                FigmaStatus.NODE_NOT_FOUND,
+                f"node {ref.node_id} not found in Figma file {ref.api_key}{name}{where}",
+                details=file_details,
+                http_status=200,
+                cached=cached,
+            )
+        details = FigmaDetails(
+            answer.file_name, answer.last_modified, answer.version, node[0], node[1]
+        )
+        return FigmaResult(FigmaStatus.OK, details=details, http_status=200, cached=cached)
+
+    def _fail(self, members: list[FigmaRef], failure: _Failure) -> dict[FigmaRef, FigmaResult]:
+        if failure.stops:
+            self._stop = failure.result
+        return dict.fromkeys(members, failure.result)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _meta(self, key: str) -> _FileAnswer | _Failure:
+        got = self._get(f"/v1/files/{quote(key, safe='')}/meta", "meta", key)
+        if isinstance(got, _Failure):
+            return got
+        body = got.get("file") if isinstance(got.get("file"), dict) else got
+        assert isinstance(body, dict)
+        return _FileAnswer(
+            _text(body.get("name")),
+            _text(body.get("last_touched_at")) or _text(body.get("lastModified")),
+            _text(body.get("version")),
+        )
+
+    def _nodes(
+        self, key: str, version_id: str | None, node_ids: list[str]
+    ) -> _FileAnswer | _Failure:
+        answer = _FileAnswer()
+        for chunk in self._chunks(key, version_id, node_ids):
+            query = "ids=" + ",".join(quote(node, safe=":") for node in chunk) + "&depth=1"
+            if version_id is not None:
+                query += "&version=" + quote(version_id, safe="")
+            got = self._get(
+                f"/v1/files/{quote(key, safe='')}/nodes?{query}", "nodes", key, len(chunk)
+            )
+            if isinstance(got, _Failure):
+                return got
+            answer.file_name = _text(got.get("name")) or answer.file_name
+            answer.last_modified = _text(got.get("lastModified")) or answer.last_modified
+            answer.version = _text(got.get("version")) or answer.version
+            nodes = got.get("nodes")
+            nodes = nodes if isinstance(nodes, dict) else {}
+            for node_id in chunk:
+                entry = nodes.get(node_id)
+                document = entry.get("document") if isinstance(entry, dict) else None
+                if isinstance(document, dict):
+                    answer.nodes[node_id] = (
+                        _text(document.get("name")),
+                        _text(document.get("type")),
+                    )
+                else:
+                    answer.nodes[node_id] = None
+        return answer
+
+    def _chunks(self, key: str, version_id: str | None, node_ids: list[str]) -> list[list[str]]:
+        fixed = len(f"{self._base}/v1/files/{key}/nodes?ids=&depth=1")
+        if version_id is not None:
+            fixed += len(f"&version={version_id}")
+        chunks: list[list[str]] = []
+        current: list[str] = []
+        length = fixed
+        for node in node_ids:
+            cost = len(quote(node, safe=":")) + (1 if current else 0)
+            too_long = length + cost > self.settings.max_url_length
+            if current and (len(current) >= self.settings.max_ids or too_long):
+                chunks.append(current)
+                current, length = [], fixed
+                cost = len(quote(node, safe=":"))
+            current.append(node)
+            length += cost
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _get(
+        self, path_and_query: str, endpoint: str, key: str, ids: int = 0
+    ) -> dict[str, Any] | _Failure:
+        """One GET to the API origin with the token; never follows a redirect."""
+        url = self._base + path_and_query
+        if _origin_of(url) != self._origin:  # pragma: no cover - defensive, built from base
+            raise RuntimeError("refusing to send the Figma token to another origin")
+        headers = {
+            "X-Figma-Token": self._token.reveal(),
+            "User-Agent": self.settings.user_agent,
+            "Accept": "application/json",
+        }
+        while True:
+            try:
+                response = self._session.get(
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                    proxies=self._proxies,
+                )
+            except requests.RequestException as exc:
+                self._record(endpoint, key, None, ids)
+                reason = self._token.scrub(type(exc).__name__)
+                if isinstance(exc, requests.Timeout):
+                    reason = "timed out"
+                elif isinstance(exc, requests.ConnectionError):
+                    reason = "connection failed"
+                message = f"could not reach the Figma API at {self._origin[1]}: {reason}"
+                return _Failure(FigmaResult(FigmaStatus.API_ERROR, message), stops=True)
+            with response:
+                status = response.status_code
+                self._record(endpoint, key, status, ids)
+                body = _json(response)
+                if status == 429:
+                    wait = _retry_after(response.headers.get("Retry-After"))
+                    if (
+                        wait is not None
+                        and wait <= self.settings.max_retry_wait
+                        and not self._retried_429
+                    ):
+                        self._retried_429 = True
+                        self._sleep(wait)
+                        continue
+                    return _Failure(self._rate_limited(response, wait), stops=True)
+                if status == 200 and isinstance(body, dict):
+                    return body
+                return self._failure(status, body, key, response)
+
+    def _record(self, endpoint: str, key: str, status: int | None, ids: int) -> None:
+        with self._lock:
+            self._calls.append(FigmaCall(endpoint, key, status, ids))
+
+    def _failure(self, status: int, body: Any, key: str, response: requests.Response) -> _Failure:
+        text = self._token.scrub(_message(body, response.reason or f"HTTP {status}"))
+        if status == 403:
+            message = (
+                f"the Figma API rejected FIGMA_TOKEN (403: {text}): it is invalid, expired, "
+                "lacks the file_content:read scope, or may not open this file; "
+                "no further Figma calls were made"
+            )
+            return _Failure(FigmaResult(FigmaStatus.TOKEN_REJECTED, message, http_status=403), True)
+        if status == 404:
+            message = f"Figma file {key} not found, or not visible to this token's user ({text})"
+            return _Failure(FigmaResult(FigmaStatus.FILE_NOT_FOUND, message, http_status=404))
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("Location", "")).hostname or "?"
+            message = f"the Figma API answered a redirect ({status}) to {target}; not followed"
+            return _Failure(FigmaResult(FigmaStatus.API_ERROR, message, http_status=status))
+        if status == 200:
+            text = "the answer is not a JSON object"
+        message = f"Figma API error {status} for file {key}: {text}"
+        return _Failure(FigmaResult(FigmaStatus.API_ERROR, message, http_status=status))
+
+    def _rate_limited(self, response: requests.Response, wait: float | None) -> FigmaResult:
+        facts = []
+        if wait is not None:
+            facts.append(f"Retry-After {_wait_text(wait)}")
+        tier = response.headers.get("X-Figma-Plan-Tier")
+        kind = response.headers.get("X-Figma-Rate-Limit-Type")
+        if tier:
+            facts.append(f"plan tier {tier[:40]}")
+        if kind:
+            facts.append(f"rate limit type {kind[:40]}")
+        detail = f" ({', '.join(facts)})" if facts else ""
+        message = self._token.scrub(
+            f"the Figma API rate limit was reached (429){detail}; "
+            "no further Figma calls were made this run"
+        )
+        return FigmaResult(FigmaStatus.RATE_LIMITED, message, http_status=429)
+
+
+def _retry_after(value: str | None) -> float | None:
+    from flowcatalog.http import parse_retry_after
+
+    return parse_retry_after(value)
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,171 @@
+"""Read JSON reports (the version 1 contract) and merge shard reports into one.
+
+``flowcatalog merge a.json b.json ...`` is how sharded CI jobs come back together: findings
+are unioned and de-duplicated, links unioned by normalised URL and put back in the order the
+unsharded run lists them (by source, then position), coverage taken from the shards, which
+must agree on it. The result renders in any format.
+
+Pure: the CLI reads the files and hands the text here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+from flowcatalog.errors import InputError
+from flowcatalog.findings import Finding, Severity, sort_findings
+from flowcatalog.model import FigmaRef, Location
+from flowcatalog.report import (
+    REPORT_VERSION,
+    Cell,
+    CellState,
+    Coverage,
+    FigmaDetails,
+    LinkResult,
+    Report,
+)
+
+
+def _location(item: dict[str, Any]) -> Location:
+    return Location(str(item["path"]), item.get("line"), item.get("column"))
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    return Finding(
+        rule=str(item["rule"]),
+        severity=Severity(item["severity"]),
+        message=str(item["message"]),
+        location=_location(item),
+        url=item.get("url"),
+        subject=str(item.get("subject") or ""),
+    )
+
+
+def _names(items: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple((str(i["id"]), str(i.get("name") or i["id"])) for i in items)
+
+
+def _coverage(data: dict[str, Any]) -> Coverage:
+    cells = []
+    for item in data["cells"]:
+        location = item.get("location")
+        cells.append(
+            Cell(
+                stage=str(item["stage"]),
+                deployment=str(item["deployment"]),
+                state=CellState(item["state"]),
+                links=tuple(item.get("links") or ()),
+                flows=tuple(item.get("flows") or ()),
+                shared_with=tuple(item.get("shared_with") or ()),
+                reason=item.get("reason"),
+                location=_location(location) if isinstance(location, dict) else None,
+            )
+        )
+    return Coverage(tuple(cells), _names(data.get("stages")), _names(data.get("deployments")))
+
+
+def _link(item: dict[str, Any]) -> LinkResult:
+    ref = item.get("figma")
+    details = item.get("figma_details")
+    return LinkResult(
+        url=str(item["url"]),
+        normalised=str(item["normalised"]),
+        locations=tuple(_location(loc) for loc in item.get("locations") or ()),
+        figma=FigmaRef(
+            kind=ref["kind"],
+            file_key=ref["file_key"],
+            node_id=ref.get("node_id"),
+            branch_key=ref.get("branch_key"),
+            version_id=ref.get("version_id"),
+        )
+        if isinstance(ref, dict)
+        else None,
+        status=item.get("status"),
+        http_status=item.get("http_status"),
+        final_url=item.get("final_url"),
+        cached=bool(item.get("cached", False)),
+        details=FigmaDetails(**{f.name: details.get(f.name) for f in fields(FigmaDetails)})
+        if isinstance(details, dict)
+        else None,
+    )
+
+
+def load_report(text: str, source: str) -> Report:
+    """A ``Report`` from the JSON report text of file ``source`` (``InputError`` if unusable)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not JSON: {exc.msg}", location=f"{source}:{exc.lineno}:{exc.colno}"
+        ) from None
+    if not isinstance(data, dict) or data.get("version") != REPORT_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        raise InputError(
+            f"not a flowcatalog JSON report of version {REPORT_VERSION} (version: {version!r})",
+            location=source,
+        )
+    try:
+        coverage = data.get("coverage")
+        return Report(
+            findings=tuple(_finding(f) for f in data.get("findings") or ()),
+            coverage=_coverage(coverage) if isinstance(coverage, dict) else None,
+            links=tuple(_link(link) for link in data.get("links") or ()),
+            sources=tuple(str(s) for s in data.get("sources") or ()),
+            generated_at=data.get("generated_at"),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(
+            f"malformed report: {type(exc).__name__}: {exc}", location=source
+        ) from None
+
+
+def _merge_link(a: LinkResult, b: LinkResult) -> LinkResult:
+    """One link seen by two shards: keep every location; prefer the one with online facts."""
+    locations = tuple(dict.fromkeys((*a.locations, *b.locations)))
+    richer = a if a.status is not None or b.status is None else b
+    return replace(richer, locations=locations)
+
+
+def merge(reports: Sequence[Report], names: Sequence[str] = ()) -> Report:
+    """One report from shard reports of the same catalog and pages."""
+    if not reports:
+        raise InputError("nothing to merge: give one or more JSON reports")
+    coverage = None
+    for i, report in enumerate(reports):
+        if report.coverage is None:
+            continue
+        if coverage is None:
+            coverage = report.coverage
+        elif report.coverage != coverage:
+            where = names[i] if i < len(names) else f"report {i + 1}"
+            raise InputError(
+                "its coverage differs from the first report's: shards of different catalogs?",
+                location=where,
+            )
+    sources = tuple(dict.fromkeys(s for r in reports for s in r.sources))
+    links: dict[str, LinkResult] = {}
+    for report in reports:
+        for link in report.links:
+            seen = links.get(link.normalised)
+            links[link.normalised] = link if seen is None else _merge_link(seen, link)
+    rank = {path: i for i, path in enumerate(sources)}
+
+    def order(link: LinkResult) -> tuple[int, str, int, int]:
+        if not link.locations:
+            return (len(rank) + 1, "", 0, 0)
+        first = link.locations[0]
+        return (rank.get(first.path, len(rank)), first.path, first.line or 0, first.column or 0)
+
+    stamps = [r.generated_at for r in reports if r.generated_at]
+    return Report(
+        findings=sort_findings([f for r in reports for f in r.findings]),
+        coverage=coverage,
+        links=tuple(sorted(links.values(), key=order)),
+        sources=sources,
+        generated_at=max(stamps) if stamps else None,
+    )

@@ -1,0 +1,725 @@
+"""Markdown pages to ``PageDoc``: links, headings, list items and rendered text, with positions.
+
+The parser is pulldown-cmark through pyromark: its events carry byte ranges, which a
+``LineIndex`` turns into 1-based line and character column. Handbook pages are not tidy
+CommonMark, so a few things are handled around the parser:
+
+- YAML (``---``) and TOML (``+++``) front matter are metadata blocks: nothing in them counts.
+- kramdown attribute lists (``{:toc}``, ``{:.no_toc}``, ``{:target="_blank"}``), ERB tags
+  (``<%= ... %>``) and Hugo shortcodes (``{{< ... >}}``, ``{{% ... %}}``) are template syntax:
+  their byte ranges are masked, so they are never rendered text, link text, bare URLs or
+  placeholders.
+- HTML blocks and inline HTML are parsed with ``html.parser``: ``href`` and ``src`` of ``a``,
+  ``area``, ``iframe``, ``img``, ``embed``, ``source``, ``video`` and ``audio`` are links, at
+  their attribute's own line and column.
+- HTML comments hide what is in them: their Markdown is parsed separately and its links come
+  back as ``hidden_links`` (not links of the page); their headings and text count for nothing.
+- Code (fenced, indented, inline) holds nothing that counts.
+- Bare URLs (GFM autolink literals: ``https://...``, ``http://...``, ``www....``) are found in
+  rendered text only, outside links.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Location
+from flowcatalog.page import Heading, LineIndex, LinkKind, ListItem, PageDoc, PageLink, TextRun
+
+_MASK = re.compile(
+    rb"<%.*?%>"  # ERB
+    rb"|\{\{[<%].*?[>%]\}\}"  # Hugo shortcodes
+    rb"|\{:[^{}\r\n]*\}",  # kramdown attribute and extension lists
+    re.DOTALL,
+)
+_MASK_HINTS = (b"<%", b"{{", b"{:")
+_TEMPLATE = re.compile(r"<%|%>|\{\{|\}\}")
+_BARE_URL = re.compile(r"(?<![\w/@.:+-])(?:https?://|www\.)[^\s<]+", re.IGNORECASE)
+_TRAILING = "?!.,:*_~'\""
+_ENTITY_TAIL = re.compile(r"&[A-Za-z0-9]+;$")
+_LINK_ATTRIBUTES = {
+    "a": "href",
+    "area": "href",
+    "iframe": "src",
+    "img": "src",
+    "embed": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+}
+_ATTRIBUTE = re.compile(
+    r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""",
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "Paragraph",
+        "Heading",
+        "BlockQuote",
+        "CodeBlock",
+        "HtmlBlock",
+        "List",
+        "Item",
+        "FootnoteDefinition",
+        "Table",
+        "TableHead",
+        "TableRow",
+        "TableCell",
+        "MetadataBlock",
+        "DefinitionList",
+        "DefinitionListTitle",
+        "DefinitionListDefinition",
+    }
+)
+_FRONT_MATTER_KEY = re.compile(rb"\A---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
+
+
+def _options() -> Any:
+    import pyromark
+
+    o = pyromark.Options
+    return (
+        o.ENABLE_TABLES
+        | o.ENABLE_FOOTNOTES
+        | o.ENABLE_STRIKETHROUGH
+        | o.ENABLE_TASKLISTS
+        | o.ENABLE_GFM
+        | o.ENABLE_HEADING_ATTRIBUTES
+        | o.ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | o.ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
+    )
+
+
+def _clean(text: str) -> str:
+    """Replace lone surrogates (never in decoded files, possible in str input) with U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def parse_markdown(path: str, text: str) -> PageDoc:
+    """Parse Markdown page text into a ``PageDoc``. Never raises on any text."""
+    text = _clean(text)
+    index = LineIndex(path, text)
+    extractor = _Extractor(index, text, base=0, hidden=False, context=())
+    extractor.run()
+    problems = list(extractor.problems)
+    if not extractor.front_matter and _FRONT_MATTER_KEY.match(index.data):
+        problems.append(
+            Finding(
+                "page-front-matter-unterminated",
+                Severity.WARNING,
+                "front matter is not closed; expected a line '---' after its last key",
+                Location(path, 1, 1),
+                subject="front-matter",
+            )
+        )
+    return PageDoc(
+        path=path,
+        kind="markdown",
+        links=tuple(extractor.links),
+        hidden_links=tuple(extractor.hidden),
+        headings=tuple(h.freeze() for h in extractor.headings),
+        items=tuple(extractor.items),
+        texts=tuple(extractor.runs),
+        problems=tuple(problems),
+        index=index,
+    )
+
+
+class _OpenHeading:
+    __slots__ = ("has_content", "level", "location", "path", "text")
+
+    def __init__(self, level: int, text: str, location: Location, path: tuple[str, ...]) -> None:
+        self.level = level
+        self.text = text
+        self.location = location
+        self.path = path
+        self.has_content = False
+
+    def freeze(self) -> Heading:
+        return Heading(self.level, self.text, self.location, self.path, self.has_content)
+
+
+@dataclass(slots=True)
+class _OpenLink:
+    url: str
+    kind: LinkKind
+    start: int
+    text: list[str]
+    definition: Location | None = None
+    has_image: bool = False
+    image: bool = False
+
+
+@dataclass(slots=True)
+class _OpenItem:
+    start: int
+    ordered: bool
+    text: list[str]
+    has_content: bool = False
+
+
+class _Extractor:
+    """One pass over pyromark's events of ``text``; byte offsets are shifted by ``base``."""
+
+    def __init__(
+        self,
+        index: LineIndex,
+        text: str,
+        *,
+        base: int,
+        hidden: bool,
+        context: tuple[str, ...],
+    ) -> None:
+        self.index = index
+        self.text = text
+        self.data = text.encode("utf-8")
+        self.base = base
+        self.hidden_mode = hidden
+        self.links: list[PageLink] = []
+        self.hidden: list[PageLink] = []
+        self.headings: list[_OpenHeading] = []
+        self.items: list[ListItem] = []
+        self.runs: list[TextRun] = []
+        self.problems: list[Finding] = []
+        self.front_matter = False
+        self._outer_context = context
+        self._stack: list[tuple[int, str]] = []
+        self._masks: list[tuple[int, int]] = []
+        self._mask_starts: list[int] = []
+        self._definitions: dict[str, Location] | None = None
+        self._links: list[_OpenLink] = []
+        self._items: list[_OpenItem] = []
+        self._lists: list[bool] = []
+        self._heading: tuple[int, int, list[str]] | None = None
+        self._run_text: list[str] = []
+        self._run_pieces: list[tuple[int, int, bool]] = []
+        self._run_length = 0
+        self._bare: list[tuple[int, str]] = []  # contiguous exact text outside links
+        self._bare_end = -1
+        self._skip = 0  # inside code blocks and metadata blocks
+        self._html_anchor: _OpenLink | None = None
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def context(self) -> tuple[str, ...]:
+        return self._outer_context + tuple(text for _, text in self._stack)
+
+    def loc(self, offset: int) -> Location:
+        return self.index.location(self.base + offset)
+
+    def _mark_content(self) -> None:
+        if self.headings:
+            self.headings[-1].has_content = True
+        for item in self._items:
+            item.has_content = True
+
+    def _compute_masks(self) -> None:
+        if any(hint in self.data for hint in _MASK_HINTS):
+            self._masks = [m.span() for m in _MASK.finditer(self.data)]
+            self._mask_starts = [start for start, _ in self._masks]
+
+    def _masked(self, offset: int) -> bool:
+        if not self._masks:
+            return False
+        i = bisect_right(self._mask_starts, offset) - 1
+        return i >= 0 and self._masks[i][0] <= offset < self._masks[i][1]
+
+    def _unmasked(self, start: int, end: int, value: str) -> Iterator[tuple[int, str, bool]]:
+        """Pieces of a text event outside template masks: (byte start, text, exact)."""
+        encoded = value.encode("utf-8")
+        exact = end - start == len(encoded) and self.data[start:end] == encoded
+        if not self._masks:
+            yield start, value, exact
+            return
+        i = max(0, bisect_right(self._mask_starts, start) - 1)
+        overlapping = []
+        while i < len(self._masks) and self._masks[i][0] < end:
+            if self._masks[i][1] > start:
+                overlapping.append(self._masks[i])
+            i += 1
+        if not overlapping:
+            yield start, value, exact
+            return
+        if not exact:
+            return  # an entity or escape inside template syntax: drop it
+        cursor = start
+        for m_start, m_end in overlapping:
+            if m_start > cursor:
+                yield cursor, self.data[cursor:m_start].decode("utf-8", "replace"), True
+            cursor = max(cursor, m_end)
+        if cursor < end:
+            yield cursor, self.data[cursor:end].decode("utf-8", "replace"), True
+
+    def _definition(self, label: str) -> Location | None:
+        if self._definitions is None:
+            import pyromark
+
+            self._definitions = {}
+            try:
+                found = pyromark.reference_definitions(self.text, options=_options())
+            except BaseException:
+                found = {}
+            for name, value in found.items():
+                key = " ".join(name.split()).casefold()
+                self._definitions.setdefault(key, self.loc(int(value["span"]["start"])))
+        return self._definitions.get(" ".join(label.split()).casefold())
+
+    # --- text runs -----------------------------------------------------------------------
+
+    def _add_text(self, start: int, value: str, exact: bool) -> None:
+        if not value:
+            return
+        self._run_pieces.append((self._run_length, self.base + start, exact))
+        self._run_text.append(value)
+        self._run_length += len(value)
+
+    def _flush_run(self) -> None:
+        self._flush_bare()
+        if self._run_text:
+            text = "".join(self._run_text)
+            if text.strip():
+                self.runs.append(TextRun(text, tuple(self._run_pieces), self.context()))
+            self._run_text = []
+            self._run_pieces = []
+            self._run_length = 0
+
+    def _flush_bare(self) -> None:
+        if not self._bare:
+            return
+        start = self._bare[0][0]
+        text = "".join(value for _, value in self._bare)
+        self._bare = []
+        self._bare_end = -1
+        if "www." not in text.lower() and "http" not in text.lower():
+            return
+        for match in _BARE_URL.finditer(text):
+            url = _trim_url(match.group())
+            if not url or url.lower() in {"www.", "http://", "https://"}:
+                continue
+            offset = start + len(text[: match.start()].encode("utf-8"))
+            target = url if "://" in url else "http://" + url
+            self._emit(PageLink(target, self.loc(offset), url, self.context(), LinkKind.BARE))
+
+    # --- emitting ------------------------------------------------------------------------
+
+    def _emit(self, link: PageLink) -> None:
+        if _TEMPLATE.search(link.url):
+            return  # a template expression, not a link
+        if self.hidden_mode:
+            self.hidden.append(link)
+        else:
+            self.links.append(link)
+
+    # --- the pass ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        import pyromark
+
+        self._compute_masks()
+        try:
+            events = pyromark.events_with_range(self.text, options=_options())
+        except BaseException as exc:
+            self.problems.append(
+                Finding(
+                    "page-unparsable",
+                    Severity.ERROR,
+                    f"the Markdown parser failed on this page: {type(exc).__name__}",
+                    self.loc(0),
+                    subject="page",
+                )
+            )
+            return
+        for event, span in events:
+            self._event(event, span["start"], span["end"])
+        self._flush_run()
+
+    def _event(self, event: Any, start: int, end: int) -> None:
+        if type(event) is dict:
+            ((name, value),) = event.items()
+        else:
+            name, value = event, None
+        if name == "Text":
+            if self._skip:
+                return
+            self._text(start, end, value)
+            return
+        if name == "Start":
+            tag = value if type(value) is str else next(iter(value))
+            self._start(tag, value, start, end)
+            return
+        if name == "End":
+            tag = value if type(value) is str else next(iter(value))
+            self._end(tag, value, start, end)
+            return
+        if self._skip:
+            return
+        if name == "Code":
+            self._flush_bare()
+            self._add_text(start, " ", False)
+            if not self._masked(start):
+                self._mark_content()
+                for link in self._links:
+                    link.text.append(value)
+                if self._heading is not None:
+                    self._heading[2].append(value)
+        elif name in ("SoftBreak", "HardBreak"):
+            self._flush_bare()
+            self._add_text(start, " ", False)
+            for link in self._links:
+                link.text.append(" ")
+            if self._heading is not None:
+                self._heading[2].append(" ")
+        elif name == "InlineHtml":
+            self._flush_bare()
+            self._html(start, end, inline=True)
+        elif name == "Html":
+            pass  # handled as a whole at the start of its HtmlBlock
+        elif name == "TaskListMarker":
+            pass
+        elif name == "FootnoteReference":
+            self._mark_content()
+
+    def _text(self, start: int, end: int, value: str) -> None:
+        for piece_start, piece, exact in self._unmasked(start, end, value):
+            if piece.strip():
+                self._mark_content()
+            in_image = bool(self._links) and self._links[-1].image
+            if in_image:
+                self._links[-1].text.append(piece)
+            else:
+                for link in self._links:
+                    link.text.append(piece)
+            if self._html_anchor is not None:
+                self._html_anchor.text.append(piece)
+            if self._heading is not None:
+                self._heading[2].append(piece)
+            for item in self._items:
+                item.text.append(piece)
+            if not in_image:
+                self._add_text(piece_start, piece, exact)
+            if self._links or in_image or not exact:
+                self._flush_bare()
+                continue
+            if self._bare and piece_start != self._bare_end:
+                self._flush_bare()
+            self._bare.append((piece_start, piece))
+            self._bare_end = piece_start + len(piece.encode("utf-8"))
+
+    def _start(self, tag: str, value: Any, start: int, end: int) -> None:
+        if tag in _BLOCK_TAGS:
+            self._flush_run()
+        if tag == "CodeBlock":
+            self._skip += 1
+            self._mark_content()
+        elif tag == "MetadataBlock":
+            self._skip += 1
+            self.front_matter = True
+        elif self._skip:
+            return
+        elif tag == "Heading":
+            level = int(value["Heading"]["level"][1:])
+            self._heading = (level, start, [])
+        elif tag == "List":
+            self._lists.append(value["List"] is not None)
+            self._mark_content()
+        elif tag == "Item":
+            self._mark_content()
+            ordered = self._lists[-1] if self._lists else False
+            self._items.append(_OpenItem(start, ordered, []))
+        elif tag in ("Link", "Image"):
+            self._open_link(tag, value[tag], start)
+        elif tag == "HtmlBlock":
+            self._html(start, end, inline=False)
+            self._skip += 1
+        elif tag in ("Table", "BlockQuote", "FootnoteDefinition"):
+            pass
+
+    def _end(self, tag: str, value: Any, start: int, end: int) -> None:
+        if tag in _BLOCK_TAGS:
+            self._flush_run()
+        if tag in ("CodeBlock", "MetadataBlock", "HtmlBlock"):
+            self._skip = max(0, self._skip - 1)
+            return
+        if self._skip:
+            return
+        if tag == "Heading" and self._heading is not None:
+            level, h_start, parts = self._heading
+            self._heading = None
+            text = " ".join("".join(parts).split())
+            while self._stack and self._stack[-1][0] >= level:
+                self._stack.pop()
+            self._stack.append((level, text))
+            if not self.hidden_mode:
+                self.headings.append(_OpenHeading(level, text, self.loc(h_start), self.context()))
+        elif tag == "List":
+            if self._lists:
+                self._lists.pop()
+        elif tag == "Item" and self._items:
+            item = self._items.pop()
+            if not self.hidden_mode:
+                self.items.append(
+                    ListItem(
+                        self.loc(item.start),
+                        " ".join("".join(item.text).split()),
+                        self.context(),
+                        not item.has_content,
+                        item.ordered,
+                    )
+                )
+        elif tag in ("Link", "Image") and self._links:
+            self._close_link(self._links.pop())
+
+    def _open_link(self, tag: str, attrs: dict[str, Any], start: int) -> None:
+        self._flush_bare()
+        self._mark_content()
+        link_type = str(attrs.get("link_type", "Inline"))
+        url = str(attrs.get("dest_url", ""))
+        definition = None
+        if tag == "Image":
+            kind = LinkKind.IMAGE
+            for parent in self._links:
+                parent.has_image = True
+        elif link_type == "Autolink":
+            kind = LinkKind.AUTOLINK
+        elif link_type == "Email":
+            kind = LinkKind.AUTOLINK
+            url = "mailto:" + url
+        elif link_type.startswith(("Reference", "Collapsed", "Shortcut")):
+            kind = LinkKind.REFERENCE
+            definition = self._definition(str(attrs.get("id", "")))
+        else:
+            kind = LinkKind.INLINE
+        self._links.append(_OpenLink(url, kind, start, [], definition, image=tag == "Image"))
+
+    def _close_link(self, link: _OpenLink) -> None:
+        if self._masked(link.start):
+            return
+        text = " ".join("".join(link.text).split())
+        self._emit(
+            PageLink(
+                link.url,
+                self.loc(link.start),
+                text,
+                self.context(),
+                link.kind,
+                definition=link.definition,
+                has_image=link.has_image,
+            )
+        )
+
+    # --- raw HTML ------------------------------------------------------------------------
+
+    def _html(self, start: int, end: int, *, inline: bool) -> None:
+        fragment = self.data[start:end].decode("utf-8", "replace")
+        cursor = 0
+        while True:
+            opened = fragment.find("<!--", cursor)
+            self._html_tags(
+                fragment[cursor : len(fragment) if opened < 0 else opened],
+                start + len(fragment[:cursor].encode("utf-8")),
+                inline=inline,
+            )
+            if opened < 0:
+                return
+            body_from = opened + 4
+            closed = fragment.find("-->", body_from)
+            at_end = end >= len(self.data) - 1
+            if closed < 0 and not inline and not self.hidden_mode and at_end:
+                self.problems.append(
+                    Finding(
+                        "page-comment-unterminated",
+                        Severity.WARNING,
+                        "HTML comment is never closed; everything after it is hidden",
+                        self.loc(start + len(fragment[:opened].encode("utf-8"))),
+                        subject="comment",
+                    )
+                )
+            body_to = len(fragment) if closed < 0 else closed
+            body = fragment[body_from:body_to]
+            if not self.hidden_mode and body.strip():
+                body_start = start + len(fragment[:body_from].encode("utf-8"))
+                self._comment(body, body_start)
+            if closed < 0:
+                return
+            cursor = closed + 3
+
+    def _comment(self, body: str, offset: int) -> None:
+        """Links of Markdown hidden in a comment: reported as hidden, nothing else counts."""
+        if "](" not in body and "<" not in body and "http" not in body and "www." not in body:
+            return
+        sub = _Extractor(
+            self.index, body, base=self.base + offset, hidden=True, context=self.context()
+        )
+        sub.run()
+        self.hidden.extend(sub.hidden)
+
+    def _html_tags(self, fragment: str, offset: int, *, inline: bool) -> None:
+        if not fragment.strip():
+            return
+        parser = _TagScanner()
+        try:
+            parser.feed(fragment)
+            parser.close()
+        except Exception:
+            return
+        line_starts = [0]
+        line_starts.extend(i + 1 for i, ch in enumerate(fragment) if ch == "\n")
+        if parser.has_content:
+            self._mark_content()
+        for data_line, data_col, data in parser.data:
+            if data.strip() and not inline:
+                char = line_starts[data_line - 1] + data_col
+                byte = offset + len(fragment[:char].encode("utf-8"))
+                for piece_start, piece, exact in self._unmasked(
+                    byte, byte + len(data.encode("utf-8")), data
+                ):
+                    self._add_text(piece_start, piece, exact)
+        for tag in parser.tags:
+            char = line_starts[tag.line - 1] + tag.column + tag.attr_offset
+            byte = offset + len(fragment[:char].encode("utf-8"))
+            if self._masked(byte):
+                continue
+            link = PageLink(
+                tag.url, self.loc(byte), tag.text, self.context(), LinkKind.HTML, element=tag.name
+            )
+            if inline and tag.name == "a" and not tag.closed:
+                self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, [])
+                continue
+            self._emit(link)
+        if inline and parser.closed_a and self._html_anchor is not None:
+            anchor = self._html_anchor
+            self._html_anchor = None
+            text = " ".join("".join(anchor.text).split())
+            self._emit(
+                PageLink(
+                    anchor.url,
+                    self.loc(anchor.start),
+                    text,
+                    self.context(),
+                    LinkKind.HTML,
+                    element="a",
+                )
+            )
+
+
+@dataclass(slots=True)
+class _Tag:
+    name: str
+    url: str
+    line: int
+    column: int
+    attr_offset: int
+    text: str = ""
+    closed: bool = False
+
+
+class _TagScanner(HTMLParser):
+    """Start tags with a link attribute, their positions, and the text between them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.tags: list[_Tag] = []
+        self.data: list[tuple[int, int, str]] = []
+        self.has_content = False
+        self.closed_a = False
+        self._open_a: _Tag | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag not in ("br", "p", "div", "span", "hr", "script", "style"):
+            self.has_content = True
+        wanted = _LINK_ATTRIBUTES.get(tag)
+        if wanted is None:
+            return
+        values = dict(attrs)
+        url = values.get(wanted)
+        if url is None:
+            return
+        raw = self.get_starttag_text() or ""
+        attr_offset = 0
+        for match in _ATTRIBUTE.finditer(raw, 1 + len(tag)):
+            if match.group(1).lower() == wanted:
+                attr_offset = match.start(1)
+                break
+        line, column = self.getpos()
+        label = values.get("title") or values.get("alt") or ""
+        found = _Tag(tag, url.strip(), line, column, attr_offset, label or "")
+        if tag == "a":
+            found.text = ""
+            self._open_a = found
+        self.tags.append(found)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        if tag == "a":
+            if self._open_a is not None:
+                self._open_a.closed = True
+                self._open_a.text = " ".join(self._open_a.text.split())
+                self._open_a = None
+            else:
+                self.closed_a = True
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if data.strip():
+            self.has_content = True
+        line, column = self.getpos()
+        self.data.append((line, column, data))
+        if self._open_a is not None:
+            self._open_a.text += data
+
+    def handle_entityref(self, name: str) -> None:
+        self.has_content = True
+
+    def handle_charref(self, name: str) -> None:
+        self.has_content = True
+
+
+def scan_link_tags(fragment: str) -> list[tuple[int, str, str, str]]:
+    """Link attributes of an HTML fragment: (character index of the attribute name, element,
+    URL, text or alt/title). Never raises."""
+    parser = _TagScanner()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:
+        return []
+    line_starts = [0]
+    line_starts.extend(i + 1 for i, ch in enumerate(fragment) if ch == "\n")
+    return [
+        (line_starts[tag.line - 1] + tag.column + tag.attr_offset, tag.name, tag.url, tag.text)
+        for tag in parser.tags
+    ]
+
+
+def _trim_url(url: str) -> str:
+    """GFM's end of an autolink literal: no trailing punctuation, balanced parentheses."""
+    while url:
+        entity = _ENTITY_TAIL.search(url)
+        if entity:
+            url = url[: entity.start()]
+            continue
+        last = url[-1]
+        if last in _TRAILING or (last == ")" and url.count(")") > url.count("(")):
+            url = url[:-1]
+        else:
+            break
+    return url

@@ -1,0 +1,487 @@
+"""Page rules: unfinished content on handbook pages, and drift between a page and the catalog.
+
+Pure: ``check_pages(docs, catalog, placeholders)`` turns parsed pages (``PageDoc``) into
+findings. With no catalog every rule runs except the drift rules. Each rule is one function
+below whose docstring gives a PASS and a FAIL example; ``RULES`` lists every rule id this
+module (and the page reader) can report, with its severity and a one-line summary, for the
+registry in ``flowcatalog.rules``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
+from flowcatalog.page import LinkKind, PageDoc, PageLink
+
+DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+PAGE_RULES: tuple[PageRule, ...] = (
+    PageRule("page-empty-item", _W, "a list item on a page with nothing in it (`1. ` alone)"),
+    PageRule(
+        "page-placeholder",
+        _W,
+        "placeholder text in a page's rendered text (coming soon, TODO, TBD, FIXME, ...)",
+    ),
+    PageRule(
+        "page-empty-section",
+        _W,
+        "a heading with nothing under it before the next heading of the same or higher level",
+    ),
+    PageRule("page-link-empty-text", _E, "a page link with no text, so readers cannot see it"),
+    PageRule("page-link-empty-target", _E, "a page link whose target is empty or just `#`"),
+    PageRule(
+        "page-link-hidden", _I, "a link inside an HTML comment: not a link of the rendered page"
+    ),
+    PageRule("page-link-not-in-catalog", _E, "a Figma flow link on a page that the catalog lacks"),
+    PageRule(
+        "page-link-missing",
+        _E,
+        "a catalog flow link missing from the page(s) that document the catalog",
+    ),
+    PageRule(
+        "page-link-misplaced",
+        _E,
+        "a page link under another stage or deployment than the catalog gives it",
+    ),
+    PageRule("page-not-found", _E, "a page listed under `pages:` in the catalog does not exist"),
+    PageRule("page-encoding", _E, "a page that is not valid UTF-8 (the byte offset is given)"),
+    PageRule("page-binary", _E, "a binary file given as a page"),
+    PageRule("page-too-large", _E, "a page over the size limit (20 MB)"),
+    PageRule("page-unparsable", _E, "a page the Markdown parser could not read"),
+    PageRule(
+        "page-front-matter-unterminated", _W, "front matter opened with `---` and never closed"
+    ),
+    PageRule("page-comment-unterminated", _W, "an HTML comment never closed: it hides the rest"),
+)
+
+#: ``(id, severity, summary)`` of every page rule, for the registry.
+RULES: tuple[tuple[str, Severity, str], ...] = tuple(
+    (rule.id, rule.severity, rule.summary) for rule in PAGE_RULES
+)
+_SEVERITY = {rule.id: rule.severity for rule in PAGE_RULES}
+
+
+def _finding(
+    rule: str, message: str, location: Location, *, url: str | None = None, subject: str = ""
+) -> Finding:
+    return Finding(rule, _SEVERITY[rule], message, location, url=url, subject=subject)
+
+
+# --- unfinished content ---------------------------------------------------------------------
+
+
+def empty_items(doc: PageDoc) -> Iterator[Finding]:
+    """page-empty-item: a list item that renders nothing.
+
+    PASS::
+
+        1. [Updates to renewal customer messaging](https://gitlab.com/...)
+
+    FAIL (the second item)::
+
+        1. [Updates to renewal customer messaging](https://gitlab.com/...)
+        1.
+    """
+    for item in doc.items:
+        if item.empty:
+            where = " > ".join(item.context[-1:]) or "the page"
+            yield _finding(
+                "page-empty-item",
+                f"empty list item under {where!r}; fill it in or remove it",
+                item.location,
+                subject=f"item:{' > '.join(item.context)}",
+            )
+
+
+def placeholder_pattern(placeholders: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex matching any placeholder as whole words, case-insensitively."""
+    phrases = sorted({p.strip() for p in placeholders if p.strip()}, key=len, reverse=True)
+    if not phrases:
+        return None
+    alternatives = [r"\s+".join(re.escape(word) for word in p.split()) for p in phrases]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def placeholders_in(doc: PageDoc, pattern: re.Pattern[str] | None) -> Iterator[Finding]:
+    """page-placeholder: placeholder text in what the page renders (not comments, not code).
+
+    PASS::
+
+        The trial flow starts on the pricing page.
+        <!-- TODO: add the trial emails -->
+
+    FAIL::
+
+        _coming soon_
+    """
+    if pattern is None:
+        return
+    for run in doc.texts:
+        for match in pattern.finditer(run.text):
+            words = " ".join(match.group().split())
+            yield _finding(
+                "page-placeholder",
+                f"placeholder text {words!r}; write the content or remove it",
+                doc.locate(run, match.start()),
+                subject=f"placeholder:{words.casefold()}:{' > '.join(run.context)}",
+            )
+
+
+def empty_sections(doc: PageDoc) -> Iterator[Finding]:
+    """page-empty-section: a heading followed by nothing up to the next heading of the same or
+    a higher level (a sub-heading counts as content).
+
+    PASS::
+
+        ## Renewal
+        ### UX flow documentation
+        - [SaaS subscription purchase](https://www.figma.com/design/...)
+
+    FAIL::
+
+        ## Renewal
+        ## Cancelation
+    """
+    headings = doc.headings
+    for i, heading in enumerate(headings):
+        if heading.has_content:
+            continue
+        following = headings[i + 1] if i + 1 < len(headings) else None
+        if following is None or following.level <= heading.level:
+            yield _finding(
+                "page-empty-section",
+                f"section {heading.text!r} is empty; write it or remove the heading",
+                heading.location,
+                subject=f"section:{' > '.join(heading.path)}",
+            )
+
+
+def empty_links(doc: PageDoc) -> Iterator[Finding]:
+    """page-link-empty-text and page-link-empty-target.
+
+    PASS::
+
+        [Emails](https://www.figma.com/design/KEY?node-id=202-27)
+
+    FAIL::
+
+        [](https://www.figma.com/design/KEY?node-id=202-27)
+        [Emails]()
+    """
+    for link in doc.links:
+        if link.kind is LinkKind.BARE:
+            continue
+        if link.url.strip() in ("", "#"):
+            shown = link.url.strip() or "empty"
+            yield _finding(
+                "page-link-empty-target",
+                f"link {link.text!r} has an {shown} target; give it a URL"
+                if shown == "empty"
+                else f"link {link.text!r} points at '#' only; give it a URL",
+                link.location,
+                subject=f"link:{link.text}",
+            )
+        takes_text = link.kind in (LinkKind.INLINE, LinkKind.REFERENCE) or (
+            link.kind is LinkKind.HTML and link.element == "a"
+        )
+        if takes_text and not link.text.strip() and not link.has_image:
+            yield _finding(
+                "page-link-empty-text",
+                "link has no text; readers cannot see or click it",
+                link.location,
+                url=link.url or None,
+                subject=f"link:{link.url}",
+            )
+
+
+def hidden_links(doc: PageDoc) -> Iterator[Finding]:
+    """page-link-hidden (info): a link inside an HTML comment is not on the rendered page.
+
+    PASS::
+
+        - [Emails](https://www.figma.com/design/KEY?node-id=202-27)
+
+    FAIL (reported at info level)::
+
+        <!-- - [Emails](https://www.figma.com/design/KEY?node-id=202-27) -->
+    """
+    for link in doc.hidden_links:
+        yield _finding(
+            "page-link-hidden",
+            "link inside an HTML comment is not shown on the page",
+            link.location,
+            url=link.url,
+            subject=link.url,
+        )
+
+
+def shape_findings(doc: PageDoc) -> Iterator[Finding]:
+    """URL shape problems of a page's absolute links, with ``figma_url``'s rule ids.
+
+    Relative links, in-page anchors and ``mailto:`` links have no shape to check.
+    """
+    from flowcatalog.figma_url import analyse
+
+    for link in doc.links:
+        if not _absolute(link.url):
+            continue
+        for problem in analyse(link.url).problems:
+            yield Finding(
+                problem.rule,
+                problem.severity,
+                problem.message,
+                link.location,
+                url=link.url,
+                subject=link.url,
+            )
+
+
+def _absolute(url: str) -> bool:
+    head = url.strip().lower()
+    return head.startswith(("http://", "https://", "//")) or "figma.com/" in head
+
+
+# --- drift ----------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[-_/]+", " ", text.casefold()).split())
+
+
+def _mentions(text: str, name: str) -> bool:
+    needle = _norm(name)
+    if not needle:
+        return False
+    return re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", _norm(text)) is not None
+
+
+def judge_stage(context: Sequence[str], stages: Sequence[Stage]) -> Stage | None:
+    """The stage a link stands under, from its heading path: the deepest heading equal to a
+    stage's name (or id), else the deepest heading mentioning exactly one stage's name."""
+    for heading in reversed(context):
+        for stage in stages:
+            if _norm(heading) in (_norm(stage.name), _norm(stage.id)):
+                return stage
+    for heading in reversed(context):
+        found = [stage for stage in stages if _mentions(heading, stage.name)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def judge_deployment(
+    text: str, context: Sequence[str], deployments: Sequence[Deployment]
+) -> Deployment | None:
+    """The deployment a link is labelled for: named in its text, else in its nearest heading.
+    None when no deployment, or more than one, is named."""
+    for candidate in (text, *reversed(context)):
+        found = [
+            d for d in deployments if _mentions(candidate, d.name) or _mentions(candidate, d.id)
+        ]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return None
+    return None
+
+
+def _identity(url: str) -> tuple[str, str | None] | str:
+    from flowcatalog.figma_url import analyse
+
+    analysis = analyse(url)
+    if analysis.figma is not None:
+        return analysis.figma.identity
+    return analysis.normalised
+
+
+def _documented(docs: Sequence[PageDoc], catalog: Catalog) -> tuple[list[PageDoc], bool]:
+    """The pages that document the catalog, and whether every page it lists is among them."""
+    base = os.path.dirname(catalog.path)
+    listed = {
+        os.path.normcase(os.path.abspath(os.path.join(base, page.path)))
+        for page in catalog.pages
+        if page.path
+    }
+    if not listed:
+        return list(docs), True
+    documented = [d for d in docs if os.path.normcase(os.path.abspath(d.path)) in listed]
+    seen = {os.path.normcase(os.path.abspath(d.path)) for d in documented}
+    return documented, seen >= listed
+
+
+def drift(docs: Sequence[PageDoc], catalog: Catalog) -> Iterator[Finding]:
+    """page-link-not-in-catalog, page-link-missing and page-link-misplaced.
+
+    Only the pages the catalog lists under ``pages:`` are compared (every page given, when
+    it lists none); ``page-link-missing`` runs only when all of them are being checked.
+    Links are compared by Figma identity (file key + node id), so ``138%3A97``, ``138:97``
+    and ``138-97`` are one node and a changed title slug is not drift.
+
+    PASS (catalog: Renewal / SaaS has node 96:59)::
+
+        ### Renewal
+        - [SaaS subscription purchase](https://www.figma.com/file/KEY/x?node-id=96-59)
+
+    FAIL (page-link-misplaced, then page-link-not-in-catalog)::
+
+        ### Trial
+        - [SaaS subscription purchase](https://www.figma.com/file/KEY/x?node-id=96-59)
+        - [Self-managed subscription purchase](https://www.figma.com/file/KEY/x?node-id=9-9)
+    """
+    documented, complete = _documented(docs, catalog)
+    if not documented:
+        return
+    flows_by_identity: dict[tuple[str, str | None] | str, list[Flow]] = {}
+    known: set[tuple[str, str | None] | str] = set()
+    for flow in catalog.flows():
+        for catalog_link in flow.links:
+            if not catalog_link.url.strip():
+                continue
+            key = (
+                catalog_link.figma.identity
+                if catalog_link.figma is not None
+                else _identity(catalog_link.url)
+            )
+            flows_by_identity.setdefault(key, []).append(flow)
+            known.add(key)
+    for item in catalog.future_iterations:
+        for item_link in item.links:
+            if item_link.url.strip():
+                known.add(_identity(item_link.url))
+    stages = {stage.id: stage for stage in catalog.stages}
+    on_pages: set[tuple[str, str | None] | str] = set()
+    from flowcatalog.figma_url import analyse
+
+    for doc in documented:
+        for link in doc.links:
+            analysis = analyse(link.url)
+            key = analysis.figma.identity if analysis.figma is not None else analysis.normalised
+            on_pages.add(key)
+            if analysis.figma is None:
+                continue
+            if key not in known:
+                yield _finding(
+                    "page-link-not-in-catalog",
+                    f"Figma link to node {analysis.figma.node_id or '(none)'} of file "
+                    f"{analysis.figma.api_key} is not in the catalog; add it to "
+                    f"{os.path.basename(catalog.path)} or remove it from the page",
+                    link.location,
+                    url=link.url,
+                    subject=link.url,
+                )
+                continue
+            flows = flows_by_identity.get(key)
+            if flows:
+                yield from _misplaced(link, flows, catalog, stages)
+    if not complete:
+        return
+    page_names = ", ".join(d.path for d in documented)
+    for flow in catalog.flows():
+        for flow_link in flow.links:
+            if not flow_link.url.strip():
+                continue
+            key = (
+                flow_link.figma.identity
+                if flow_link.figma is not None
+                else _identity(flow_link.url)
+            )
+            if key in on_pages:
+                continue
+            stage = stages.get(flow.stage)
+            yield _finding(
+                "page-link-missing",
+                f"flow {flow.name!r} of stage {stage.name if stage else flow.stage!r} links "
+                f"{_describe(flow_link.figma.node_id if flow_link.figma else None, flow_link.url)}"
+                f" but {page_names} does not",
+                flow_link.location,
+                url=flow_link.url,
+                subject=flow_link.url,
+            )
+
+
+def _describe(node_id: str | None, url: str) -> str:
+    return f"node {node_id}" if node_id else url
+
+
+def _misplaced(
+    link: PageLink, flows: Sequence[Flow], catalog: Catalog, stages: dict[str, Stage]
+) -> Iterator[Finding]:
+    stage = judge_stage(link.context, catalog.stages)
+    expected_stages = [stages[f.stage] for f in flows if f.stage in stages]
+    if stage is not None and all(stage.id != s.id for s in expected_stages):
+        names = " or ".join(repr(s.name) for s in dict.fromkeys(expected_stages))
+        yield _finding(
+            "page-link-misplaced",
+            f"link {link.text!r} stands under stage {stage.name!r} but the catalog has it "
+            f"under {names}",
+            link.location,
+            url=link.url,
+            subject=link.url,
+        )
+        return
+    deployment = judge_deployment(link.text, link.context, catalog.deployments)
+    if deployment is None:
+        return
+    candidates = [f for f in flows if stage is None or f.stage == stage.id]
+    covered = [f for f in candidates if f.deployments]
+    if covered and all(deployment.id not in f.deployments for f in covered):
+        dep_names = {d.id: d.name for d in catalog.deployments}
+        expected = sorted({dep_names.get(d, d) for f in covered for d in f.deployments})
+        yield _finding(
+            "page-link-misplaced",
+            f"link {link.text!r} is labelled for {deployment.name!r} but the catalog has it "
+            f"for {', '.join(repr(e) for e in expected)}",
+            link.location,
+            url=link.url,
+            subject=link.url,
+        )
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def check_pages(
+    docs: Sequence[PageDoc],
+    catalog: Catalog | None,
+    placeholders: Sequence[str] | None = None,
+    *,
+    check_shapes: bool = True,
+) -> list[Finding]:
+    """Every page finding: read problems, unfinished content, URL shapes and (with a
+    catalog) drift. ``placeholders`` defaults to the catalog's, else ``DEFAULT_PLACEHOLDERS``.
+    """
+    if placeholders is None:
+        placeholders = (
+            catalog.placeholders
+            if catalog is not None and catalog.placeholders
+            else DEFAULT_PLACEHOLDERS
+        )
+    pattern = placeholder_pattern(placeholders)
+    findings: list[Finding] = []
+    for doc in docs:
+        findings.extend(doc.problems)
+        findings.extend(empty_items(doc))
+        findings.extend(placeholders_in(doc, pattern))
+        findings.extend(empty_sections(doc))
+        findings.extend(empty_links(doc))
+        findings.extend(hidden_links(doc))
+        if check_shapes:
+            findings.extend(shape_findings(doc))
+    if catalog is not None:
+        findings.extend(drift(docs, catalog))
+    return findings

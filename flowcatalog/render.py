@@ -1,0 +1,159 @@
+"""The page from the catalog: the lifecycle region between the markers, generated.
+
+``render_page(data, catalog, path)`` is pure: it takes the page's bytes and returns the new
+bytes. Only the bytes between ``<!-- flowcatalog:begin -->`` and ``<!-- flowcatalog:end -->``
+change; everything else (line endings, trailing newline, BOM, other text) is kept byte for
+byte. ``write_atomically`` is the one filesystem edge: a temporary file in the page's
+directory, a check that the page did not change meanwhile, then ``os.replace``.
+
+The generated Markdown, one block per stage, at one heading level below the last heading
+before the begin marker::
+
+    ### Trial
+
+    #### UX flow documentation
+
+    - [SaaS subscription purchase](https://www.figma.com/...)
+    - [Self-managed subscription purchase](https://www.figma.com/...)
+
+A stage with a single flow lists its link right under the stage heading, with the flow's
+name as the link text. Placeholder flows and not-applicable cells get one item each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import tempfile
+
+from flowcatalog.errors import InputError
+from flowcatalog.model import Catalog, Flow, Stage
+
+BEGIN = "<!-- flowcatalog:begin -->"
+END = "<!-- flowcatalog:end -->"
+FLOWS_HEADING = "UX flow documentation"
+_HEADING_LINE = re.compile(rb"^ {0,3}(#{1,6})(?:[ \t]|$)", re.MULTILINE)
+
+
+def find_region(data: bytes, path: str) -> tuple[int, int]:
+    """Byte offsets of the region: just after the begin marker, and the end marker's start.
+
+    A page with no markers, more than one of either, or the end before the begin is refused.
+    """
+    begin, end = BEGIN.encode(), END.encode()
+    n_begin, n_end = data.count(begin), data.count(end)
+    if n_begin == 0 and n_end == 0:
+        raise InputError(f"no {BEGIN} ... {END} markers; nothing to render", location=path)
+    if n_begin != 1 or n_end != 1:
+        raise InputError(
+            f"unbalanced markers: {n_begin} begin and {n_end} end; expected exactly one of each",
+            location=path,
+        )
+    start = data.index(begin) + len(begin)
+    stop = data.index(end)
+    if stop < start:
+        raise InputError(f"{END} comes before {BEGIN}", location=path)
+    return start, stop
+
+
+def _newline(data: bytes, at: int) -> str:
+    eol = data.find(b"\n", at)
+    if eol > 0 and data[eol - 1 : eol] == b"\r":
+        return "\r\n"
+    return "\n"
+
+
+def _stage_level(data: bytes, before: int) -> int:
+    """One below the last ATX heading above the begin marker (code fences are not headings
+    there in practice; a page's region sits under a plain heading)."""
+    levels = [len(m.group(1)) for m in _HEADING_LINE.finditer(data, 0, before)]
+    return min(6, (levels[-1] + 1) if levels else 2)
+
+
+def _flow_items(flow: Flow, catalog: Catalog) -> list[str]:
+    if not flow.links:
+        if flow.placeholder is not None:
+            return [f"- {flow.name}: _{flow.placeholder or 'coming soon'}_"]
+        return [f"- {flow.name}"]
+    items = []
+    for i, link in enumerate(flow.links):
+        text = link.text or (flow.name if len(flow.links) == 1 else f"{flow.name} ({i + 1})")
+        items.append(f"- [{text}]({link.url})")
+    return items
+
+
+def render_stage(stage: Stage, catalog: Catalog, level: int) -> list[str]:
+    """The Markdown lines of one stage."""
+    names = {d.id: d.name for d in catalog.deployments}
+    lines = [f"{'#' * level} {stage.name}", ""]
+    items: list[str] = []
+    for flow in stage.flows:
+        items.extend(_flow_items(flow, catalog))
+    for na in stage.not_applicable:
+        items.append(f"- {names.get(na.deployment, na.deployment)}: not applicable ({na.reason})")
+    if len(stage.flows) == 1 and not stage.not_applicable:
+        lines.extend(items)
+    elif items:
+        lines.extend([f"{'#' * min(6, level + 1)} {FLOWS_HEADING}", "", *items])
+    else:
+        lines.append("_coming soon_")
+    return lines
+
+
+def render_region(catalog: Catalog, level: int, newline: str = "\n") -> str:
+    """The text that goes between the markers (it starts and ends with a line break)."""
+    blocks = ["\n".join(render_stage(stage, catalog, level)) + "\n" for stage in catalog.stages]
+    body = "\n\n".join(blocks)
+    text = "\n" + body + "\n"
+    return text.replace("\n", newline)
+
+
+def render_page(data: bytes, catalog: Catalog, path: str) -> bytes:
+    """The page's bytes with the region regenerated from the catalog."""
+    start, stop = find_region(data, path)
+    region = render_region(catalog, _stage_level(data, start), _newline(data, start))
+    return data[:start] + region.encode("utf-8") + data[stop:]
+
+
+def unified_diff(old: bytes, new: bytes, path: str) -> str:
+    """A unified diff of two versions of a page (for ``render --check``)."""
+    a = old.decode("utf-8", "replace").splitlines(keepends=True)
+    b = new.decode("utf-8", "replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(a, b, fromfile=f"{path} (on disk)", tofile=f"{path} (rendered)")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def write_atomically(path: str, new: bytes, expected: bytes) -> None:
+    """Replace ``path`` with ``new`` through a temporary file in the same directory.
+
+    Refused, and the page left untouched, when the page on disk is no longer ``expected``
+    (someone changed it while we rendered).
+    """
+    directory = os.path.dirname(path) or "."
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        with open(path, "rb") as current:
+            if current.read() != expected:
+                raise InputError(
+                    "page changed on disk while rendering; left untouched, run again",
+                    location=path,
+                )
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

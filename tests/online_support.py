@@ -1,0 +1,171 @@
+"""Helpers for the online tests: a threaded local HTTP server on 127.0.0.1 and fast settings."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+
+from flowcatalog.http import HttpSettings
+
+#: millisecond timings so a whole test file runs in a second or two
+FAST = HttpSettings(
+    max_concurrency=8,
+    host_concurrency=4,
+    connect_timeout=0.5,
+    read_timeout=0.5,
+    deadline=3.0,
+    max_retries=2,
+    backoff_base=0.001,
+    backoff_max=0.004,
+    max_retry_wait=1.0,
+    include_private=True,
+)
+
+
+@contextmanager
+def local_server() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+def url(server: HTTPServer, path: str) -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
+def methods(server: HTTPServer) -> list[tuple[str, str]]:
+    return [(request.method, request.path) for request, _ in server.log]
+
+
+@contextmanager
+def resetting_server(connections: int = 10) -> Iterator[tuple[int, list[int]]]:
+    """A TCP server that accepts and resets every connection (RST); yields (port, count)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    port = listener.getsockname()[1]
+    accepted = [0]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted[0] += 1
+            conn.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            with suppress(OSError):
+                conn.recv(1024)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port, accepted
+    finally:
+        stop.set()
+        thread.join(1)
+        listener.close()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeFigma:
+    """A fake Figma REST API (shapes from the reference notes) for pytest-httpserver.
+
+    ``files`` maps a key to (name, version, {node id: (name, type)}). Wrong token -> 403.
+    """
+
+    def __init__(self, token: str, files: dict[str, tuple[str, str, dict[str, tuple[str, str]]]]):
+        self.token = token
+        self.files = files
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.wrapped_meta = True
+
+    def install(self, server: HTTPServer) -> None:
+        import re
+
+        server.expect_request(re.compile(r"^/v1/files/.*")).respond_with_handler(self)
+
+    def calls(self, endpoint: str) -> list[str]:
+        return [path for path, _ in self.requests if path.split("?")[0].endswith(endpoint)]
+
+    def __call__(self, request: Any) -> Any:
+        import json
+
+        from werkzeug import Response
+
+        full = request.full_path.rstrip("?")
+        self.requests.append((full, dict(request.args)))
+
+        def answer(status: int, body: object) -> Response:
+            return Response(
+                json.dumps(body), status=status, content_type="application/json; charset=utf-8"
+            )
+
+        if request.headers.get("X-Figma-Token") != self.token:
+            return answer(403, {"status": 403, "err": "Invalid token"})
+        parts = request.path.split("/")
+        key = parts[3]
+        if key not in self.files:
+            return answer(404, {"status": 404, "err": "Not found"})
+        name, version, nodes = self.files[key]
+        if parts[-1] == "meta":
+            meta = {
+                "name": name,
+                "version": version,
+                "last_touched_at": "2024-05-02T10:11:12Z",
+                "editorType": "figma",
+                "role": "viewer",
+            }
+            return answer(200, {"file": meta} if self.wrapped_meta else meta)
+        ids = request.args.get("ids", "").split(",")
+        found: dict[str, object] = {}
+        for node in ids:
+            if node in nodes:
+                node_name, node_type = nodes[node]
+                found[node] = {
+                    "document": {
+                        "id": node,
+                        "name": node_name,
+                        "type": node_type,
+                        "scrollBehavior": "SCROLLS",
+                    },
+                    "components": {},
+                    "componentSets": {},
+                    "schemaVersion": 0,
+                    "styles": {},
+                }
+            else:
+                found[node] = None
+        return answer(
+            200,
+            {
+                "name": name,
+                "role": "viewer",
+                "lastModified": "2024-05-02T10:11:12Z",
+                "editorType": "figma",
+                "thumbnailUrl": "https://example.invalid/t.png",
+                "version": version,
+                "nodes": found,
+            },
+        )

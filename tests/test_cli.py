@@ -1,0 +1,274 @@
+"""The command line: exact output, exit codes, colour, atomic output files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunCli
+
+FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X?node-id="
+
+TWO_BY_TWO = f"""\
+version: 1
+deployments:
+  - id: saas
+    name: SaaS
+  - id: dedicated
+    name: Dedicated
+stages:
+  - id: trial
+    name: Trial
+    flows:
+      - name: Purchase
+        deployments: [saas]
+        links:
+          - {FIGMA}1-2
+      - name: Dedicated purchase
+        deployments: [dedicated]
+        placeholder: coming soon
+  - id: renewal
+    name: Renewal
+    flows:
+      - name: Renew
+        deployments: [saas]
+        links:
+          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X
+"""
+
+
+def write(tmp: Path, text: str, name: str = "catalog.yaml") -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repo_catalog_text_output(run_cli: RunCli, in_repo: Path) -> None:
+    result = run_cli("check")
+    assert result.code == 0
+    assert result.err == ""
+    assert result.out == (
+        "catalog.yaml:77:9: info: one flow 'UX flow documentation' covers SaaS, Self-managed "
+        "of Cancelation [shared-flow]\n"
+        "catalog.yaml:87:5: warning: future iteration 2 is empty [empty-item]\n"
+        "0 errors, 1 warning, 1 info; 11 links (10 Figma); "
+        "coverage 100.0% (10/10 cells documented)\n"
+    )
+
+
+def test_repo_catalog_strict_fails_on_the_empty_item(run_cli: RunCli, in_repo: Path) -> None:
+    assert run_cli("check", "--strict").code == 1
+
+
+def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
+    result = run_cli("check", "--format", "json")
+    assert result.code == 0
+    report = json.loads(result.out)
+    assert list(report) == ["version", "summary", "coverage", "findings", "links", "sources"]
+    assert report["version"] == 1
+    assert report["summary"] == {
+        "errors": 0, "warnings": 1, "infos": 1, "links": 11, "figma_links": 10,
+    }
+    coverage = report["coverage"]
+    assert (coverage["documented"], coverage["total"], coverage["percent"]) == (10, 10, 100.0)
+    assert [(c["stage"], c["deployment"], c["state"]) for c in coverage["cells"]] == [
+        (stage, dep, "documented")
+        for stage in ("trial", "new", "additional-seat-purchase", "renewal", "cancelation")
+        for dep in ("saas", "self-managed")
+    ]
+    cancel = [c for c in coverage["cells"] if c["stage"] == "cancelation"]
+    assert [c["shared_with"] for c in cancel] == [["self-managed"], ["saas"]]
+    assert cancel[0]["links"] == cancel[1]["links"]
+    assert report["findings"] == [
+        {
+            "rule": "shared-flow", "severity": "info",
+            "message": "one flow 'UX flow documentation' covers SaaS, Self-managed of Cancelation",
+            "path": "catalog.yaml", "line": 77, "column": 9, "url": None,
+        },
+        {
+            "rule": "empty-item", "severity": "warning",
+            "message": "future iteration 2 is empty",
+            "path": "catalog.yaml", "line": 87, "column": 5, "url": None,
+        },
+    ]
+    figma_nodes = sorted(
+        link["figma"]["node_id"] for link in report["links"] if link["figma"] is not None
+    )
+    assert figma_nodes == sorted(
+        ["28:28", "72:35", "96:59", "138:97", "143:0", "202:27", "252:242", "302:5577",
+         "626:134", "626:222"]
+    )
+
+
+def test_findings_exit_1_and_sorted_text(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, TWO_BY_TWO)
+    result = run_cli("check")
+    assert result.code == 1
+    assert result.out == (
+        "catalog.yaml:15:9: warning: Trial / Dedicated is only a placeholder "
+        "('Dedicated purchase') [placeholder-cell]\n"
+        "catalog.yaml:18:5: error: no flow documents Renewal / Dedicated; add a flow with "
+        "deployments: [dedicated] or a not_applicable reason [missing-cell]\n"
+        "catalog.yaml:24:13: error: node-id missing; expected ?node-id=A-B (or A:B) "
+        "[figma-node-id-missing]\n"
+        "2 errors, 1 warning, 0 infos; 2 links (2 Figma); "
+        "coverage 50.0% (2/4 cells documented)\n"
+    )
+
+
+def test_coverage_states_and_not_applicable(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, TWO_BY_TWO + "    not_applicable:\n      dedicated: no renewals on Dedicated\n")
+    result = run_cli("coverage", "--format", "json")
+    assert result.code == 0
+    cells = json.loads(result.out)["cells"]
+    assert [(c["stage"], c["deployment"], c["state"], c["reason"]) for c in cells] == [
+        ("trial", "saas", "documented", None),
+        ("trial", "dedicated", "placeholder", None),
+        ("renewal", "saas", "documented", None),
+        ("renewal", "dedicated", "not-applicable", "no renewals on Dedicated"),
+    ]
+    text = run_cli("coverage").out
+    assert text.splitlines()[-1] == "coverage 66.7% (2/3 cells documented, 1 not applicable)"
+    assert "Renewal  documented (1 link)  n/a" in text
+
+
+def test_coverage_fail_under(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, TWO_BY_TWO)
+    assert run_cli("coverage", "--fail-under", "50").code == 0
+    result = run_cli("coverage", "--fail-under", "50.1")
+    assert result.code == 1
+    assert result.err == "flowcatalog: coverage 50.0% is under --fail-under 50.1\n"
+
+
+def test_fail_under_alone_fails_a_clean_catalog(run_cli: RunCli, in_tmp: Path) -> None:
+    text = TWO_BY_TWO.replace(
+        "          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X\n", f"          - {FIGMA}3-4\n"
+    ) + "    not_applicable:\n      dedicated: none\n"
+    write(in_tmp, text)
+    assert run_cli("check").code == 0
+    result = run_cli("check", "--fail-under", "90")
+    assert result.code == 1
+    assert result.err == "flowcatalog: coverage 66.7% is under --fail-under 90\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "err"),
+    [
+        (("check", "--catalog", "nope.yaml"), "flowcatalog: error: nope.yaml: no such file\n"),
+        (("check",), "flowcatalog: error: no catalog.yaml in the current directory; "
+                     "pass --catalog PATH (or page paths)\n"),
+        (("check", "--catalog", "."), "flowcatalog: error: .: is a directory, not a file\n"),
+    ],
+)
+def test_input_errors_exit_2(run_cli: RunCli, in_tmp: Path, args: tuple[str, ...], err: str) -> None:
+    result = run_cli(*args)
+    assert (result.code, result.out, result.err) == (2, "", err)
+
+
+def test_syntax_error_exit_2_one_line(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, "version: 1\nstages: [\n")
+    result = run_cli("check")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.count("\n") == 1
+    assert result.err.startswith("flowcatalog: error: catalog.yaml:3:1: YAML syntax error:")
+
+
+def test_non_utf8_catalog(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "catalog.yaml").write_bytes(b"version: 1\ntitle: caf\xe9\n")
+    result = run_cli("check")
+    assert (result.code, result.err) == (
+        2, "flowcatalog: error: catalog.yaml:2:11: not valid UTF-8: byte 0xe9 at offset 21\n"
+    )
+
+
+def test_bom_and_crlf_are_fine(run_cli: RunCli, in_tmp: Path) -> None:
+    data = ("\ufeff" + TWO_BY_TWO.replace("\n", "\r\n")).encode("utf-8")
+    (in_tmp / "catalog.yaml").write_bytes(data)
+    result = run_cli("check")
+    assert result.code == 1
+    assert result.out.splitlines()[0].startswith("catalog.yaml:15:9: warning:")
+
+
+def test_usage_error_exit_2(run_cli: RunCli, in_tmp: Path) -> None:
+    result = run_cli("check", "--format", "yaml")
+    assert result.code == 2
+    assert "Invalid value for '--format'" in result.err
+
+
+def test_internal_error_exit_3_without_traceback(
+    run_cli: RunCli, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flowcatalog.pipeline
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(flowcatalog.pipeline, "run_check", boom)
+    result = run_cli("check")
+    assert result.code == 3
+    assert result.err == (
+        "flowcatalog: internal error: RuntimeError: kaput (run with --debug for a traceback)\n"
+    )
+    debug = run_cli("--debug", "check")
+    assert debug.code == 3
+    assert "Traceback (most recent call last)" in debug.err
+
+
+def test_colour_only_when_asked_and_never_under_no_color(
+    run_cli: RunCli, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "\x1b[" not in run_cli("check").out  # not a terminal
+    assert "\x1b[33mwarning\x1b[0m" in run_cli("--color", "always", "check").out
+    assert "\x1b[" not in run_cli("--color", "always", "check", "--format", "json").out
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    assert "\x1b[" not in run_cli("check").out
+
+
+def test_output_file_is_written_atomically(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, (REPO / "catalog.yaml").read_text(encoding="utf-8"))
+    out = in_tmp / "report.json"
+    out.write_text("old", encoding="utf-8")
+    result = run_cli("check", "--format", "json", "--output", str(out))
+    assert (result.code, result.out) == (0, "")
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["figma_links"] == 10
+    assert [p.name for p in in_tmp.iterdir() if p.name.startswith(".")] == []
+
+
+def test_output_into_missing_directory_is_an_input_error(run_cli: RunCli, in_repo: Path) -> None:
+    result = run_cli("check", "--output", "/nonexistent-dir/x/report.txt")
+    assert result.code == 2
+    assert result.err.startswith("flowcatalog: error: /nonexistent-dir/x/report.txt: cannot write:")
+
+
+def test_links_lists_normalised_links(run_cli: RunCli, in_repo: Path) -> None:
+    result = run_cli("links", "--catalog", "catalog.yaml")
+    lines = result.out.splitlines()
+    assert lines[0] == "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl?node-id=138-97"
+    assert lines[-1] == "https://gitlab.com/gitlab-org/gitlab/-/issues/322674"
+    assert len(lines) == 11
+
+
+def test_schema_command_prints_the_published_schema(run_cli: RunCli) -> None:
+    result = run_cli("schema")
+    schema = json.loads(result.out)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert schema["required"] == ["version", "deployments", "stages"]
+
+
+def test_catalog_header_references_the_schema() -> None:
+    first = (REPO / "catalog.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=flowcatalog/catalog.schema.json"
+    assert (REPO / "flowcatalog" / "catalog.schema.json").is_file()
+
+
+def test_a_third_deployment_works_unchanged(run_cli: RunCli, in_tmp: Path) -> None:
+    write(in_tmp, TWO_BY_TWO.replace(
+        "  - id: dedicated\n    name: Dedicated\n",
+        "  - id: dedicated\n    name: Dedicated\n  - id: self-managed\n    name: Self-managed\n",
+    ))
+    result = run_cli("coverage", "--format", "json")
+    assert len(json.loads(result.out)["cells"]) == 6

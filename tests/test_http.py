@@ -1,0 +1,418 @@
+"""The web-link checker against a local server on 127.0.0.1 (millisecond timings)."""
+
+from __future__ import annotations
+
+import email.utils
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from flowcatalog.http import (
+    HttpSettings,
+    WebChecker,
+    address_forbidden,
+    parse_retry_after,
+)
+from flowcatalog.liveness import ErrorKind, LinkStatus, classify
+from tests.online_support import FAST, free_port, local_server, methods, resetting_server, url
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[HTTPServer]:
+    with local_server() as server:
+        yield server
+
+
+@pytest.fixture
+def server(module_server: HTTPServer) -> HTTPServer:
+    module_server.clear()
+    return module_server
+
+
+class Sleeps:
+    """A fake sleep that records what it was asked and returns at once."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def check(target: str, settings: HttpSettings = FAST, **kwargs: Any) -> tuple[LinkStatus, Any]:
+    checker = WebChecker(settings, **kwargs)
+    try:
+        probe = checker.probe(target)
+    finally:
+        checker.close()
+    return classify(probe, settings.accept), probe
+
+
+def test_ok_with_one_head_request(server: HTTPServer) -> None:
+    server.expect_request("/ok", method="HEAD").respond_with_data("")
+    status, probe = check(url(server, "/ok"))
+    assert status is LinkStatus.OK
+    assert (probe.status, probe.method, probe.attempts) == (200, "HEAD", 1)
+    assert methods(server) == [("HEAD", "/ok")]
+
+
+@pytest.mark.parametrize("refused", [405, 501, 400, 403])
+def test_head_refused_then_get(server: HTTPServer, refused: int) -> None:
+    server.expect_request("/page", method="HEAD").respond_with_data("", status=refused)
+    server.expect_request("/page", method="GET").respond_with_data("hello")
+    status, probe = check(url(server, "/page"))
+    assert status is LinkStatus.OK
+    assert probe.method == "GET"
+    assert methods(server) == [("HEAD", "/page"), ("GET", "/page")]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (404, LinkStatus.BROKEN),
+        (410, LinkStatus.BROKEN),
+        (418, LinkStatus.BROKEN),
+        (401, LinkStatus.UNVERIFIABLE),
+        (403, LinkStatus.UNVERIFIABLE),
+        (204, LinkStatus.OK),
+    ],
+    ids=str,
+)
+def test_status_classes(server: HTTPServer, code: int, expected: LinkStatus) -> None:
+    server.expect_request("/x").respond_with_data("", status=code)
+    status, probe = check(url(server, "/x"))
+    assert status is expected
+    assert probe.status == code
+
+
+def test_404_is_not_retried_with_get(server: HTTPServer) -> None:
+    server.expect_request("/gone").respond_with_data("", status=404)
+    check(url(server, "/gone"))
+    assert methods(server) == [("HEAD", "/gone")]
+
+
+def test_accepted_code_is_ok(server: HTTPServer) -> None:
+    server.expect_request("/teapot").respond_with_data("", status=418)
+    status, _ = check(url(server, "/teapot"), replace(FAST, accept=frozenset({418})))
+    assert status is LinkStatus.OK
+
+
+def _redirect(target: str, code: int = 301) -> Response:
+    return Response("", status=code, headers={"Location": target})
+
+
+def test_redirect_chain_is_followed_and_reported(server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_response(_redirect("/b"))
+    server.expect_request("/b").respond_with_response(_redirect(url(server, "/c"), 302))
+    server.expect_request("/c").respond_with_data("")
+    status, probe = check(url(server, "/a"))
+    assert status is LinkStatus.REDIRECTED
+    assert probe.redirects == (url(server, "/b"), url(server, "/c"))
+    assert probe.final_url == url(server, "/c")
+    assert probe.status == 200
+
+
+def test_redirect_loop_is_broken_with_its_chain(server: HTTPServer) -> None:
+    server.expect_request("/loop1").respond_with_response(_redirect("/loop2"))
+    server.expect_request("/loop2").respond_with_response(_redirect("/loop1"))
+    status, probe = check(url(server, "/loop1"))
+    assert status is LinkStatus.BROKEN
+    assert probe.error is ErrorKind.REDIRECT_LOOP
+    assert probe.redirects == (url(server, "/loop2"), url(server, "/loop1"))
+    assert len(server.log) == 2
+
+
+def test_more_than_ten_redirects(server: HTTPServer) -> None:
+    for i in range(15):
+        server.expect_request(f"/r{i}").respond_with_response(_redirect(f"/r{i + 1}"))
+    status, probe = check(url(server, "/r0"))
+    assert status is LinkStatus.BROKEN
+    assert probe.error is ErrorKind.TOO_MANY_REDIRECTS
+    assert len(probe.redirects) == 11
+    assert len(server.log) == 11
+
+
+def test_503_then_200_is_retried(server: HTTPServer) -> None:
+    server.expect_oneshot_request("/flaky").respond_with_data("", status=503)
+    server.expect_request("/flaky").respond_with_data("")
+    sleeps = Sleeps()
+    status, probe = check(url(server, "/flaky"), sleep=sleeps)
+    assert status is LinkStatus.OK
+    assert probe.attempts == 2
+    assert len(sleeps.calls) == 1
+    assert 0 < sleeps.calls[0] <= FAST.backoff_max
+
+
+def test_503_every_time_is_broken_after_the_retries(server: HTTPServer) -> None:
+    server.expect_request("/down").respond_with_data("", status=503)
+    status, probe = check(url(server, "/down"), sleep=Sleeps())
+    assert status is LinkStatus.BROKEN
+    assert probe.attempts == FAST.max_retries + 1
+    assert len(server.log) == FAST.max_retries + 1
+
+
+def test_retry_after_seconds_is_honoured(server: HTTPServer) -> None:
+    server.expect_oneshot_request("/busy").respond_with_data(
+        "", status=429, headers={"Retry-After": "1"}
+    )
+    server.expect_request("/busy").respond_with_data("")
+    sleeps = Sleeps()
+    status, probe = check(url(server, "/busy"), sleep=sleeps)
+    assert status is LinkStatus.OK
+    assert probe.attempts == 2
+    assert sleeps.calls
+    assert 0.9 <= max(sleeps.calls) <= 1.0
+
+
+def test_retry_after_http_date_is_honoured(server: HTTPServer) -> None:
+    when = email.utils.formatdate(time.time() + 1, usegmt=True)
+    server.expect_oneshot_request("/busy").respond_with_data(
+        "", status=503, headers={"Retry-After": when}
+    )
+    server.expect_request("/busy").respond_with_data("")
+    sleeps = Sleeps()
+    status, probe = check(url(server, "/busy"), sleep=sleeps)
+    assert status is LinkStatus.OK
+    assert probe.attempts == 2
+    assert len(sleeps.calls) == 1
+    assert 0 <= sleeps.calls[0] <= 1.0
+
+
+def test_retry_after_above_the_cap_is_reported_not_slept(server: HTTPServer) -> None:
+    server.expect_request("/later").respond_with_data(
+        "", status=429, headers={"Retry-After": "3600"}
+    )
+    sleeps = Sleeps()
+    status, probe = check(url(server, "/later"), sleep=sleeps)
+    assert status is LinkStatus.UNVERIFIABLE
+    assert probe.error is ErrorKind.RETRY_AFTER_TOO_LONG
+    assert probe.retry_after == 3600
+    assert len(server.log) == 1
+    assert all(s <= FAST.max_retry_wait for s in sleeps.calls)
+
+
+def test_429_after_the_retries_is_unverifiable(server: HTTPServer) -> None:
+    server.expect_request("/limited").respond_with_data("", status=429)
+    status, probe = check(url(server, "/limited"), sleep=Sleeps())
+    assert status is LinkStatus.UNVERIFIABLE
+    assert probe.attempts == FAST.max_retries + 1
+
+
+def test_a_429_slows_every_queued_request_to_the_host(server: HTTPServer) -> None:
+    starts: list[tuple[float, str]] = []
+    lock = threading.Lock()
+    limited_once: list[bool] = []
+
+    def handler(request: Request) -> Response:
+        with lock:
+            starts.append((time.monotonic(), request.path))
+            first = request.path == "/q0" and not limited_once
+            if first:
+                limited_once.append(True)
+        if first:
+            return Response("", status=429, headers={"Retry-After": "0.3"})
+        time.sleep(0.02)
+        return Response("")
+
+    server.expect_request("/q0").respond_with_handler(handler)
+    for i in range(1, 4):
+        server.expect_request(f"/q{i}").respond_with_handler(handler)
+    settings = replace(FAST, host_concurrency=1, max_concurrency=4)
+    checker = WebChecker(settings)
+    results = checker.check_all([url(server, f"/q{i}") for i in range(4)])
+    checker.close()
+    assert {p.status for p in results.values()} == {200}
+    limited_at = next(t for t, path in starts if path == "/q0")
+    later = [t for t, _ in starts if t > limited_at]
+    assert len(later) == 4  # the retry of /q0 and the three others
+    assert all(t - limited_at >= 0.28 for t in later)
+
+
+def test_slow_server_times_out(server: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return Response("")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    settings = replace(FAST, read_timeout=0.05, max_retries=1)
+    started = time.monotonic()
+    status, probe = check(url(server, "/slow"), settings)
+    assert status is LinkStatus.TIMEOUT
+    assert probe.error is ErrorKind.TIMEOUT
+    assert probe.attempts == 2
+    assert time.monotonic() - started < 1.0
+
+
+def test_total_deadline_per_url(server: HTTPServer) -> None:
+    server.expect_request("/s").respond_with_data("", status=503)
+    settings = replace(FAST, deadline=0.2, max_retries=50, backoff_base=0.05, backoff_max=0.05)
+    started = time.monotonic()
+    status, probe = check(url(server, "/s"), settings)
+    assert time.monotonic() - started < 0.5
+    assert status is LinkStatus.BROKEN
+    assert 1 < probe.attempts < 10
+
+
+def test_connection_reset_is_retried_then_unreachable() -> None:
+    with resetting_server() as (port, accepted):
+        status, probe = check(f"http://127.0.0.1:{port}/x")
+    assert status is LinkStatus.UNREACHABLE
+    assert probe.error is ErrorKind.RESET
+    assert probe.attempts == FAST.max_retries + 1
+    assert accepted[0] == FAST.max_retries + 1
+
+
+def test_connection_refused_is_not_retried() -> None:
+    status, probe = check(f"http://127.0.0.1:{free_port()}/x")
+    assert status is LinkStatus.UNREACHABLE
+    assert probe.error is ErrorKind.REFUSED
+    assert probe.attempts == 1
+
+
+def test_endless_body_is_not_read(server: HTTPServer) -> None:
+    def endless(request: Request) -> Response:
+        def chunks() -> Iterator[bytes]:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                yield b"x" * 65536
+
+        return Response(chunks(), status=200)
+
+    server.expect_request("/endless", method="HEAD").respond_with_data("", status=405)
+    server.expect_request("/endless", method="GET").respond_with_handler(endless)
+    started = time.monotonic()
+    status, probe = check(url(server, "/endless"))
+    assert status is LinkStatus.OK
+    assert probe.method == "GET"
+    assert time.monotonic() - started < 1.0
+
+
+def test_per_host_limit_bounds_the_peak_in_flight(server: HTTPServer) -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def handler(request: Request) -> Response:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.03)
+        with lock:
+            state["now"] -= 1
+        return Response("")
+
+    for i in range(24):
+        server.expect_request(f"/p{i}").respond_with_handler(handler)
+    settings = replace(FAST, max_concurrency=12, host_concurrency=3)
+    checker = WebChecker(settings)
+    results = checker.check_all([url(server, f"/p{i}") for i in range(24)])
+    checker.close()
+    assert len(results) == 24
+    assert state["peak"] == 3
+
+
+def test_host_interval_spaces_request_starts(server: HTTPServer) -> None:
+    server.expect_request("/i").respond_with_data("")
+    server.expect_request("/j").respond_with_data("")
+    server.expect_request("/k").respond_with_data("")
+    checker = WebChecker(replace(FAST, host_interval=0.1))
+    started = time.monotonic()
+    checker.check_all([url(server, p) for p in ("/i", "/j", "/k")])
+    checker.close()
+    assert time.monotonic() - started >= 0.2
+
+
+def test_one_request_per_distinct_url(server: HTTPServer) -> None:
+    server.expect_request("/same").respond_with_data("")
+    server.expect_request("/other").respond_with_data("")
+    checker = WebChecker(FAST)
+    targets = [url(server, "/same")] * 5 + [url(server, "/other")] * 3
+    results = checker.check_all(targets)
+    checker.close()
+    assert len(results) == 2
+    assert sorted(methods(server)) == [("HEAD", "/other"), ("HEAD", "/same")]
+
+
+def test_excluded_url_is_skipped_without_a_request(server: HTTPServer) -> None:
+    status, probe = check(url(server, "/private/x"), replace(FAST, exclude=(r"/private/",)))
+    assert status is LinkStatus.SKIPPED
+    assert probe.error is ErrorKind.EXCLUDED
+    assert server.log == []
+
+
+def test_loopback_is_skipped_without_include_private(server: HTTPServer) -> None:
+    server.expect_request("/internal").respond_with_data("")
+    status, probe = check(url(server, "/internal"), replace(FAST, include_private=False))
+    assert status is LinkStatus.SKIPPED
+    assert probe.error is ErrorKind.PRIVATE_ADDRESS
+    assert "127.0.0.1" in probe.detail
+    assert server.log == []
+
+
+def test_a_name_that_rebinds_to_loopback_is_caught_at_connect(server: HTTPServer) -> None:
+    """The pre-check sees a public address; the connection really reaches 127.0.0.1."""
+    server.expect_request("/meta").respond_with_data("")
+
+    def public(host: str, port: int, *args: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    target = f"http://localhost:{server.port}/meta"
+    status, probe = check(target, replace(FAST, include_private=False), resolver=public)
+    assert status is LinkStatus.SKIPPED
+    assert probe.error is ErrorKind.PRIVATE_ADDRESS
+    assert probe.detail == "connected to non-public address 127.0.0.1"
+    assert server.log == []
+
+
+def test_unresolvable_name_is_unreachable() -> None:
+    def nxdomain(host: str, port: int, *args: Any) -> list[Any]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    status, probe = check(
+        "https://no-such-host.invalid/x", replace(FAST, include_private=False), resolver=nxdomain
+    )
+    assert status is LinkStatus.UNREACHABLE
+    assert probe.error is ErrorKind.DNS
+
+
+@pytest.mark.parametrize(
+    ("address", "forbidden"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.1", True),
+        ("192.168.1.1", True),
+        ("169.254.169.254", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("100.64.0.1", True),
+        ("::1", True),
+        ("fe80::1%eth0", True),
+        ("fd00::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("::", True),
+        ("93.184.216.34", False),
+        ("2606:2800:220:1:248:1893:25c8:1946", False),
+        ("not-an-ip", True),
+    ],
+)
+def test_address_policy(address: str, forbidden: bool) -> None:
+    assert address_forbidden(address) is forbidden
+
+
+def test_parse_retry_after_forms() -> None:
+    now = 1_700_000_000.0
+    assert parse_retry_after("120", now) == 120
+    assert parse_retry_after(" 0 ", now) == 0
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert parse_retry_after(date, now) == pytest.approx(30, abs=1)
+    assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now) == 0
+    assert parse_retry_after(None, now) is None
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("", now) is None
