@@ -7,6 +7,7 @@ one line on stderr (exit 2), anything unexpected to exit 3 (traceback only with
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -15,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog.cli_online import online_options, online_stage
 from flowcatalog.cli_reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
 from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
+    from flowcatalog.pipeline import OnlineStage
     from flowcatalog.report import Report
 
 DEFAULT_CATALOG = "catalog.yaml"
@@ -82,11 +85,13 @@ def cli(ctx: click.Context, debug: bool, color: str) -> None:
     ctx.obj = State(debug, color)
 
 
-def _check_report(catalog: str | None, paths: Sequence[str]) -> Report:
+def _check_report(
+    catalog: str | None, paths: Sequence[str], online: OnlineStage | None = None
+) -> Report:
     from flowcatalog.pipeline import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
-    return run_check(CheckRequest(catalog_path=catalog_path, pages=tuple(paths)))
+    return run_check(CheckRequest(catalog_path=catalog_path, pages=tuple(paths), online=online))
 
 
 @cli.command()
@@ -111,6 +116,7 @@ def _check_report(catalog: str | None, paths: Sequence[str]) -> Report:
 @REPORT_OPTION
 @SHARD_OPTION
 @CHANGED_OPTION
+@online_options
 @click.pass_obj
 def check(
     state: State,
@@ -123,6 +129,7 @@ def check(
     reports: tuple[str, ...] = (),
     shard: str | None = None,
     changed_since: str | None = None,
+    online: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
     from flowcatalog.cli_reports import changed_request, parse_targets, write_reports
@@ -138,9 +145,10 @@ def check(
         from flowcatalog.pipeline import run_check
 
         catalog_path = resolve_catalog(catalog, have_pages=True)
-        report = run_check(changed_request(changed_since, catalog_path, paths))
+        request = changed_request(changed_since, catalog_path, paths)
+        report = run_check(dataclasses.replace(request, online=online_stage(online or {})))
     else:
-        report = _check_report(catalog, paths)
+        report = _check_report(catalog, paths, online=online_stage(online or {}))
     if slice_ is not None:
         from flowcatalog.shard import restrict
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Any
 
@@ -217,6 +217,8 @@ class _Extractor:
         return self.index.location(self.base + offset)
 
     def _mark_content(self) -> None:
+        if self._heading is not None:
+            return  # a heading's own text is not content of the section above it
         if self.headings:
             self.headings[-1].has_content = True
         for item in self._items:
@@ -315,7 +317,7 @@ class _Extractor:
         if _TEMPLATE.search(link.url):
             return  # a template expression, not a link
         if self.hidden_mode:
-            self.hidden.append(link)
+            self.hidden.append(replace(link, hidden=True))
         else:
             self.links.append(link)
 

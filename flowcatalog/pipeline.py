@@ -7,7 +7,7 @@ The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading go
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flowcatalog import figma_url, fsio
@@ -15,12 +15,17 @@ from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, Link
 from flowcatalog.report import LinkResult, Report
 
+#: the online stage (``cli_online.online_stage``): the offline report and the catalog's
+#: ``exclude:`` patterns in, the report with link statuses and online findings out
+OnlineStage = Callable[[Report, tuple[str, ...]], Report]
+
 
 @dataclass(frozen=True, slots=True)
 class CheckRequest:
     catalog_path: str | None = "catalog.yaml"
     catalog_required: bool = True
     pages: tuple[str, ...] = ()
+    online: OnlineStage | None = None
 
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
@@ -98,4 +103,7 @@ def run_check(request: CheckRequest) -> Report:
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)
-    return build_report(catalog, findings, page_links, sources)
+    report = build_report(catalog, findings, page_links, sources)
+    if request.online is not None:
+        report = request.online(report, catalog.exclude if catalog is not None else ())
+    return report

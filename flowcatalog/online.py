@@ -1,0 +1,278 @@
+"""Online verification: take the offline report's distinct links, check them, return a new report.
+
+Web links go to ``http.WebChecker`` (one request chain per distinct URL), Figma file links
+to ``figma_api.FigmaClient`` (one call per file when a token is given; none without one),
+both through the optional ``cache.Cache``. The library never prints: progress and
+warnings go to the callbacks the caller injects.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from flowcatalog.cache import DEFAULT_MAX_AGE, Cache, default_path
+from flowcatalog.figma_api import DEFAULT_API, FigmaClient, FigmaOutcome, FigmaSettings, FigmaToken
+from flowcatalog.figma_url import FILE_KEY, UrlKind, analyse
+from flowcatalog.findings import Finding, sort_findings
+from flowcatalog.http import HttpSettings, WebChecker
+from flowcatalog.liveness import (
+    ErrorKind,
+    FigmaResult,
+    FigmaStatus,
+    LinkStatus,
+    Probe,
+    classify,
+    figma_findings,
+    figma_stop_finding,
+    shape_only_findings,
+    web_findings,
+)
+from flowcatalog.model import FigmaRef
+from flowcatalog.report import LinkResult, Report
+
+#: (done, total, cached): called in the caller's thread as links complete
+Progress = Callable[[int, int, int], None]
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineSettings:
+    http: HttpSettings = field(default_factory=HttpSettings)
+    figma_api: str = DEFAULT_API
+    use_cache: bool = True
+    cache_path: Path | None = None  # None: the default path under the user's cache dir
+    max_cache_age: float = DEFAULT_MAX_AGE
+
+
+@dataclass(frozen=True, slots=True)
+class HostLine:
+    host: str
+    urls: int
+    requests: int
+    slowest: float
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineSummary:
+    web: int = 0
+    figma: int = 0
+    cached: int = 0
+    requests: int = 0
+    figma_calls: int = 0
+    elapsed: float = 0.0
+    hosts: tuple[HostLine, ...] = ()
+    figma_token: bool = False
+
+    def line(self) -> str:
+        """The one summary line for stderr."""
+        total = self.web + self.figma
+        parts = [
+            f"online: {total} link{'s' if total != 1 else ''} checked "
+            f"({self.web} web, {self.figma} Figma; {self.cached} from cache) "
+            f"in {self.elapsed:.1f} s",
+            f"{self.requests} HTTP request{'s' if self.requests != 1 else ''}",
+            f"{self.figma_calls} Figma API call{'s' if self.figma_calls != 1 else ''}"
+            + ("" if self.figma_token or not self.figma else " (no FIGMA_TOKEN)"),
+        ]
+        if self.hosts:
+            busiest = sorted(self.hosts, key=lambda h: (-h.urls, h.host))[:5]
+            parts.append("hosts: " + ", ".join(f"{h.host} {h.urls}" for h in busiest))
+            slowest = sorted(
+                (h for h in self.hosts if h.requests), key=lambda h: (-h.slowest, h.host)
+            )[:3]
+            if slowest:
+                parts.append(
+                    "slowest: " + ", ".join(f"{h.host} {h.slowest:.2f} s" for h in slowest)
+                )
+        return "; ".join(parts)
+
+
+def _is_web(link: LinkResult) -> bool:
+    kind = analyse(link.url).kind
+    return kind in (UrlKind.WEB, UrlKind.FIGMA_PAGE)
+
+
+def _is_figma(link: LinkResult) -> bool:
+    return (
+        link.figma is not None
+        and analyse(link.url).kind is UrlKind.FIGMA_FILE
+        and FILE_KEY.fullmatch(link.figma.api_key) is not None
+    )
+
+
+def verify_online(
+    report: Report,
+    settings: OnlineSettings,
+    *,
+    token: str | None,
+    catalog_exclude: Iterable[str] = (),
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    web_checker: WebChecker | None = None,
+    figma_client: FigmaClient | None = None,
+    cache: Cache | None = None,
+) -> tuple[Report, OnlineSummary]:
+    """Check every distinct link of ``report`` online; returns the updated report."""
+    started = time.monotonic()
+    exclude = (*settings.http.exclude, *catalog_exclude)
+    http_settings = replace(settings.http, exclude=exclude)
+    patterns = [re.compile(p) for p in exclude]
+    own_cache = cache is None
+    if cache is None:
+        path = None
+        if settings.use_cache:
+            path = settings.cache_path or default_path()
+        cache = Cache(path, max_age=settings.max_cache_age, warn=warn)
+    secret = FigmaToken(token or "")
+
+    web_links = [link for link in report.links if _is_web(link)]
+    figma_links = [link for link in report.links if _is_figma(link)]
+    total = len(web_links) + len(figma_links)
+    done = 0
+    cached_count = 0
+
+    def tick(cached: bool = False) -> None:
+        nonlocal done, cached_count
+        done += 1
+        cached_count += int(cached)
+        if progress is not None:
+            progress(done, total, cached_count)
+
+    # web links: cache first, then one probe per distinct URL
+    probes: dict[str, tuple[Probe, bool]] = {}
+    to_check: list[str] = []
+    for link in web_links:
+        target = link.normalised
+        if target in probes or target in to_check:
+            continue
+        hit = cache.get_web(target) if not _excluded(target, patterns) else None
+        if hit is not None and classify(hit.probe, http_settings.accept) in (
+            LinkStatus.OK,
+            LinkStatus.REDIRECTED,
+        ):
+            probes[target] = (hit.probe, True)
+            tick(cached=True)
+        else:
+            to_check.append(target)
+
+    # Figma links: excluded ones are skipped; without a token none is fetched
+    figma_refs: list[FigmaRef] = []
+    for link in figma_links:
+        assert link.figma is not None
+        if not _excluded(link.url, patterns) and secret:
+            figma_refs.append(link.figma)
+    outcome = FigmaOutcome({})
+    client = figma_client
+    figma_future = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowcatalog-figma")
+    try:
+        if figma_refs:
+            if client is None:
+                client = FigmaClient(
+                    secret,
+                    FigmaSettings(
+                        api_base=settings.figma_api, max_retry_wait=http_settings.max_retry_wait
+                    ),
+                    cache=cache if cache.enabled else None,
+                )
+            figma_future = pool.submit(client.verify, figma_refs)
+        checker = web_checker or WebChecker(http_settings)
+        try:
+            fresh = checker.check_all(to_check, lambda url, probe: tick())
+            requests_sent = checker.requests_sent
+            host_stats = checker.host_stats()
+        finally:
+            if web_checker is None:
+                checker.close()
+        if figma_future is not None:
+            outcome = figma_future.result()
+    finally:
+        pool.shutdown(wait=True)
+        if client is not None and figma_client is None:
+            client.close()
+    for url, probe in fresh.items():
+        probes[url] = (probe, False)
+    cache.put_web(
+        (probe, classify(probe, http_settings.accept) in (LinkStatus.OK, LinkStatus.REDIRECTED))
+        for probe, from_cache in probes.values()
+        if not from_cache and probe.error is not ErrorKind.EXCLUDED
+    )
+
+    # rebuild the links and add the findings
+    findings: list[Finding] = list(report.findings)
+    updated: dict[str, LinkResult] = {}
+    for link in web_links:
+        probe, from_cache = probes[link.normalised]
+        status, found = web_findings(probe, link.locations, http_settings.accept)
+        findings.extend(found)
+        updated[link.normalised] = replace(
+            link,
+            status=status.value,
+            http_status=probe.status,
+            final_url=probe.final_url if probe.redirects else None,
+            cached=from_cache,
+        )
+    stop_links: list[LinkResult] = []
+    for link in figma_links:
+        assert link.figma is not None
+        if _excluded(link.url, patterns):
+            skipped = Probe(link.url, error=ErrorKind.EXCLUDED, detail="excluded")
+            status, found = web_findings(skipped, link.locations)
+            findings.extend(found)
+            updated[link.normalised] = replace(link, status=status.value)
+            tick()
+            continue
+        if not secret:
+            findings.extend(shape_only_findings(link.normalised, link.locations))
+            updated[link.normalised] = replace(link, status=LinkStatus.SHAPE_ONLY.value)
+            tick()
+            continue
+        result = outcome.results.get(link.figma) or FigmaResult(FigmaStatus.NOT_CHECKED)
+        status, found = figma_findings(result, link.normalised, link.locations)
+        findings.extend(found)
+        if result.status in (FigmaStatus.TOKEN_REJECTED, FigmaStatus.RATE_LIMITED) or (
+            outcome.stop is not None and result is outcome.stop
+        ):
+            stop_links.append(link)
+        updated[link.normalised] = replace(
+            link,
+            status=status.value,
+            http_status=result.http_status,
+            cached=result.cached,
+            details=result.details,
+        )
+        tick(cached=result.cached)
+    if outcome.stop is not None and stop_links:
+        first = min(stop_links, key=lambda link: min(link.locations))
+        stop = figma_stop_finding(
+            outcome.stop, first.normalised, min(first.locations), len(stop_links)
+        )
+        if stop is not None:  # an API error that stopped the run has per-link findings
+            findings.append(stop)
+
+    links = tuple(updated.get(link.normalised, link) for link in report.links)
+    summary = OnlineSummary(
+        web=len(web_links),
+        figma=len(figma_links),
+        cached=cached_count,
+        requests=requests_sent,
+        figma_calls=len(outcome.calls),
+        elapsed=time.monotonic() - started,
+        hosts=tuple(
+            HostLine(host, stats.urls, stats.requests, stats.slowest)
+            for host, stats in sorted(host_stats.items())
+        ),
+        figma_token=bool(secret),
+    )
+    if own_cache:
+        cache.close()
+    return replace(report, findings=sort_findings(findings), links=links), summary
+
+
+def _excluded(url: str, patterns: list[re.Pattern[str]]) -> bool:
+    return any(p.search(url) for p in patterns)
