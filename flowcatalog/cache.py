@@ -74,8 +74,10 @@ class Cache:
         max_age: float = DEFAULT_MAX_AGE,
         warn: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
+        busy_timeout: float = 2.0,
     ) -> None:
         self.path = path
+        self._busy_timeout = busy_timeout
         self.max_age = max_age
         self._warn_cb = warn
         self._clock = clock
@@ -126,22 +128,30 @@ class Cache:
             self._warn(f"cache {path} cannot be rebuilt ({exc}); running without it")
             return None
 
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
+    def _connect(self, path: Path) -> sqlite3.Connection:
         fresh = not path.exists()
-        db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(
+            path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             if fresh:
                 with contextlib.suppress(OSError):
                     os.chmod(path, 0o600)
-            db.execute("PRAGMA busy_timeout = 2000")
-            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
-                db.execute("DROP TABLE IF EXISTS web")
-                db.execute("DROP TABLE IF EXISTS figma")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version != SCHEMA_VERSION:  # new, or written by another schema: start afresh
+                db.execute("BEGIN IMMEDIATE")
+                # another run may have created it while this one waited for the lock
+                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    db.execute("DROP TABLE IF EXISTS web")
+                    db.execute("DROP TABLE IF EXISTS figma")
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
             db.execute("SELECT count(*) FROM web").fetchone()
             db.execute("SELECT count(*) FROM figma").fetchone()
         except sqlite3.Error:

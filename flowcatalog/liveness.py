@@ -294,6 +294,18 @@ def figma_stop_finding(
     return Finding(rule, _SEVERITY[rule], message, location, url=url, subject=rule)
 
 
-def shape_only_findings(url: str, locations: Iterable[Location]) -> list[Finding]:
-    message = "shape-checked only: set FIGMA_TOKEN to verify the file and node with the Figma API"
-    return _finding("figma-shape-only", message, url, locations)
+def shape_only_finding(url: str, location: Location, count: int) -> Finding:
+    """The one finding of a run without FIGMA_TOKEN, at the first Figma link."""
+    plural = "s" if count != 1 else ""
+    message = (
+        f"{count} Figma link{plural} shape-checked only: set FIGMA_TOKEN to verify files and "
+        "nodes with the Figma API"
+    )
+    return Finding(
+        "figma-shape-only",
+        _SEVERITY["figma-shape-only"],
+        message,
+        location,
+        url=url,
+        subject="figma-shape-only",
+    )

@@ -29,7 +29,7 @@ from flowcatalog.liveness import (
     classify,
     figma_findings,
     figma_stop_finding,
-    shape_only_findings,
+    shape_only_finding,
     web_findings,
 )
 from flowcatalog.model import FigmaRef
@@ -218,6 +218,7 @@ def verify_online(
             cached=from_cache,
         )
     stop_links: list[LinkResult] = []
+    shape_only: list[LinkResult] = []
     for link in figma_links:
         assert link.figma is not None
         if _excluded(link.url, patterns):
@@ -228,7 +229,7 @@ def verify_online(
             tick()
             continue
         if not secret:
-            findings.extend(shape_only_findings(link.normalised, link.locations))
+            shape_only.append(link)
             updated[link.normalised] = replace(link, status=LinkStatus.SHAPE_ONLY.value)
             tick()
             continue
@@ -254,6 +255,10 @@ def verify_online(
         )
         if stop is not None:  # an API error that stopped the run has per-link findings
             findings.append(stop)
+
+    if shape_only:
+        first = min(shape_only, key=lambda link: min(link.locations))
+        findings.append(shape_only_finding(first.normalised, min(first.locations), len(shape_only)))
 
     links = tuple(updated.get(link.normalised, link) for link in report.links)
     summary = OnlineSummary(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
 from flowcatalog.page import LinkKind, PageDoc, PageLink
 
@@ -462,8 +462,8 @@ def check_pages(
     *,
     check_shapes: bool = True,
 ) -> list[Finding]:
-    """Every page finding: read problems, unfinished content, URL shapes and (with a
-    catalog) drift. ``placeholders`` defaults to the catalog's, else ``DEFAULT_PLACEHOLDERS``.
+    """Every page finding, sorted by position: read problems, unfinished content, URL shapes
+    and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else ``DEFAULT_PLACEHOLDERS``.
     """
     if placeholders is None:
         placeholders = (
@@ -484,4 +484,4 @@ def check_pages(
             findings.extend(shape_findings(doc))
     if catalog is not None:
         findings.extend(drift(docs, catalog))
-    return findings
+    return list(sort_findings(findings))

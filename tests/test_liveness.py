@@ -15,7 +15,7 @@ from flowcatalog.liveness import (
     classify,
     figma_findings,
     figma_stop_finding,
-    shape_only_findings,
+    shape_only_finding,
     web_findings,
 )
 from flowcatalog.model import Location
@@ -148,8 +148,9 @@ def test_figma_results() -> None:
 
 
 def test_shape_only_is_info() -> None:
-    [finding] = shape_only_findings(U, [L1])
+    finding = shape_only_finding(U, L1, 10)
     assert (finding.rule, finding.severity) == ("figma-shape-only", Severity.INFO)
+    assert finding.message.startswith("10 Figma links shape-checked only")
 
 
 def test_rules_are_unique_kebab_case_and_cover_every_status() -> None:

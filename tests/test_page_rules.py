@@ -94,6 +94,14 @@ def test_drift_findings(tmp_path: Path) -> None:
         for f in findings
     ] == [
         (
+            "catalog.yaml",
+            19,
+            17,
+            "page-link-missing",
+            "flow 'Self-managed subscription purchase' of stage 'Trial' links node 1:2 but "
+            f"{tmp_path / 'page.md'} does not",
+        ),
+        (
             "page.md",
             6,
             3,
@@ -116,14 +124,6 @@ def test_drift_findings(tmp_path: Path) -> None:
             "page-link-misplaced",
             "link 'Self-managed subscription purchase' is labelled for 'Self-managed' but the "
             "catalog has it for 'SaaS'",
-        ),
-        (
-            "catalog.yaml",
-            20,
-            17,
-            "page-link-missing",
-            "flow 'Self-managed subscription purchase' of stage 'Trial' links node 1:2 but "
-            f"{tmp_path / 'page.md'} does not",
         ),
     ]
 

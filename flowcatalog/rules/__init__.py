@@ -114,8 +114,12 @@ CORE_RULES: tuple[RuleInfo, ...] = (
     ),
 )
 
-#: modules that add rules of their own: each exposes ``RULES: tuple[RuleInfo, ...]``
-_EXTENSIONS: tuple[str, ...] = ()
+#: modules that add rules of their own, with the area they belong to; each exposes ``RULES``,
+#: a tuple of ``RuleInfo`` or of ``(id, severity, summary)``
+_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("flowcatalog.page_rules", "pages"),
+    ("flowcatalog.liveness", "online"),
+)
 
 CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 
@@ -123,9 +127,14 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[RuleInfo, ...]:
     """Every rule, core first, then those of the page and online modules."""
     rules = list(CORE_RULES)
-    for name in _EXTENSIONS:
+    for name, area in _EXTENSIONS:
         module = importlib.import_module(name)
-        rules.extend(module.RULES)
+        for entry in module.RULES:
+            if isinstance(entry, RuleInfo):
+                rules.append(entry)
+            else:
+                rule_id, severity, summary = entry
+                rules.append(RuleInfo(rule_id, Severity(severity), summary, area))
     return tuple(rules)
 
 

@@ -1,0 +1,143 @@
+"""Reading pages: bytes, file types, path expansion, HTML pages, and ``check`` on pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowcatalog import page
+from flowcatalog.errors import InputError
+from flowcatalog.page import decode_page, expand_paths, load_pages, read_page
+from flowcatalog.page_rules import check_pages
+from tests.conftest import RunCli
+
+DATA = Path(__file__).resolve().parent / "data" / "pages"
+TREE = DATA / "tree"
+
+
+def test_bom_is_dropped_and_crlf_kept() -> None:
+    text, problems = decode_page("p.md", b"\xef\xbb\xbf# T\r\n\r\n[x](https://x.example/)\r\n")
+    assert problems == ()
+    assert text == "# T\r\n\r\n[x](https://x.example/)\r\n"
+    doc = page.parse_page("p.md", text)
+    assert [(link.location.line, link.location.column) for link in doc.links] == [(3, 1)]
+
+
+def test_bad_utf8_is_a_finding_with_its_offset() -> None:
+    text, problems = decode_page("p.md", b"# T\n\nabc \xff def\n")
+    assert text is None
+    assert [(str(f.location), f.rule, f.message) for f in problems] == [
+        ("p.md:3:5", "page-encoding", "not valid UTF-8: byte 0xff at byte offset 9")
+    ]
+
+
+def test_binary_file_is_a_finding() -> None:
+    text, problems = decode_page("p.md", b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert text is None
+    assert [(str(f.location), f.rule, f.message) for f in problems] == [
+        ("p.md", "page-binary", "binary file (NUL byte at byte offset 8); not a page")
+    ]
+
+
+def test_too_large_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(page, "MAX_PAGE_BYTES", 10)
+    text, problems = decode_page("p.md", b"# 12345678901\n")
+    assert text is None
+    assert [(f.rule, f.message) for f in problems] == [
+        ("page-too-large", "page is 14 bytes; pages over 10 bytes are not read")
+    ]
+
+
+def test_a_ten_megabyte_page_is_read(tmp_path: Path) -> None:
+    block = "## Step\n\nSee [the flow](https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-2).\n\n"
+    path = tmp_path / "big.md"
+    path.write_text(block * (10_000_000 // len(block) + 1), encoding="utf-8")
+    doc, problems = read_page(str(path))
+    assert problems == ()
+    assert doc is not None
+    assert len(doc.links) == 10_000_000 // len(block) + 1
+    assert doc.links[-1].location.line == 4 * len(doc.links) - 1
+
+
+def test_directories_are_searched_recursively_and_sorted() -> None:
+    found = [Path(p).relative_to(TREE).as_posix() for p in expand_paths([str(TREE)])]
+    assert found == ["a.markdown", "sub/page.md.erb"]
+
+
+def test_globs_and_duplicates() -> None:
+    pattern = str(TREE / "**" / "*.md.erb")
+    found = expand_paths([pattern, str(TREE / "sub" / "page.md.erb")])
+    assert [Path(p).name for p in found] == ["page.md.erb"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("missing.md", "missing.md: no such file or directory"),
+        ("nothing-*.md", "nothing-*.md: no page matches this pattern"),
+    ],
+)
+def test_bad_paths_are_input_errors(path: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        expand_paths([path])
+    assert str(caught.value) == message
+
+
+def test_a_file_of_another_type_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        expand_paths([str(TREE / "notes.txt")])
+    assert str(caught.value).endswith(
+        "notes.txt: not a page; expected .md, .markdown, .md.erb or .html"
+    )
+
+
+def test_md_erb_is_markdown_with_erb_masked() -> None:
+    docs, problems = load_pages([str(TREE / "sub" / "page.md.erb")])
+    assert problems == []
+    assert [(link.url, link.location.line) for link in docs[0].links] == [
+        ("https://erb-page.example/", 5)
+    ]
+    assert check_pages(docs, None) == []
+
+
+def test_html_page() -> None:
+    doc, problems = read_page(str(DATA / "flows.html"))
+    assert problems == ()
+    assert doc is not None
+    assert [
+        (link.location.line, link.location.column, link.element, link.text, link.context)
+        for link in doc.links
+    ] == [
+        (5, 20, "a", "SaaS subscription purchase", ("Lifecycle", "Trial")),
+        (13, 4, "iframe", "", ("Lifecycle", "Last")),
+    ]
+    assert [(h.location.line, h.location.column, h.url) for h in doc.hidden_links] == [
+        (8, 9, "https://hidden.example/")
+    ]
+    assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
+        (6, 3, "page-empty-item"),
+        (8, 9, "page-link-hidden"),
+        (9, 4, "page-placeholder"),
+        (10, 1, "page-empty-section"),
+    ]
+
+
+def test_check_lints_pages_without_a_catalog(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_text("# Plan\n\n- [Trial](https://x.example/)\n- \n\nTBD\n")
+    result = run_cli("check", "p.md")
+    assert result.err == ""
+    assert result.out.splitlines()[:2] == [
+        "p.md:4:1: warning: empty list item under 'Plan'; fill it in or remove it "
+        "[page-empty-item]",
+        "p.md:6:1: warning: placeholder text 'TBD'; write the content or remove it "
+        "[page-placeholder]",
+    ]
+    assert result.code == 0
+
+
+def test_check_with_no_paths_lints_the_catalog_pages(run_cli: RunCli, in_repo: Path) -> None:
+    result = run_cli("check", "--format", "json")
+    assert result.code == 0
+    assert '"rule": "page-empty-item"' in result.out
+    assert '"path": "docs/customer-subscription-lifecycle.md"' in result.out
