@@ -132,7 +132,12 @@ def check(
     online: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
-    from flowcatalog.cli_reports import changed_request, parse_targets, write_reports
+    from flowcatalog.cli_reports import (
+        changed_request,
+        parse_targets,
+        sharded_stage,
+        write_reports,
+    )
     from flowcatalog.reporters import get_reporter
 
     targets = parse_targets(reports)
@@ -141,14 +146,17 @@ def check(
         from flowcatalog.shard import parse_shard
 
         slice_ = parse_shard(shard)
+    stage = online_stage(online or {})
+    if slice_ is not None and stage is not None:
+        stage = sharded_stage(stage, slice_)  # probe only this shard's links
     if changed_since is not None:
         from flowcatalog.pipeline import run_check
 
         catalog_path = resolve_catalog(catalog, have_pages=True)
         request = changed_request(changed_since, catalog_path, paths)
-        report = run_check(dataclasses.replace(request, online=online_stage(online or {})))
+        report = run_check(dataclasses.replace(request, online=stage))
     else:
-        report = _check_report(catalog, paths, online=online_stage(online or {}))
+        report = _check_report(catalog, paths, online=stage)
     if slice_ is not None:
         from flowcatalog.shard import restrict
 

@@ -21,8 +21,9 @@ from flowcatalog.errors import UsageError
 from flowcatalog.reporters import REPORTERS
 
 if TYPE_CHECKING:
-    from flowcatalog.pipeline import CheckRequest
+    from flowcatalog.pipeline import CheckRequest, OnlineStage
     from flowcatalog.report import Report
+    from flowcatalog.shard import Shard
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,16 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
         catalog_required=False,
         pages=scope.pages,
     )
+
+
+def sharded_stage(stage: OnlineStage, shard: Shard) -> OnlineStage:
+    """The online stage run on ``shard``'s links only, so N shards share the probing."""
+    from flowcatalog.shard import restrict
+
+    def run(report: Report, exclude: tuple[str, ...]) -> Report:
+        return stage(restrict(report, shard), exclude)
+
+    return run
 
 
 def read_reports(paths: Sequence[str]) -> Report:

@@ -193,6 +193,7 @@ class _Extractor:
         self.front_matter = False
         self._outer_context = context
         self._stack: list[tuple[int, str]] = []
+        self._context: tuple[str, ...] = context
         self._masks: list[tuple[int, int]] = []
         self._mask_starts: list[int] = []
         self._definitions: dict[str, Location] | None = None
@@ -211,7 +212,7 @@ class _Extractor:
     # --- helpers -------------------------------------------------------------------------
 
     def context(self) -> tuple[str, ...]:
-        return self._outer_context + tuple(text for _, text in self._stack)
+        return self._context
 
     def loc(self, offset: int) -> Location:
         return self.index.location(self.base + offset)
@@ -460,6 +461,7 @@ class _Extractor:
             while self._stack and self._stack[-1][0] >= level:
                 self._stack.pop()
             self._stack.append((level, text))
+            self._context = self._outer_context + tuple(t for _, t in self._stack)
             if not self.hidden_mode:
                 self.headings.append(_OpenHeading(level, text, self.loc(h_start), self.context()))
         elif tag == "List":

@@ -92,9 +92,15 @@ def test_html_report_renders_matrix_and_findings(tmp_path: Path) -> None:
     dom = _dom(_run(tmp_path, "--dump-dom", page.as_uri()))
     states = [a["data-state"] for t, a in dom.elements if t == "td" and "data-state" in a]
     assert states == [
-        "documented", "missing", "not-applicable",
-        "documented", "placeholder", "missing",
-        "documented", "documented", "missing",
+        "documented",
+        "missing",
+        "not-applicable",
+        "documented",
+        "placeholder",
+        "missing",
+        "documented",
+        "documented",
+        "missing",
     ]
     text = " ".join(" ".join(dom.text).split())
     for finding in report.findings:
@@ -151,8 +157,13 @@ def test_badge_renders(tmp_path: Path) -> None:
         "utf-8",
     )
     dom = _dom(
-        _run(tmp_path, "--virtual-time-budget=5000", "--allow-file-access-from-files",
-             "--dump-dom", harness.as_uri())
+        _run(
+            tmp_path,
+            "--virtual-time-budget=5000",
+            "--allow-file-access-from-files",
+            "--dump-dom",
+            harness.as_uri(),
+        )
     )
     body = next(a for t, a in dom.elements if t == "body")
     assert body.get("data-size") == "124x20"

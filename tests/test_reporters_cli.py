@@ -62,8 +62,9 @@ def test_report_bad_value_is_a_usage_error(run_cli: RunCli, value: str, message:
 
 def test_report_same_path_twice_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
     path = tmp_path / "x"
-    result = run_cli("check", "--catalog", CATALOG, "--report", f"json={path}",
-                     "--report", f"html={path}")
+    result = run_cli(
+        "check", "--catalog", CATALOG, "--report", f"json={path}", "--report", f"html={path}"
+    )
     assert result.code == 2
     assert result.err == f"flowcatalog: error: --report: {str(path)!r} is given more than once\n"
     assert not path.exists()
@@ -88,11 +89,18 @@ PAGE = """\
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True,
-                          check=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -152,9 +160,7 @@ def test_changed_since_checks_only_the_changed_page(run_cli: RunCli, handbook: P
     report = json.loads(result.out)
     assert report["sources"] == ["docs/b.md"]
     assert {f["path"] for f in report["findings"]} == {"docs/b.md"}
-    assert [loc["path"] for link in report["links"] for loc in link["locations"]] == [
-        "docs/b.md"
-    ]
+    assert [loc["path"] for link in report["links"] for loc in link["locations"]] == ["docs/b.md"]
     assert result.code == whole.code
 
 

@@ -140,6 +140,20 @@ def test_cli_merge_bad_input_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
 def test_cli_bad_shard_is_exit_2(run_cli: RunCli) -> None:
     result = run_cli("check", "--catalog", str(REPO / "catalog.yaml"), "--shard", "5/4")
     assert result.code == 2
-    assert result.err == (
-        "flowcatalog: error: --shard '5/4': I must be between 1 and N (N >= 1)\n"
-    )
+    assert result.err == ("flowcatalog: error: --shard '5/4': I must be between 1 and N (N >= 1)\n")
+
+
+def test_sharded_online_stage_probes_only_its_links() -> None:
+    from flowcatalog.cli_reports import sharded_stage
+
+    seen: list[tuple[str, ...]] = []
+
+    def stage(report: Report, exclude: tuple[str, ...]) -> Report:
+        seen.append(tuple(link.normalised for link in report.links))
+        return report
+
+    report = make_report()
+    expected = tuple(link.normalised for link in report.links if bucket(link.normalised, 2) == 1)
+    assert 0 < len(expected) < len(report.links)
+    sharded_stage(stage, Shard(1, 2))(report, ())
+    assert seen == [expected]
