@@ -136,6 +136,7 @@ def check(
         changed_request,
         parse_targets,
         sharded_stage,
+        stamp,
         write_reports,
     )
     from flowcatalog.reporters import get_reporter
@@ -161,6 +162,7 @@ def check(
         from flowcatalog.shard import restrict
 
         report = restrict(report, slice_)
+    report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
     write_reports(report, targets)
@@ -241,8 +243,18 @@ def coverage(
     default="text",
     show_default=True,
 )
-def links(paths: tuple[str, ...], catalog: str | None, fmt: str) -> ExitCode:
+@click.option(
+    "--occurrences",
+    is_flag=True,
+    help="Pages only: every link where it stands, with its text and heading path.",
+)
+def links(paths: tuple[str, ...], catalog: str | None, fmt: str, occurrences: bool) -> ExitCode:
     """List every distinct link, normalised, one a line."""
+    if occurrences:
+        from flowcatalog.cli_page import echo_occurrences, link_occurrences
+
+        echo_occurrences(link_occurrences(paths, catalog), fmt)
+        return ExitCode.OK
     report = _check_report(catalog, paths)
     if fmt == "json":
         import json

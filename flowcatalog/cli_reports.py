@@ -107,6 +107,26 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
     )
 
 
+def stamp(report: Report) -> Report:
+    """``report`` with the time of the run (UTC, to the second) unless it has one.
+
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) pins it, for byte-identical
+    reports across runs.
+    """
+    import dataclasses
+    import os
+    from datetime import UTC, datetime
+
+    if report.generated_at:
+        return report
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from None
+    return dataclasses.replace(report, generated_at=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def sharded_stage(stage: OnlineStage, shard: Shard) -> OnlineStage:
     """The online stage run on ``shard``'s links only, so N shards share the probing."""
     from flowcatalog.shard import restrict
@@ -122,4 +142,4 @@ def read_reports(paths: Sequence[str]) -> Report:
     from flowcatalog import fsio
     from flowcatalog.merge import load_report, merge
 
-    return merge([load_report(fsio.read_text(p), p) for p in paths], names=paths)
+    return stamp(merge([load_report(fsio.read_text(p), p) for p in paths], names=paths))

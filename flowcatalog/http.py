@@ -26,7 +26,6 @@ The checker never prints; results are ``liveness.Probe`` values.
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import ipaddress
 import os
@@ -43,6 +42,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import requests.adapters
+import requests.structures
 import requests.utils
 import urllib3.connection
 import urllib3.connectionpool
@@ -163,7 +163,22 @@ class _GuardedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-class _GuardedAdapter(requests.adapters.HTTPAdapter):
+class _CheckAdapter(requests.adapters.HTTPAdapter):
+    """The checker's adapter: responses without cookie handling (no cookie is ever sent)."""
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = requests.structures.CaseInsensitiveDict(resp.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url or ""
+        response.request = req
+        response.connection = self
+        return response
+
+
+class _GuardedAdapter(_CheckAdapter):
     """Direct connections re-check the peer address after connecting (DNS rebinding)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +193,7 @@ def build_session(settings: HttpSettings) -> requests.Session:
     """A pooled session: pool size per host matches ``host_concurrency``; no cookies, no netrc."""
     session = requests.Session()
     session.trust_env = False  # no netrc credentials; proxies are resolved per host instead
-    adapter_cls = requests.adapters.HTTPAdapter if settings.include_private else _GuardedAdapter
+    adapter_cls = _CheckAdapter if settings.include_private else _GuardedAdapter
     adapter = adapter_cls(
         pool_connections=max(10, min(settings.max_concurrency, 100)),
         pool_maxsize=max(1, min(settings.host_concurrency, settings.max_concurrency)),
@@ -290,6 +305,8 @@ class WebChecker:
     ) -> None:
         self.settings = settings
         self._session = session or build_session(settings)
+        self._headers = {k: str(v) for k, v in self._session.headers.items()}
+        self._adapter = self._session.get_adapter("http://")
         self._sleep = sleep
         self._clock = clock
         self._resolver = resolver
@@ -573,8 +590,11 @@ class WebChecker:
         that applies here (no cookies, no auth, proxies resolved once per host).
         """
         prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=url, headers=self._session.headers)
-        adapter = self._session.get_adapter(prepared.url or url)
+        prepared.method = method
+        prepared.prepare_url(url, None)
+        prepared.headers = requests.structures.CaseInsensitiveDict(self._headers)
+        prepared.body = None
+        adapter = self._adapter
         return adapter.send(
             prepared,
             stream=True,
@@ -598,9 +618,18 @@ class WebChecker:
 
     def _release(self, response: requests.Response, method: str) -> None:
         """Give the connection back to the pool when that costs at most ``drain_bytes``."""
+        raw = response.raw
+        if method == "HEAD":
+            raw.release_conn()  # no body follows a HEAD answer
+            return
         length = response.headers.get("Content-Length", "")
-        small = length.isdigit() and int(length) <= self.settings.drain_bytes
-        if method == "HEAD" or small:
-            with contextlib.suppress(requests.RequestException, OSError):
-                _ = response.content
-        response.close()
+        if length.isdigit() and int(length) <= self.settings.drain_bytes:
+            try:
+                raw.read(int(length), decode_content=False)
+            except (urllib3.exceptions.HTTPError, OSError):
+                raw.close()
+                return
+            raw.release_conn()
+            return
+        raw.close()  # unknown or large body: drop the connection rather than read it
+        raw.release_conn()

@@ -1,9 +1,10 @@
 """Read JSON reports (the version 1 contract) and merge shard reports into one.
 
 ``flowcatalog merge a.json b.json ...`` is how sharded CI jobs come back together: findings
-are unioned and de-duplicated, links unioned by normalised URL and put back in the order the
-unsharded run lists them (by source, then position), coverage taken from the shards, which
-must agree on it. The result renders in any format.
+are unioned (a catalog-level finding that every shard reports counts once), links unioned by
+normalised URL and put back in the order the unsharded run lists them (by source, then
+position), coverage taken from the shards, which must agree on it. The result renders in any
+format.
 
 Pure: the CLI reads the files and hands the text here.
 """
@@ -11,12 +12,13 @@ Pure: the CLI reads the files and hands the text here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import Any
 
 from flowcatalog.errors import InputError
-from flowcatalog.findings import Finding, Severity, sort_findings
+from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Location
 from flowcatalog.report import (
     REPORT_VERSION,
@@ -131,6 +133,20 @@ def _merge_link(a: LinkResult, b: LinkResult) -> LinkResult:
     return replace(richer, locations=locations)
 
 
+def _union(reports: Sequence[Report]) -> tuple[Finding, ...]:
+    """Every finding as often as the report that has it most often has it.
+
+    Catalog-level findings repeat identically in every shard and count once; a link's findings
+    come from the one shard that checked it; and findings that the JSON form makes identical
+    (it does not carry a finding's subject) keep their number.
+    """
+    most: Counter[Finding] = Counter()
+    for report in reports:
+        for finding, count in Counter(report.findings).items():
+            most[finding] = max(most[finding], count)
+    return tuple(sorted(most.elements(), key=lambda f: f.sort_key))
+
+
 def merge(reports: Sequence[Report], names: Sequence[str] = ()) -> Report:
     """One report from shard reports of the same catalog and pages."""
     if not reports:
@@ -163,7 +179,7 @@ def merge(reports: Sequence[Report], names: Sequence[str] = ()) -> Report:
 
     stamps = [r.generated_at for r in reports if r.generated_at]
     return Report(
-        findings=sort_findings([f for r in reports for f in r.findings]),
+        findings=_union(reports),
         coverage=coverage,
         links=tuple(sorted(links.values(), key=order)),
         sources=sources,

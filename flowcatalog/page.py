@@ -19,8 +19,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from flowcatalog.errors import InputError
+from flowcatalog.figma_url import UrlAnalysis, analyse
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Catalog, Link, Location
 
@@ -31,6 +33,12 @@ HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
 _GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@lru_cache(maxsize=65536)
+def analyse_url(url: str) -> UrlAnalysis:
+    """``figma_url.analyse``, remembered: pages cite the same URL many times."""
+    return analyse(url)
 
 
 class LinkKind(StrEnum):
@@ -103,9 +111,7 @@ class PageLink:
 
     def to_link(self) -> Link:
         """The link as the report knows it, with its Figma identity when it has one."""
-        from flowcatalog.figma_url import analyse
-
-        return Link(self.url, self.location, self.text, self.context, analyse(self.url).figma)
+        return Link(self.url, self.location, self.text, self.context, analyse_url(self.url).figma)
 
 
 @dataclass(frozen=True, slots=True)

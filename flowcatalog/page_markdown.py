@@ -6,9 +6,10 @@ CommonMark, so a few things are handled around the parser:
 
 - YAML (``---``) and TOML (``+++``) front matter are metadata blocks: nothing in them counts.
 - kramdown attribute lists (``{:toc}``, ``{:.no_toc}``, ``{:target="_blank"}``), ERB tags
-  (``<%= ... %>``) and Hugo shortcodes (``{{< ... >}}``, ``{{% ... %}}``) are template syntax:
-  their byte ranges are masked, so they are never rendered text, link text, bare URLs or
-  placeholders.
+  (``<%= ... %>``), Hugo shortcodes (``{{< ... >}}``, ``{{% ... %}}``) and Liquid tags
+  (``{% ... %}``, ``{{ ... }}``) are template syntax: their byte ranges are masked, so they
+  are never rendered text, link text, bare URLs or placeholders. A kramdown
+  ``{::comment}...{:/comment}`` block is masked whole, like an HTML comment.
 - HTML blocks and inline HTML are parsed with ``html.parser``: ``href`` and ``src`` of ``a``,
   ``area``, ``iframe``, ``img``, ``embed``, ``source``, ``video`` and ``audio`` are links, at
   their attribute's own line and column.
@@ -33,12 +34,14 @@ from flowcatalog.model import Location
 from flowcatalog.page import Heading, LineIndex, LinkKind, ListItem, PageDoc, PageLink, TextRun
 
 _MASK = re.compile(
-    rb"<%.*?%>"  # ERB
-    rb"|\{\{[<%].*?[>%]\}\}"  # Hugo shortcodes
-    rb"|\{:[^{}\r\n]*\}",  # kramdown attribute and extension lists
+    rb"\{::comment\}.{0,100000}?\{:/(?:comment)?\}"  # kramdown comment: hides its content
+    rb"|<%.{0,2000}?%>"  # ERB
+    rb"|\{\{.{0,2000}?\}\}"  # Hugo shortcodes {{< >}} {{% %}}, Liquid/Go {{ }} output
+    rb"|\{%.{0,2000}?%\}"  # Liquid tags
+    rb"|\{:[^{}\r\n]{0,2000}\}",  # kramdown attribute and extension lists
     re.DOTALL,
 )
-_MASK_HINTS = (b"<%", b"{{", b"{:")
+_MASK_HINTS = (b"<%", b"{{", b"{:", b"{%")
 _TEMPLATE = re.compile(r"<%|%>|\{\{|\}\}")
 _BARE_URL = re.compile(r"(?<![\w/@.:+-])(?:https?://|www\.)[^\s<]+", re.IGNORECASE)
 _TRAILING = "?!.,:*_~'\""
@@ -286,7 +289,8 @@ class _Extractor:
         self._run_length += len(value)
 
     def _flush_run(self) -> None:
-        self._flush_bare()
+        if self._bare:
+            self._flush_bare()
         if self._run_text:
             text = "".join(self._run_text)
             if text.strip():
@@ -329,8 +333,10 @@ class _Extractor:
 
         self._compute_masks()
         try:
-            events = pyromark.events_with_range(self.text, options=_options())
-        except BaseException as exc:
+            self._loop(pyromark.events_with_range(self.text, options=_options()))
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as exc:  # pyo3 reports a Rust panic as a BaseException
             self.problems.append(
                 Finding(
                     "page-unparsable",
@@ -341,9 +347,18 @@ class _Extractor:
                 )
             )
             return
-        for event, span in events:
-            self._event(event, span["start"], span["end"])
         self._flush_run()
+
+    def _loop(self, events: Any) -> None:
+        text = self._text
+        for event, span in events:
+            if type(event) is dict:
+                value = event.get("Text")
+                if value is not None:
+                    if not self._skip:
+                        text(span["start"], span["end"], value)
+                    continue
+            self._event(event, span["start"], span["end"])
 
     def _event(self, event: Any, start: int, end: int) -> None:
         if type(event) is dict:
@@ -392,30 +407,38 @@ class _Extractor:
             self._mark_content()
 
     def _text(self, start: int, end: int, value: str) -> None:
-        for piece_start, piece, exact in self._unmasked(start, end, value):
-            if piece.strip():
-                self._mark_content()
-            in_image = bool(self._links) and self._links[-1].image
-            if in_image:
-                self._links[-1].text.append(piece)
-            else:
-                for link in self._links:
-                    link.text.append(piece)
-            if self._html_anchor is not None:
-                self._html_anchor.text.append(piece)
-            if self._heading is not None:
-                self._heading[2].append(piece)
-            for item in self._items:
-                item.text.append(piece)
-            if not in_image:
-                self._add_text(piece_start, piece, exact)
-            if self._links or in_image or not exact:
+        if self._masks:
+            for piece_start, piece, exact in self._unmasked(start, end, value):
+                self._piece(piece_start, piece, exact)
+            return
+        encoded = value.encode("utf-8")
+        self._piece(start, value, end - start == len(encoded) and self.data[start:end] == encoded)
+
+    def _piece(self, piece_start: int, piece: str, exact: bool) -> None:
+        if piece.strip():
+            self._mark_content()
+        in_image = bool(self._links) and self._links[-1].image
+        if in_image:
+            self._links[-1].text.append(piece)
+        else:
+            for link in self._links:
+                link.text.append(piece)
+        if self._html_anchor is not None:
+            self._html_anchor.text.append(piece)
+        if self._heading is not None:
+            self._heading[2].append(piece)
+        for item in self._items:
+            item.text.append(piece)
+        if not in_image:
+            self._add_text(piece_start, piece, exact)
+        if self._links or in_image or not exact:
+            if self._bare:
                 self._flush_bare()
-                continue
-            if self._bare and piece_start != self._bare_end:
-                self._flush_bare()
-            self._bare.append((piece_start, piece))
-            self._bare_end = piece_start + len(piece.encode("utf-8"))
+            return
+        if self._bare and piece_start != self._bare_end:
+            self._flush_bare()
+        self._bare.append((piece_start, piece))
+        self._bare_end = piece_start + len(piece.encode("utf-8"))
 
     def _start(self, tag: str, value: Any, start: int, end: int) -> None:
         if tag in _BLOCK_TAGS:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
-from flowcatalog.page import LinkKind, PageDoc, PageLink
+from flowcatalog.page import LinkKind, PageDoc, PageLink, analyse_url
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
@@ -117,7 +117,15 @@ def placeholder_pattern(placeholders: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def placeholders_in(doc: PageDoc, pattern: re.Pattern[str] | None) -> Iterator[Finding]:
+def placeholder_keys(placeholders: Sequence[str]) -> tuple[str, ...]:
+    """The longest word of each placeholder, lower-cased: a run of text without any of them
+    cannot hold a placeholder, and a substring test is much cheaper than the regex."""
+    return tuple(max(p.split(), key=len).lower() for p in placeholders if p.strip())
+
+
+def placeholders_in(
+    doc: PageDoc, pattern: re.Pattern[str] | None, keys: Sequence[str] = ()
+) -> Iterator[Finding]:
     """page-placeholder: placeholder text in what the page renders (not comments, not code).
 
     PASS::
@@ -132,6 +140,10 @@ def placeholders_in(doc: PageDoc, pattern: re.Pattern[str] | None) -> Iterator[F
     if pattern is None:
         return
     for run in doc.texts:
+        if keys:
+            lowered = run.text.lower()
+            if not any(key in lowered for key in keys):
+                continue
         for match in pattern.finditer(run.text):
             words = " ".join(match.group().split())
             yield _finding(
@@ -235,12 +247,10 @@ def shape_findings(doc: PageDoc) -> Iterator[Finding]:
 
     Relative links, in-page anchors and ``mailto:`` links have no shape to check.
     """
-    from flowcatalog.figma_url import analyse
-
     for link in doc.links:
         if not _absolute(link.url):
             continue
-        for problem in analyse(link.url).problems:
+        for problem in analyse_url(link.url).problems:
             yield Finding(
                 problem.rule,
                 problem.severity,
@@ -301,9 +311,7 @@ def judge_deployment(
 
 
 def _identity(url: str) -> tuple[str, str | None] | str:
-    from flowcatalog.figma_url import analyse
-
-    analysis = analyse(url)
+    analysis = analyse_url(url)
     if analysis.figma is not None:
         return analysis.figma.identity
     return analysis.normalised
@@ -365,11 +373,9 @@ def drift(docs: Sequence[PageDoc], catalog: Catalog) -> Iterator[Finding]:
                 known.add(_identity(item_link.url))
     stages = {stage.id: stage for stage in catalog.stages}
     on_pages: set[tuple[str, str | None] | str] = set()
-    from flowcatalog.figma_url import analyse
-
     for doc in documented:
         for link in doc.links:
-            analysis = analyse(link.url)
+            analysis = analyse_url(link.url)
             key = analysis.figma.identity if analysis.figma is not None else analysis.normalised
             on_pages.add(key)
             if analysis.figma is None:
@@ -463,7 +469,8 @@ def check_pages(
     check_shapes: bool = True,
 ) -> list[Finding]:
     """Every page finding, sorted by position: read problems, unfinished content, URL shapes
-    and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else ``DEFAULT_PLACEHOLDERS``.
+    and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else
+    ``DEFAULT_PLACEHOLDERS``.
     """
     if placeholders is None:
         placeholders = (
@@ -472,11 +479,12 @@ def check_pages(
             else DEFAULT_PLACEHOLDERS
         )
     pattern = placeholder_pattern(placeholders)
+    keys = placeholder_keys(placeholders)
     findings: list[Finding] = []
     for doc in docs:
         findings.extend(doc.problems)
         findings.extend(empty_items(doc))
-        findings.extend(placeholders_in(doc, pattern))
+        findings.extend(placeholders_in(doc, pattern, keys))
         findings.extend(empty_sections(doc))
         findings.extend(empty_links(doc))
         findings.extend(hidden_links(doc))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import re
 import tempfile
 
 from flowcatalog.errors import InputError
@@ -34,7 +33,6 @@ from flowcatalog.model import Catalog, Flow, Stage
 BEGIN = "<!-- flowcatalog:begin -->"
 END = "<!-- flowcatalog:end -->"
 FLOWS_HEADING = "UX flow documentation"
-_HEADING_LINE = re.compile(rb"^ {0,3}(#{1,6})(?:[ \t]|$)", re.MULTILINE)
 
 
 def find_region(data: bytes, path: str) -> tuple[int, int]:
@@ -66,10 +64,12 @@ def _newline(data: bytes, at: int) -> str:
 
 
 def _stage_level(data: bytes, before: int) -> int:
-    """One below the last ATX heading above the begin marker (code fences are not headings
-    there in practice; a page's region sits under a plain heading)."""
-    levels = [len(m.group(1)) for m in _HEADING_LINE.finditer(data, 0, before)]
-    return min(6, (levels[-1] + 1) if levels else 2)
+    """One below the last heading above the begin marker (2 when there is none)."""
+    from flowcatalog.page_markdown import parse_markdown
+
+    head = data[:before].decode("utf-8", "replace")
+    headings = parse_markdown("page", head.removeprefix("\ufeff")).headings
+    return min(6, headings[-1].level + 1) if headings else 2
 
 
 def _flow_items(flow: Flow, catalog: Catalog) -> list[str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from importlib import resources
 from collections.abc import Callable
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from flowcatalog.findings import Finding, Severity

@@ -57,11 +57,12 @@ def restrict(report: Report, shard: Shard) -> Report:
 
     Findings about no link at all (catalog structure, coverage) stay in every shard.
     """
-    from flowcatalog.reporters.subjects import belongs_to_link
+    from flowcatalog.reporters.subjects import owners
 
-    outside = [link for link in report.links if not in_shard(link, shard)]
+    kept = {link.normalised for link in report.links if in_shard(link, shard)}
+    link_of = owners(report).link_of
     findings = tuple(
-        f for f in report.findings if not any(belongs_to_link(f, link) for link in outside)
+        f for f, link in zip(report.findings, link_of, strict=True) if link is None or link in kept
     )
-    links = tuple(link for link in report.links if in_shard(link, shard))
+    links = tuple(link for link in report.links if link.normalised in kept)
     return replace(report, findings=findings, links=links)

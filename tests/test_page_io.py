@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowcatalog import page
 from flowcatalog.errors import InputError
 from flowcatalog.page import decode_page, expand_paths, load_pages, read_page
+from flowcatalog.page_html import parse_html
 from flowcatalog.page_rules import check_pages
 from tests.conftest import RunCli
 
@@ -141,3 +145,34 @@ def test_check_with_no_paths_lints_the_catalog_pages(run_cli: RunCli, in_repo: P
     assert result.code == 0
     assert '"rule": "page-empty-item"' in result.out
     assert '"path": "docs/customer-subscription-lifecycle.md"' in result.out
+
+
+def test_links_occurrences(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_text(
+        "# Plan\n\n## Trial\n\n- [SaaS](https://a.example/x)\n<!-- [old](https://b.example/) -->\n"
+    )
+    result = run_cli("links", "--occurrences", "p.md")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        'p.md:5:3: https://a.example/x "SaaS" (Plan > Trial)\n'
+        'p.md:6:6: https://b.example/ "old" (Plan > Trial) [in a comment]\n'
+    )
+    as_json = run_cli("links", "--occurrences", "--format", "json", "p.md")
+    assert json.loads(as_json.out)[0] == {
+        "url": "https://a.example/x",
+        "normalised": "https://a.example/x",
+        "path": "p.md",
+        "line": 5,
+        "column": 3,
+        "text": "SaaS",
+        "context": ["Plan", "Trial"],
+        "kind": "inline",
+        "hidden": False,
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_any_html_parses(text: str) -> None:
+    doc = parse_html("p.html", text)
+    check_pages([doc], None)

@@ -200,6 +200,22 @@ def test_unfinished_content(text: str, expected: list[tuple[int, int, str]]) -> 
     assert rules_of(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# A\n\ntext\n\n{::comment}\nTODO [x](https://k.example/)\n{:/comment}\n",
+        "# A\n\ntext {% include todo.html %} and {{ page.todo }}\n",
+        "# A\n\ntext <% if todo %> and <%# FIXME %>\n",
+        "# A\n\n" + "{{ " * 20000 + "\n",
+    ],
+    ids=["kramdown-comment", "liquid", "erb", "unclosed-template-tags"],
+)
+def test_template_syntax_is_not_content(text: str) -> None:
+    doc = parse_markdown("p.md", text)
+    assert doc.links == ()
+    assert check_pages([doc], None) == []
+
+
 def test_placeholders_are_configurable() -> None:
     doc = parse_markdown("p.md", "# A\n\nWork in progress, coming soon.\n")
     found = check_pages([doc], None, ["work in progress"])

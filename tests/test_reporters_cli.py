@@ -17,6 +17,12 @@ REPO = Path(__file__).resolve().parent.parent
 CATALOG = str(REPO / "catalog.yaml")
 
 
+@pytest.fixture(autouse=True)
+def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports carry the run's time: pin it, so two runs render byte for byte alike."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+
+
 def test_report_writes_several_formats_in_one_run(run_cli: RunCli, tmp_path: Path) -> None:
     targets = {
         "junit": tmp_path / "out" / "junit.xml",
@@ -169,3 +175,20 @@ def test_changed_since_with_nothing_changed_checks_nothing(run_cli: RunCli, hand
     assert result.code == 0
     report = json.loads(result.out)
     assert (report["sources"], report["findings"], report["links"]) == ([], [], [])
+
+
+def test_reports_carry_the_run_time(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    run_cli("check", "--catalog", CATALOG, "--report", f"junit={path}")
+    assert 'timestamp="2026-09-21T14:13:20Z"' in path.read_text("utf-8")
+
+
+def test_bad_source_date_epoch_is_a_usage_error(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    result = run_cli("check", "--catalog", CATALOG)
+    assert (result.code, result.err) == (
+        2,
+        "flowcatalog: error: SOURCE_DATE_EPOCH='soon' is not a Unix time\n",
+    )

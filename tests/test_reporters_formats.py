@@ -27,6 +27,7 @@ from flowcatalog.reporters import (
     markup,
     sarif,
 )
+from tests.conftest import RunCli
 from tests.report_fixture import AWKWARD, clean_report, make_report
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -387,3 +388,39 @@ def test_badge_says_the_percentage() -> None:
     assert svg.get("aria-label") == "flow coverage: 50%"
     assert [t.text for t in svg.iter(f"{ns}text")] == ["flow coverage"] * 2 + ["50%"] * 2
     assert svg.find(f"{ns}title") is not None
+
+
+# --- the repo's own catalog, end to end -----------------------------------------------------
+
+
+def test_repo_catalog_renders_valid_junit_sarif_and_codequality(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowcatalog.pipeline import CheckRequest, run_check
+
+    # as in CI: run from the repository root, so every path is repo-relative
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    report = run_check(CheckRequest(catalog_path="catalog.yaml"))
+    assert report.findings
+    xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(junit_xml.render(report))
+    sarif_schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    jsonschema.Draft4Validator(sarif_schema).validate(json.loads(sarif.render(report)))
+    cq_schema = json.loads((SCHEMAS / "codequality.schema.json").read_text("utf-8"))
+    issues = _codequality(report)
+    jsonschema.validate(issues, cq_schema)
+    assert len({i["fingerprint"] for i in issues}) == len(report.findings)
+    root = ET.fromstring(junit_xml.render(report))
+    assert report.coverage is not None
+    coverage_suite = next(s for s in root.iter("testsuite") if s.get("name") == "coverage")
+    assert len(coverage_suite.findall("testcase")) == len(report.coverage.cells)
+
+
+def test_coverage_command_renders_html_and_badge(run_cli: RunCli) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    catalog = str(repo / "catalog.yaml")
+    page = run_cli("coverage", "--catalog", catalog, "--format", "html")
+    assert page.code == 0
+    assert page.out.startswith("<!DOCTYPE html>")
+    assert '<table class="matrix" id="matrix">' in page.out
+    svg = run_cli("coverage", "--catalog", catalog, "--format", "badge")
+    assert 'aria-label="flow coverage: 100%"' in svg.out

@@ -21,6 +21,12 @@ from tests.report_fixture import make_report
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports carry the run's time: pin it, so two runs render byte for byte alike."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+
+
 def _round_trip(report: Report) -> Report:
     return load_report(render_json(report), "report.json")
 
@@ -157,3 +163,20 @@ def test_sharded_online_stage_probes_only_its_links() -> None:
     assert 0 < len(expected) < len(report.links)
     sharded_stage(stage, Shard(1, 2))(report, ())
     assert seen == [expected]
+
+
+def test_merge_keeps_findings_that_the_json_form_makes_identical() -> None:
+    from flowcatalog.findings import Finding, Severity, sort_findings
+    from flowcatalog.model import Location
+
+    base = make_report()
+    twins = [
+        Finding("missing-cell", Severity.ERROR, "missing", Location("catalog.yaml", 50, 3),
+                subject=f"x/{d}")
+        for d in "abc"
+    ]  # fmt: skip
+    report = replace(base, findings=sort_findings([*base.findings, *twins]))
+    shards = [_round_trip(restrict(report, Shard(i, 4))) for i in range(1, 5)]
+    merged = render_json(merge(shards))
+    assert merged == render_json(report)
+    assert merged.count('"line": 50') == 3

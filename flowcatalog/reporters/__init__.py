@@ -32,6 +32,8 @@ REPORTERS: dict[str, str] = {
 COVERAGE_REPORTERS: dict[str, str] = {
     "text": "coverage_table:render_text",
     "markdown": "coverage_table:render_markdown",
+    "html": "html_coverage:render",
+    "badge": "badge:render",
     "json": "json_report:render_coverage",
 }
 

@@ -126,6 +126,7 @@ def _matrix(report: Report) -> list[str]:
         return ["<p>No catalog was read, so there is no coverage matrix.</p>"]
     stages, deployments = display_names(coverage)
     links = link_by_url(report)
+    grid = {(c.stage, c.deployment): c for c in reversed(coverage.cells)}
     out = [
         '<div class="scroll" role="region" aria-labelledby="matrix-title" tabindex="0">',
         '<table class="matrix" id="matrix">',
@@ -139,7 +140,7 @@ def _matrix(report: Report) -> list[str]:
     for stage_id, stage_name in stages.items():
         row = [f'<tr><th scope="row">{text(stage_name)}</th>']
         for dep_id in deployments:
-            row.append(_cell_html(coverage.cell(stage_id, dep_id), links, deployments))
+            row.append(_cell_html(grid.get((stage_id, dep_id)), links, deployments))
         row.append("</tr>")
         out.append("".join(row))
     out.extend(["</tbody>", "</table>", "</div>"])

@@ -23,12 +23,7 @@ from dataclasses import dataclass
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.report import Cell, CellState, Report
 from flowcatalog.reporters import markup
-from flowcatalog.reporters.subjects import (
-    cell_findings,
-    display_names,
-    link_findings,
-    unattached_findings,
-)
+from flowcatalog.reporters.subjects import Owners, cell_key, display_names, owners
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +63,8 @@ def _has_error(findings: tuple[Finding, ...]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
 
-def _cell_case(report: Report, cell: Cell, stage: str, deployment: str, default: str) -> Case:
-    found = cell_findings(report, cell)
+def _cell_case(filed: Owners, cell: Cell, stage: str, deployment: str, default: str) -> Case:
+    found = filed.cells.get(cell_key(cell), ())
     path = cell.location.path if cell.location else default
     line = cell.location.line if cell.location else None
     name = f"{stage} / {deployment}"
@@ -89,16 +84,17 @@ def _cell_case(report: Report, cell: Cell, stage: str, deployment: str, default:
 def cases(report: Report) -> tuple[list[Case], list[Case], list[Case]]:
     """The coverage, link and catalog test cases of ``report``."""
     default = report.sources[0] if report.sources else "catalog.yaml"
+    filed = owners(report)
     coverage_cases = []
     if report.coverage is not None:
         stages, deployments = display_names(report.coverage)
         for cell in report.coverage.cells:
             coverage_cases.append(
-                _cell_case(report, cell, stages[cell.stage], deployments[cell.deployment], default)
+                _cell_case(filed, cell, stages[cell.stage], deployments[cell.deployment], default)
             )
     link_cases = []
     for link in report.links:
-        found = link_findings(report, link)
+        found = filed.links.get(link.normalised, ())
         where = link.locations[0] if link.locations else None
         path = where.path if where else default
         failure = _failure(found, "", "") if _has_error(found) else None
@@ -109,7 +105,7 @@ def cases(report: Report) -> tuple[list[Case], list[Case], list[Case]]:
         link_cases.append(
             Case(path, link.normalised, path, where.line if where else None, failure, output=output)
         )
-    rest = unattached_findings(report)
+    rest = filed.rest
     paths = list(dict.fromkeys([*report.sources, *(f.location.path for f in rest)]))
     catalog_cases = []
     for path in paths:

@@ -1,15 +1,18 @@
 """What a finding is about, for the formats that group findings (JUnit, HTML, Code Quality).
 
-A finding belongs to a link when it names the link's URL (raw or normalised) or sits at one
-of the link's locations; to a matrix cell when its subject is ``stage/deployment``. Everything
-else is a catalog-level finding.
+A finding belongs to a link when it names the link's URL (raw or normalised) or, naming
+another spelling of it, sits at one of the link's locations; to a matrix cell when its
+subject is ``stage/deployment``. Everything else is a catalog-level finding. ``owners`` files
+them all in one pass, so a report of 10,000 links and as many findings renders in linear time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from flowcatalog.findings import Finding
+from flowcatalog.model import Location
 from flowcatalog.report import Cell, Coverage, LinkResult, Report
 
 
@@ -17,30 +20,51 @@ def cell_key(cell: Cell) -> str:
     return f"{cell.stage}/{cell.deployment}"
 
 
-def belongs_to_link(finding: Finding, link: LinkResult) -> bool:
-    names = {link.url, link.normalised}
-    if finding.url is not None:
-        return finding.url in names or finding.location in link.locations
-    return finding.subject in names
+@dataclass(frozen=True, slots=True)
+class Owners:
+    """Each finding of a report filed under what it is about, built in one pass.
+
+    ``link_of`` runs parallel to ``report.findings``: the normalised URL of the link a finding
+    is about, or None.
+    """
+
+    links: dict[str, tuple[Finding, ...]]
+    cells: dict[str, tuple[Finding, ...]]
+    rest: tuple[Finding, ...]
+    link_of: tuple[str | None, ...]
 
 
-def link_findings(report: Report, link: LinkResult) -> tuple[Finding, ...]:
-    return tuple(f for f in report.findings if belongs_to_link(f, link))
-
-
-def cell_findings(report: Report, cell: Cell) -> tuple[Finding, ...]:
-    key = cell_key(cell)
-    return tuple(f for f in report.findings if f.subject == key and f.url is None)
-
-
-def unattached_findings(report: Report) -> tuple[Finding, ...]:
-    """Findings about neither a checked link nor a matrix cell (catalog structure, items)."""
+def owners(report: Report) -> Owners:
+    """File every finding under its link (by URL, else by location), its cell, or the rest."""
+    by_name: dict[str, str] = {}
+    by_place: dict[Location, str] = {}
+    for link in report.links:
+        by_name.setdefault(link.url, link.normalised)
+        by_name.setdefault(link.normalised, link.normalised)
+        for place in link.locations:
+            by_place.setdefault(place, link.normalised)
     cells = {cell_key(c) for c in report.coverage.cells} if report.coverage else set()
-    return tuple(
-        f
-        for f in report.findings
-        if not (f.subject in cells and f.url is None)
-        and not any(belongs_to_link(f, link) for link in report.links)
+    links: dict[str, list[Finding]] = {}
+    by_cell: dict[str, list[Finding]] = {}
+    rest: list[Finding] = []
+    link_of: list[str | None] = []
+    for finding in report.findings:
+        if finding.url is not None:
+            owner = by_name.get(finding.url) or by_place.get(finding.location)
+        else:
+            owner = by_name.get(finding.subject)
+        link_of.append(owner)
+        if owner is not None:
+            links.setdefault(owner, []).append(finding)
+        elif finding.url is None and finding.subject in cells:
+            by_cell.setdefault(finding.subject, []).append(finding)
+        else:
+            rest.append(finding)
+    return Owners(
+        {k: tuple(v) for k, v in links.items()},
+        {k: tuple(v) for k, v in by_cell.items()},
+        tuple(rest),
+        tuple(link_of),
     )
 
 

