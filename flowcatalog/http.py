@@ -404,9 +404,14 @@ class WebChecker:
                 return base
             if not answer.location:
                 return replace(base, detail="redirect without a Location header")
-            nxt = urljoin(current, answer.location.strip())
-            if urlsplit(nxt).scheme not in ("http", "https"):
-                return replace(base, detail=f"redirect to a non-web URL {nxt}")
+            try:
+                nxt = urljoin(current, answer.location.strip())
+                scheme = urlsplit(nxt).scheme
+                _ = urlsplit(nxt).port
+            except ValueError:
+                return replace(base, detail=f"redirect to an invalid URL {answer.location[:200]!r}")
+            if scheme not in ("http", "https"):
+                return replace(base, detail=f"redirect to a non-web URL {nxt[:200]}")
             chain.append(nxt)
             if nxt in seen:
                 return replace(base, error=ErrorKind.REDIRECT_LOOP, redirects=tuple(chain))

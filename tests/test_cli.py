@@ -74,6 +74,13 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
     assert result.code == 0
     report = json.loads(result.out)
     assert list(report) == ["version", "summary", "coverage", "findings", "links", "sources"]
+    assert report["coverage"]["stages"][4] == {"id": "cancelation", "name": "Cancelation"}
+    assert report["coverage"]["deployments"] == [
+        {"id": "saas", "name": "SaaS"}, {"id": "self-managed", "name": "Self-managed"},
+    ]
+    assert report["coverage"]["cells"][0]["location"] == {
+        "path": "catalog.yaml", "line": 23, "column": 9,
+    }
     assert report["version"] == 1
     assert report["summary"] == {
         "errors": 0, "warnings": 5, "infos": 1, "links": 11, "figma_links": 10,
@@ -93,11 +100,13 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
             "rule": "shared-flow", "severity": "info",
             "message": "one flow 'UX flow documentation' covers SaaS, Self-managed of Cancelation",
             "path": "catalog.yaml", "line": 77, "column": 9, "url": None,
+            "subject": "cancelation/UX flow documentation",
         },
         {
             "rule": "empty-item", "severity": "warning",
             "message": "future iteration 2 is empty",
             "path": "catalog.yaml", "line": 87, "column": 5, "url": None,
+            "subject": "future_iterations/2",
         },
     ]
     figma_nodes = sorted(

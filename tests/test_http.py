@@ -139,6 +139,21 @@ def test_more_than_ten_redirects(server: HTTPServer) -> None:
     assert len(server.log) == 11
 
 
+@pytest.mark.parametrize(
+    ("location", "detail"),
+    [
+        ("ftp://example.org/file", "redirect to a non-web URL ftp://example.org/file"),
+        ("", "redirect without a Location header"),
+    ],
+)
+def test_bad_redirects_are_broken(server: HTTPServer, location: str, detail: str) -> None:
+    headers = {"Location": location} if location else {}
+    server.expect_request("/bad").respond_with_response(Response("", 302, headers=headers))
+    status, probe = check(url(server, "/bad"))
+    assert status is LinkStatus.BROKEN
+    assert (probe.status, probe.detail) == (302, detail)
+
+
 def test_503_then_200_is_retried(server: HTTPServer) -> None:
     server.expect_oneshot_request("/flaky").respond_with_data("", status=503)
     server.expect_request("/flaky").respond_with_data("")

@@ -273,3 +273,35 @@ def test_canary_token_never_leaks(
         CANARY not in request.full_path and CANARY not in request.get_data(as_text=True)
         for request, _ in server.log
     )
+
+
+def test_progress_bar_draws_in_place_and_clears() -> None:
+    import io
+
+    from flowcatalog.cli_online import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, width=10)
+    bar(1, 4, 0)
+    bar(2, 4, 1)  # within 0.1 s of the last draw: skipped
+    bar(4, 4, 1)  # the last one is always drawn
+    bar.clear()
+    assert stream.getvalue() == (
+        "\rchecking links [##........] 1/4 (0 cached)"
+        "\rchecking links [##########] 4/4 (1 cached)"
+        "\r\x1b[K"
+    )
+
+
+def test_summary_line() -> None:
+    from flowcatalog.online import HostLine, OnlineSummary
+
+    summary = OnlineSummary(
+        web=3, figma=2, cached=1, requests=4, figma_calls=1, elapsed=1.25, figma_token=True,
+        hosts=(HostLine("a.example", 2, 3, 0.5), HostLine("b.example", 1, 1, 2.0)),
+    )  # fmt: skip
+    assert summary.line() == (
+        "online: 5 links checked (3 web, 2 Figma; 1 from cache) in 1.2 s; 4 HTTP requests; "
+        "1 Figma API call; hosts: a.example 2, b.example 1; "
+        "slowest: b.example 2.00 s, a.example 0.50 s"
+    )

@@ -163,3 +163,21 @@ def test_render_without_markers_is_a_clean_error(run_cli: RunCli, in_tmp: Path) 
 def test_repo_page_is_up_to_date(run_cli: RunCli, in_repo: Path) -> None:
     result = run_cli("render", "--check", "docs/customer-subscription-lifecycle.md")
     assert (result.code, result.out, result.err) == (0, "", "")
+
+
+def test_heading_level_ignores_code(catalog: Catalog) -> None:
+    page = "# Top\n\n```\n##### not a heading\n```\n\n" + PAGE.split("\n", 4)[4]
+    new = render_page(page.encode(), catalog, "p.md").decode()
+    assert "\n## Trial\n\n### UX flow documentation\n" in new
+    assert "\n## Cancelation\n\n- [UX flow documentation]" in new
+
+
+def test_render_refuses_html_pages(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "catalog.yaml").write_text(CATALOG)
+    (in_tmp / "p.html").write_text("<!-- flowcatalog:begin --><!-- flowcatalog:end -->")
+    result = run_cli("render", "p.html")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "flowcatalog: error: p.html: render writes Markdown; expected a .md, .markdown or "
+        ".md.erb page\n"
+    )

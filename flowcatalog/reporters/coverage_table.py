@@ -98,6 +98,30 @@ def render_text(report: Report, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _md_url(url: str) -> str:
+    """A URL safe inside ``<...>``: the characters that would end or break it encoded."""
+    return (
+        (
+            url.replace("%", "%25")
+            .replace("<", "%3C")
+            .replace(">", "%3E")
+            .replace(" ", "%20")
+            .replace("\n", "%0A")
+            .replace("|", "%7C")
+        )
+        if any(c in url for c in "<> \n|")
+        else url
+    )
+
+
+def _link_text(url: str, index: int) -> str:
+    """The node id for a Figma link, else the link's number."""
+    from flowcatalog.figma_url import analyse
+
+    ref = analyse(url).figma
+    return ref.node_id if ref is not None and ref.node_id else str(index)
+
+
 def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -116,7 +140,10 @@ def markdown_table(coverage: Coverage) -> str:
                 continue
             text = _md_escape(cell_label(cell))
             if cell.links:
-                refs = ", ".join(f"[{i}](<{url}>)" for i, url in enumerate(cell.links, start=1))
+                refs = ", ".join(
+                    f"[{_link_text(url, i)}](<{_md_url(url)}>)"
+                    for i, url in enumerate(cell.links, start=1)
+                )
                 text += f": {refs}"
             cells.append(text)
         out.append(f"| {_md_escape(stage_name)} | " + " | ".join(cells) + " |")

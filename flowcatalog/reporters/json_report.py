@@ -9,7 +9,14 @@ import json
 from typing import Any
 
 from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Location
 from flowcatalog.report import REPORT_VERSION, Coverage, LinkResult, Report
+
+
+def _location(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"path": location.path, "line": location.line, "column": location.column}
 
 
 def coverage_dict(coverage: Coverage) -> dict[str, Any]:
@@ -18,6 +25,8 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
         "total": coverage.total,
         "not_applicable": coverage.not_applicable,
         "percent": coverage.percent,
+        "stages": [{"id": ident, "name": name} for ident, name in coverage.stage_names],
+        "deployments": [{"id": ident, "name": name} for ident, name in coverage.deployment_names],
         "cells": [
             {
                 "stage": cell.stage,
@@ -27,6 +36,7 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
                 "flows": list(cell.flows),
                 "shared_with": list(cell.shared_with),
                 "reason": cell.reason,
+                "location": _location(cell.location),
             }
             for cell in coverage.cells
         ],
@@ -42,6 +52,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "line": finding.location.line,
         "column": finding.location.column,
         "url": finding.url,
+        "subject": finding.subject,
     }
 
 
@@ -49,9 +60,7 @@ def link_dict(link: LinkResult) -> dict[str, Any]:
     item: dict[str, Any] = {
         "url": link.url,
         "normalised": link.normalised,
-        "locations": [
-            {"path": loc.path, "line": loc.line, "column": loc.column} for loc in link.locations
-        ],
+        "locations": [_location(loc) for loc in link.locations],
         "figma": None,
         "status": link.status,
     }
