@@ -98,20 +98,12 @@ def render_text(report: Report, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+_MD_URL_UNSAFE = {"<": "%3C", ">": "%3E", " ": "%20", "\n": "%0A", "|": "%7C"}
+
+
 def _md_url(url: str) -> str:
-    """A URL safe inside ``<...>``: the characters that would end or break it encoded."""
-    return (
-        (
-            url.replace("%", "%25")
-            .replace("<", "%3C")
-            .replace(">", "%3E")
-            .replace(" ", "%20")
-            .replace("\n", "%0A")
-            .replace("|", "%7C")
-        )
-        if any(c in url for c in "<> \n|")
-        else url
-    )
+    """A URL safe inside ``<...>`` in a table cell: characters that would end it encoded."""
+    return "".join(_MD_URL_UNSAFE.get(ch, ch) for ch in url)
 
 
 def _link_text(url: str, index: int) -> str:
