@@ -56,10 +56,22 @@ def _write(text: str, output: str | None, *, color: bool = False) -> None:
     atomic_write(output, text)
 
 
+def display_path(path: str) -> str:
+    """An absolute path inside the working directory, made relative: reports (Code Quality,
+    SARIF) want repository-relative paths, and findings read better that way."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
+
+
 def resolve_catalog(catalog: str | None, *, have_pages: bool) -> str | None:
     """The catalog to read: the one given, ./catalog.yaml, or none when pages are linted alone."""
     if catalog is not None:
-        return catalog
+        return display_path(catalog)
     if Path(DEFAULT_CATALOG).is_file():
         return DEFAULT_CATALOG
     if have_pages:
@@ -91,7 +103,8 @@ def _check_report(
     from flowcatalog.pipeline import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
-    return run_check(CheckRequest(catalog_path=catalog_path, pages=tuple(paths), online=online))
+    pages = tuple(display_path(p) for p in paths)
+    return run_check(CheckRequest(catalog_path=catalog_path, pages=pages, online=online))
 
 
 @cli.command()
@@ -154,7 +167,9 @@ def check(
         from flowcatalog.pipeline import run_check
 
         catalog_path = resolve_catalog(catalog, have_pages=True)
-        request = changed_request(changed_since, catalog_path, paths)
+        request = changed_request(
+            changed_since, catalog_path, tuple(display_path(p) for p in paths)
+        )
         report = run_check(dataclasses.replace(request, online=stage))
     else:
         report = _check_report(catalog, paths, online=stage)

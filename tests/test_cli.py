@@ -290,3 +290,11 @@ def test_a_third_deployment_works_unchanged(run_cli: RunCli, in_tmp: Path) -> No
     ))
     result = run_cli("coverage", "--format", "json")
     assert len(json.loads(result.out)["cells"]) == 6
+
+
+def test_absolute_paths_inside_the_working_directory_are_reported_relative(
+    run_cli: RunCli, in_tmp: Path
+) -> None:
+    write(in_tmp, TWO_BY_TWO)
+    result = run_cli("check", "--catalog", str(in_tmp / "catalog.yaml"))
+    assert result.out.splitlines()[0].startswith("catalog.yaml:15:9: warning:")
