@@ -175,6 +175,7 @@ class FakeFigma(BaseHTTPRequestHandler):
     """``/v1/files/KEY/nodes`` and ``/v1/files/KEY/meta`` for the generated files."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid delayed-ACK stalls
     files: ClassVar[dict[str, set[str]]] = {}
     calls: ClassVar[Counter[str]] = Counter()
     lock = threading.Lock()

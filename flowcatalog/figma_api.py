@@ -203,6 +203,15 @@ class FigmaClient:
         for ref in refs:
             groups.setdefault((ref.api_key, ref.version_id), []).append(ref)
         results: dict[FigmaRef, FigmaResult] = {}
+        value = self._token.reveal()
+        if self._stop is None and not (
+            value.isascii() and value.isprintable() and " " not in value
+        ):
+            self._stop = FigmaResult(
+                FigmaStatus.TOKEN_REJECTED,
+                "FIGMA_TOKEN is not a valid token (it holds spaces, control or non-ASCII "
+                "characters); no Figma calls were made",
+            )
         for (key, version_id), members in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
         ):
@@ -366,7 +375,7 @@ class FigmaClient:
                     timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                     proxies=self._proxies,
                 )
-            except requests.RequestException as exc:
+            except (requests.RequestException, ValueError, OSError) as exc:
                 self._record(endpoint, key, None, ids)
                 reason = self._token.scrub(type(exc).__name__)
                 if isinstance(exc, requests.Timeout):

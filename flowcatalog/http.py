@@ -10,7 +10,8 @@ One policy, in one place:
   that would double the requests for every dead link). Bodies are never needed: responses
   are streamed and closed, and only a small body (``drain_bytes``, by Content-Length) is
   read so the connection can go back to the pool;
-- connect and read timeouts per attempt, and a total deadline per URL;
+- connect and read timeouts per attempt, and a total deadline per URL, counted from its
+  first request (time spent queueing politely for a busy host does not count);
 - redirects followed by hand (at most ``max_redirects``), loops reported with the chain;
 - retries only for 408, 429, 5xx, timeouts and connection resets, with exponential
   back-off and full jitter; ``Retry-After`` (seconds or HTTP date) honoured up to
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import math
 import os
 import random
 import re
@@ -216,7 +218,23 @@ class _Host:
     not_before: float = 0.0
     resolved: tuple[str, ...] | None = None
     resolve_error: str | None = None
+    limited: float | None = None
     stats: HostStats = field(default_factory=HostStats)
+
+
+@dataclass(slots=True)
+class _Budget:
+    """A URL's time budget; it starts with the URL's first request, not while queueing."""
+
+    seconds: float
+    ends: float | None = None
+
+    def start(self, now: float) -> None:
+        if self.ends is None:
+            self.ends = now + self.seconds
+
+    def left(self, now: float) -> float:
+        return math.inf if self.ends is None else self.ends - now
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +374,7 @@ class WebChecker:
     def probe(self, url: str) -> Probe:
         """Check one URL: HEAD (GET fallback), retries, redirects, all within the deadline."""
         start = self._clock()
-        deadline = start + self.settings.deadline
+        deadline = _Budget(self.settings.deadline)
         pattern = self._excluded(url)
         if pattern is not None:
             return Probe(
@@ -494,7 +512,7 @@ class WebChecker:
         with self._rng_lock:
             return self._rng.uniform(cap / 2, cap)
 
-    def _ask(self, url: str, deadline: float) -> _Answer:
+    def _ask(self, url: str, deadline: _Budget) -> _Answer:
         """One URL (no redirect following): HEAD, GET fallback, retries."""
         settings = self.settings
         host = self._host(self._host_key(url) or url)
@@ -502,8 +520,7 @@ class WebChecker:
         attempts = 0
         retries = 0
         while True:
-            remaining = deadline - self._clock()
-            if remaining <= 0:
+            if deadline.left(self._clock()) <= 0:
                 return _Answer(
                     error=ErrorKind.DEADLINE,
                     detail=f"{settings.deadline:g} s",
@@ -511,19 +528,30 @@ class WebChecker:
                     method=method,
                 )
             attempts += 1
-            started = self._clock()
             response: requests.Response | None = None
             failure: BaseException | None = None
             with host.slots:
+                limited = host.limited
+                if limited is not None:  # the host asked for a wait above the cap already
+                    return _Answer(
+                        status=429,
+                        error=ErrorKind.RETRY_AFTER_TOO_LONG,
+                        attempts=attempts - 1,
+                        retry_after=limited,
+                        method=method,
+                        detail="asked on another link of this host",
+                    )
                 self._wait_turn(host, deadline)
-                if self._clock() >= deadline:
+                deadline.start(self._clock())
+                if deadline.left(self._clock()) <= 0:
                     return _Answer(
                         error=ErrorKind.DEADLINE,
                         detail=f"{settings.deadline:g} s",
                         attempts=attempts,
                         method=method,
                     )
-                left = max(0.001, deadline - self._clock())
+                started = self._clock()
+                left = max(0.001, deadline.left(started))
                 timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
                 try:
                     response = self._send(method, url, timeout)
@@ -548,7 +576,7 @@ class WebChecker:
                 if kind in (ErrorKind.TIMEOUT, ErrorKind.RESET) and retries < settings.max_retries:
                     wait = self._backoff(retries)
                     retries += 1
-                    if self._clock() + wait < deadline:
+                    if wait < deadline.left(self._clock()):
                         self._sleep(wait)
                         continue
                 return _Answer(error=kind, detail=detail, attempts=attempts, method=method)
@@ -560,8 +588,9 @@ class WebChecker:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             retryable = status in RETRY_CODES or 500 <= status <= 599
             if retryable and retry_after is not None and retry_after > settings.max_retry_wait:
-                if status == 429:
-                    self._pause(host, settings.max_retry_wait)
+                if status == 429:  # spare the host: its other links are not requested either
+                    with host.lock:
+                        host.limited = retry_after
                 return _Answer(
                     status=status,
                     error=ErrorKind.RETRY_AFTER_TOO_LONG,
@@ -572,7 +601,7 @@ class WebChecker:
             if retryable and retries < settings.max_retries:
                 wait = retry_after if retry_after is not None else self._backoff(retries)
                 retries += 1
-                if self._clock() + wait < deadline:
+                if wait < deadline.left(self._clock()):
                     if status == 429:
                         self._pause(host, wait)  # every queued request to the host waits too
                     else:
@@ -612,12 +641,14 @@ class WebChecker:
         with host.lock:
             host.not_before = max(host.not_before, self._clock() + wait)
 
-    def _wait_turn(self, host: _Host, deadline: float) -> None:
+    def _wait_turn(self, host: _Host, deadline: _Budget) -> None:
         with host.lock:
             now = self._clock()
             start = max(now, host.next_start, host.not_before)
             host.next_start = start + self.settings.host_interval
-        delay = min(start, deadline) - self._clock()
+        if deadline.ends is not None:
+            start = min(start, deadline.ends)
+        delay = start - self._clock()
         if delay > 0:
             self._sleep(delay)
 

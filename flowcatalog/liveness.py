@@ -222,6 +222,8 @@ def web_findings(
                 f"HTTP {code}: the server asks to wait {_seconds(probe.retry_after)}, above "
                 "--max-retry-wait; not waited for, link unverified"
             )
+            if probe.detail:
+                message += f" ({probe.detail})"
         elif code == 429:
             message = f"HTTP 429 (rate limited){tries}; link unverified"
         else:

@@ -139,15 +139,17 @@ class ListItem:
 
 @dataclass(frozen=True, slots=True)
 class TextRun:
-    """Rendered text of one block, joined from its pieces, with where each piece starts.
+    """Rendered text of one block, joined from its pieces, with where each piece stands.
 
-    ``pieces`` holds ``(offset in text, byte offset in the page, exact)``; ``exact`` says the
-    piece is the source character for character, so positions inside it can be computed.
-    Code, template tags, kramdown attribute lists and comments are never part of a run.
+    ``pieces`` holds ``(offset in text, byte start, byte end, outside links)`` per piece; a
+    byte end of -1 marks a piece that stands for something else (a line break, inline code).
+    A piece whose bytes are its text character for character (no entity, no escape) gives
+    exact positions inside it. Code, template tags, kramdown attribute lists and comments
+    are never part of a run.
     """
 
     text: str
-    pieces: tuple[tuple[int, int, bool], ...]
+    pieces: tuple[tuple[int, int, int, bool], ...]
     context: tuple[str, ...]
 
 
@@ -167,12 +169,14 @@ class PageDoc:
 
     def locate(self, run: TextRun, offset: int) -> Location:
         """Location of character ``offset`` of ``run``."""
-        starts = [piece[0] for piece in run.pieces]
-        i = max(0, bisect_right(starts, offset) - 1)
         if not run.pieces:
             return Location(self.path)
-        piece_offset, byte_start, exact = run.pieces[i]
-        if exact:
+        starts = [piece[0] for piece in run.pieces]
+        i = max(0, bisect_right(starts, offset) - 1)
+        piece_offset, byte_start, byte_end, _ = run.pieces[i]
+        stop = run.pieces[i + 1][0] if i + 1 < len(run.pieces) else len(run.text)
+        value = run.text[piece_offset:stop].encode("utf-8", "surrogatepass")
+        if byte_end >= 0 and self.index.data[byte_start:byte_end] == value:
             byte_start += len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
         return self.index.location(byte_start)
 
@@ -345,11 +349,20 @@ def lint_pages(
     paths: Sequence[str],
     catalog: Catalog | None,
     placeholders: Sequence[str] | None = None,
+    *,
+    skip: Sequence[str] = (),
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
-    the pages the catalog lists (a listed page that does not exist is a finding)."""
+    the pages the catalog lists (a listed page that does not exist is a finding).
+
+    Paths in ``skip`` (the catalog file itself, which pre-commit passes along with the
+    changed pages) are not pages; when only they were given, the catalog's pages are linted.
+    """
     from flowcatalog.page_rules import check_pages
 
+    if skip:
+        skipped = {os.path.abspath(p) for p in skip}
+        paths = [p for p in paths if os.path.abspath(p) not in skipped]
     findings: list[Finding] = []
     if paths:
         docs, load_problems = load_pages(paths)

@@ -82,8 +82,11 @@ def parse_html(path: str, text: str) -> PageDoc:
         if headings:
             headings[-1][4] = True
 
-    def inside(node: Any, names: frozenset[str]) -> bool:
-        return any(parent.name in names for parent in node.parents if parent.name)
+    hidden_text: dict[int, bool] = {}  # tag id -> inside script, style, code, ...
+
+    def not_text(node: Any) -> bool:
+        parent = node.parent
+        return parent is not None and hidden_text.get(id(parent), False)
 
     cursor_by_parent: dict[int, int] = {}
     for node in soup.descendants:
@@ -94,7 +97,7 @@ def parse_html(path: str, text: str) -> PageDoc:
             value = str(node)
             if not value.strip() or type(node) is not NavigableString:
                 continue
-            if inside(node, _NOT_TEXT):
+            if not_text(node):
                 continue
             parent = node.parent
             if parent is not None and _HEADING.fullmatch(parent.name or ""):
@@ -106,11 +109,14 @@ def parse_html(path: str, text: str) -> PageDoc:
             exact = found >= 0
             where = found if exact else start
             cursor_by_parent[id(parent)] = where + (len(value) if exact else 0)
-            runs.append(TextRun(value, ((0, pos.byte(where), exact),), context()))
+            byte = pos.byte(where)
+            end = pos.byte(where + len(value)) if exact else -1
+            runs.append(TextRun(value, ((0, byte, end, False),), context()))
             continue
         if not isinstance(node, Tag):
             continue
         name = node.name
+        hidden_text[id(node)] = name in _NOT_TEXT or not_text(node)
         heading = _HEADING.fullmatch(name)
         if heading:
             level = int(heading.group(1))
@@ -121,17 +127,20 @@ def parse_html(path: str, text: str) -> PageDoc:
             location = index.location(pos.byte(tag_start(node)))
             headings.append([level, title, location, context(), False])
             if title:
-                runs.append(TextRun(title, ((0, pos.byte(tag_start(node)), False),), context()))
+                runs.append(TextRun(title, ((0, pos.byte(tag_start(node)), -1, False),), context()))
             continue
         if name in _CONTENT_TAGS:
             mark_content()
         if name == "li":
-            has_content = bool(node.get_text(strip=True)) or node.find(list(_CONTENT_TAGS))
+            label = _item_text(node, Tag)
+            has_content = bool(label) or any(
+                isinstance(child, Tag) and child.name != "br" for child in node.children
+            )
             parent_name = node.parent.name if node.parent is not None else ""
             items.append(
                 ListItem(
                     index.location(pos.byte(tag_start(node))),
-                    " ".join(node.get_text(" ").split()),
+                    label,
                     context(),
                     not has_content,
                     parent_name == "ol",
@@ -173,6 +182,19 @@ def parse_html(path: str, text: str) -> PageDoc:
         problems=(),
         index=index,
     )
+
+
+def _item_text(item: Any, tag_type: Any) -> str:
+    """A list item's own text: its strings and inline tags, not its nested lists (which
+    would make deep nesting quadratic)."""
+    parts: list[str] = []
+    for child in item.children:
+        if isinstance(child, tag_type):
+            if child.name not in ("ul", "ol"):
+                parts.append(child.get_text(" "))
+        elif type(child).__name__ == "NavigableString":
+            parts.append(str(child))
+    return " ".join(" ".join(parts).split())
 
 
 def _attribute_index(text: str, start: int, element: str, attribute: str) -> int:

@@ -23,7 +23,7 @@ CommonMark, so a few things are handled around the parser:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
@@ -205,10 +205,9 @@ class _Extractor:
         self._lists: list[bool] = []
         self._heading: tuple[int, int, list[str]] | None = None
         self._run_text: list[str] = []
-        self._run_pieces: list[tuple[int, int, bool]] = []
+        self._run_pieces: list[tuple[int, int, int, bool]] = []
         self._run_length = 0
-        self._bare: list[tuple[int, str]] = []  # contiguous exact text outside links
-        self._bare_end = -1
+        self._marked = False  # content already marked since the last heading or item opened
         self._skip = 0  # inside code blocks and metadata blocks
         self._html_anchor: _OpenLink | None = None
 
@@ -221,12 +220,13 @@ class _Extractor:
         return self.index.location(self.base + offset)
 
     def _mark_content(self) -> None:
-        if self._heading is not None:
+        if self._heading is not None or self._marked:
             return  # a heading's own text is not content of the section above it
         if self.headings:
             self.headings[-1].has_content = True
         for item in self._items:
             item.has_content = True
+        self._marked = True
 
     def _compute_masks(self) -> None:
         if any(hint in self.data for hint in _MASK_HINTS):
@@ -239,13 +239,12 @@ class _Extractor:
         i = bisect_right(self._mask_starts, offset) - 1
         return i >= 0 and self._masks[i][0] <= offset < self._masks[i][1]
 
-    def _unmasked(self, start: int, end: int, value: str) -> Iterator[tuple[int, str, bool]]:
-        """Pieces of a text event outside template masks: (byte start, text, exact)."""
-        encoded = value.encode("utf-8")
-        exact = end - start == len(encoded) and self.data[start:end] == encoded
-        if not self._masks:
-            yield start, value, exact
-            return
+    def _overlaps_mask(self, start: int, end: int) -> bool:
+        i = bisect_left(self._mask_starts, end) - 1
+        return i >= 0 and self._masks[i][1] > start
+
+    def _unmasked(self, start: int, end: int, value: str) -> Iterator[tuple[int, int, str]]:
+        """Pieces of a text event outside template masks: (byte start, byte end, text)."""
         i = max(0, bisect_right(self._mask_starts, start) - 1)
         overlapping = []
         while i < len(self._masks) and self._masks[i][0] < end:
@@ -253,17 +252,17 @@ class _Extractor:
                 overlapping.append(self._masks[i])
             i += 1
         if not overlapping:
-            yield start, value, exact
+            yield start, end, value
             return
-        if not exact:
+        if self.data[start:end] != value.encode("utf-8"):
             return  # an entity or escape inside template syntax: drop it
         cursor = start
         for m_start, m_end in overlapping:
             if m_start > cursor:
-                yield cursor, self.data[cursor:m_start].decode("utf-8", "replace"), True
+                yield cursor, m_start, self.data[cursor:m_start].decode("utf-8", "replace")
             cursor = max(cursor, m_end)
         if cursor < end:
-            yield cursor, self.data[cursor:end].decode("utf-8", "replace"), True
+            yield cursor, end, self.data[cursor:end].decode("utf-8", "replace")
 
     def _definition(self, label: str) -> Location | None:
         if self._definitions is None:
@@ -272,7 +271,9 @@ class _Extractor:
             self._definitions = {}
             try:
                 found = pyromark.reference_definitions(self.text, options=_options())
-            except BaseException:
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except BaseException:  # a parser panic: links keep no definition location
                 found = {}
             for name, value in found.items():
                 key = " ".join(name.split()).casefold()
@@ -281,40 +282,64 @@ class _Extractor:
 
     # --- text runs -----------------------------------------------------------------------
 
-    def _add_text(self, start: int, value: str, exact: bool) -> None:
+    def _add_text(self, start: int, end: int, value: str, bare: bool) -> None:
+        """Add a piece to the current run; ``end`` is -1 for a piece that stands for
+        something else (a line break, inline code); ``bare`` when bare URLs may be in it."""
         if not value:
             return
-        self._run_pieces.append((self._run_length, self.base + start, exact))
+        base = self.base
+        self._run_pieces.append(
+            (self._run_length, base + start, base + end if end >= 0 else -1, bare)
+        )
         self._run_text.append(value)
         self._run_length += len(value)
 
     def _flush_run(self) -> None:
-        if self._bare:
-            self._flush_bare()
-        if self._run_text:
-            text = "".join(self._run_text)
-            if text.strip():
-                self.runs.append(TextRun(text, tuple(self._run_pieces), self.context()))
-            self._run_text = []
-            self._run_pieces = []
-            self._run_length = 0
+        if not self._run_text:
+            return
+        text = "".join(self._run_text)
+        pieces = tuple(self._run_pieces)
+        self._run_text = []
+        self._run_pieces = []
+        self._run_length = 0
+        if not text.strip():
+            return
+        self.runs.append(TextRun(text, pieces, self._context))
+        lowered = text.lower()
+        if "http" in lowered or "www." in lowered:
+            self._bare_urls(text, pieces)
 
-    def _flush_bare(self) -> None:
-        if not self._bare:
+    def _bare_urls(self, text: str, pieces: tuple[tuple[int, int, int, bool], ...]) -> None:
+        """GFM autolink literals in runs of source-exact text outside links."""
+        data = self.index.data
+        group: list[str] = []
+        group_start = group_end = -1
+        bounds = [p[0] for p in pieces[1:]] + [len(text)]
+        for (offset, start, end, bare), stop in zip(pieces, bounds, strict=True):
+            value = text[offset:stop]
+            encoded = value.encode("utf-8")
+            exact = bare and end >= 0 and data[start:end] == encoded
+            if exact and group and start == group_end:
+                group.append(value)
+                group_end = end
+                continue
+            self._scan_group(group, group_start)
+            group = [value] if exact else []
+            group_start, group_end = (start, end) if exact else (-1, -1)
+        self._scan_group(group, group_start)
+
+    def _scan_group(self, group: list[str], start: int) -> None:
+        if not group:
             return
-        start = self._bare[0][0]
-        text = "".join(value for _, value in self._bare)
-        self._bare = []
-        self._bare_end = -1
-        if "www." not in text.lower() and "http" not in text.lower():
-            return
+        text = "".join(group)
         for match in _BARE_URL.finditer(text):
             url = _trim_url(match.group())
             if not url or url.lower() in {"www.", "http://", "https://"}:
                 continue
             offset = start + len(text[: match.start()].encode("utf-8"))
             target = url if "://" in url else "http://" + url
-            self._emit(PageLink(target, self.loc(offset), url, self.context(), LinkKind.BARE))
+            location = self.index.location(offset)
+            self._emit(PageLink(target, location, url, self._context, LinkKind.BARE))
 
     # --- emitting ------------------------------------------------------------------------
 
@@ -381,8 +406,7 @@ class _Extractor:
         if self._skip:
             return
         if name == "Code":
-            self._flush_bare()
-            self._add_text(start, " ", False)
+            self._add_text(start, -1, " ", False)
             if not self._masked(start):
                 self._mark_content()
                 for link in self._links:
@@ -390,14 +414,13 @@ class _Extractor:
                 if self._heading is not None:
                     self._heading[2].append(value)
         elif name in ("SoftBreak", "HardBreak"):
-            self._flush_bare()
-            self._add_text(start, " ", False)
+            self._add_text(start, -1, " ", False)
             for link in self._links:
                 link.text.append(" ")
             if self._heading is not None:
                 self._heading[2].append(" ")
         elif name == "InlineHtml":
-            self._flush_bare()
+            self._add_text(start, -1, " ", False)
             self._html(start, end, inline=True)
         elif name == "Html":
             pass  # handled as a whole at the start of its HtmlBlock
@@ -407,38 +430,30 @@ class _Extractor:
             self._mark_content()
 
     def _text(self, start: int, end: int, value: str) -> None:
-        if self._masks:
-            for piece_start, piece, exact in self._unmasked(start, end, value):
-                self._piece(piece_start, piece, exact)
+        if self._masks and self._overlaps_mask(start, end):
+            for piece_start, piece_end, piece in self._unmasked(start, end, value):
+                self._piece(piece_start, piece_end, piece)
             return
-        encoded = value.encode("utf-8")
-        self._piece(start, value, end - start == len(encoded) and self.data[start:end] == encoded)
+        self._piece(start, end, value)
 
-    def _piece(self, piece_start: int, piece: str, exact: bool) -> None:
-        if piece.strip():
+    def _piece(self, start: int, end: int, piece: str) -> None:
+        if not self._marked and self._heading is None and piece and not piece.isspace():
             self._mark_content()
-        in_image = bool(self._links) and self._links[-1].image
-        if in_image:
-            self._links[-1].text.append(piece)
-        else:
-            for link in self._links:
+        links = self._links
+        if links:
+            if links[-1].image:  # alt text: the image's text, not rendered text
+                links[-1].text.append(piece)
+                return
+            for link in links:
                 link.text.append(piece)
-        if self._html_anchor is not None:
-            self._html_anchor.text.append(piece)
+        anchor = self._html_anchor
+        if anchor is not None:
+            anchor.text.append(piece)
         if self._heading is not None:
             self._heading[2].append(piece)
         for item in self._items:
             item.text.append(piece)
-        if not in_image:
-            self._add_text(piece_start, piece, exact)
-        if self._links or in_image or not exact:
-            if self._bare:
-                self._flush_bare()
-            return
-        if self._bare and piece_start != self._bare_end:
-            self._flush_bare()
-        self._bare.append((piece_start, piece))
-        self._bare_end = piece_start + len(piece.encode("utf-8"))
+        self._add_text(start, end, piece, not links and anchor is None)
 
     def _start(self, tag: str, value: Any, start: int, end: int) -> None:
         if tag in _BLOCK_TAGS:
@@ -461,6 +476,7 @@ class _Extractor:
             self._mark_content()
             ordered = self._lists[-1] if self._lists else False
             self._items.append(_OpenItem(start, ordered, []))
+            self._marked = False
         elif tag in ("Link", "Image"):
             self._open_link(tag, value[tag], start)
         elif tag == "HtmlBlock":
@@ -485,6 +501,7 @@ class _Extractor:
                 self._stack.pop()
             self._stack.append((level, text))
             self._context = self._outer_context + tuple(t for _, t in self._stack)
+            self._marked = False
             if not self.hidden_mode:
                 self.headings.append(_OpenHeading(level, text, self.loc(h_start), self.context()))
         elif tag == "List":
@@ -506,7 +523,6 @@ class _Extractor:
             self._close_link(self._links.pop())
 
     def _open_link(self, tag: str, attrs: dict[str, Any], start: int) -> None:
-        self._flush_bare()
         self._mark_content()
         link_type = str(attrs.get("link_type", "Inline"))
         url = str(attrs.get("dest_url", ""))
@@ -606,10 +622,10 @@ class _Extractor:
             if data.strip() and not inline:
                 char = line_starts[data_line - 1] + data_col
                 byte = offset + len(fragment[:char].encode("utf-8"))
-                for piece_start, piece, exact in self._unmasked(
+                for piece_start, piece_end, piece in self._unmasked(
                     byte, byte + len(data.encode("utf-8")), data
                 ):
-                    self._add_text(piece_start, piece, exact)
+                    self._add_text(piece_start, piece_end, piece, False)
         for tag in parser.tags:
             char = line_starts[tag.line - 1] + tag.column + tag.attr_offset
             byte = offset + len(fragment[:char].encode("utf-8"))

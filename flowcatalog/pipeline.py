@@ -99,7 +99,8 @@ def run_check(request: CheckRequest) -> Report:
     if request.pages or (catalog is not None and catalog.pages):
         from flowcatalog.page import lint_pages
 
-        linted = lint_pages(request.pages, catalog)
+        skip = (request.catalog_path,) if request.catalog_path is not None else ()
+        linted = lint_pages(request.pages, catalog, skip=skip)
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)

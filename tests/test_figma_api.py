@@ -279,6 +279,16 @@ def test_the_token_never_shows_in_reprs() -> None:
         pickle.dumps(token)
 
 
+@pytest.mark.parametrize("bad", ["figd_ünïcode", "figd_with space", "figd_\x07bell"])
+def test_a_malformed_token_is_never_sent(server: HTTPServer, bad: str) -> None:
+    outcome = client(server, token=bad).verify([ref("1:2")])
+    assert server.log == []
+    assert outcome.stop is not None
+    assert outcome.stop.status is FigmaStatus.TOKEN_REJECTED
+    assert outcome.stop.message.startswith("FIGMA_TOKEN is not a valid token")
+    assert bad not in outcome.stop.message
+
+
 def test_unreachable_api_is_one_error_and_stops(server: HTTPServer) -> None:
     from tests.online_support import free_port
 

@@ -213,6 +213,34 @@ def test_retry_after_above_the_cap_is_reported_not_slept(server: HTTPServer) -> 
     assert all(s <= FAST.max_retry_wait for s in sleeps.calls)
 
 
+def test_a_long_retry_after_spares_the_rest_of_the_host(server: HTTPServer) -> None:
+    server.expect_request("/first").respond_with_data(
+        "", status=429, headers={"Retry-After": "3600"}
+    )
+    server.expect_request("/second").respond_with_data("")
+    checker = WebChecker(replace(FAST, max_concurrency=1, host_concurrency=1))
+    results = checker.check_all([url(server, "/first"), url(server, "/second")])
+    checker.close()
+    assert methods(server) == [("HEAD", "/first")]
+    second = results[url(server, "/second")]
+    assert classify(second) is LinkStatus.UNVERIFIABLE
+    assert (second.retry_after, second.detail) == (3600, "asked on another link of this host")
+
+
+def test_queueing_for_a_busy_host_does_not_use_the_deadline(server: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.08)
+        return Response("")
+
+    for i in range(4):
+        server.expect_request(f"/busy{i}").respond_with_handler(slow)
+    settings = replace(FAST, max_concurrency=4, host_concurrency=1, deadline=0.2)
+    checker = WebChecker(settings)
+    results = checker.check_all([url(server, f"/busy{i}") for i in range(4)])
+    checker.close()
+    assert {classify(p) for p in results.values()} == {LinkStatus.OK}
+
+
 def test_429_after_the_retries_is_unverifiable(server: HTTPServer) -> None:
     server.expect_request("/limited").respond_with_data("", status=429)
     status, probe = check(url(server, "/limited"), sleep=Sleeps())

@@ -176,3 +176,21 @@ def test_links_occurrences(run_cli: RunCli, in_tmp: Path) -> None:
 def test_any_html_parses(text: str) -> None:
     doc = parse_html("p.html", text)
     check_pages([doc], None)
+
+
+def test_deeply_nested_html_is_fine() -> None:
+    doc = parse_html("p.html", "<ul><li>" * 3000 + "TODO")
+    assert len(doc.items) == 3000
+    assert (doc.items[0].empty, doc.items[-1].text) == (False, "TODO")
+    assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
+        (1, 24001, "page-placeholder")
+    ]
+
+
+def test_the_catalog_file_among_paths_is_not_a_page(run_cli: RunCli, in_repo: Path) -> None:
+    alone = run_cli("check", "catalog.yaml")
+    both = run_cli("check", "catalog.yaml", "docs/customer-subscription-lifecycle.md")
+    plain = run_cli("check")
+    assert alone.code == both.code == plain.code == 0
+    assert alone.out == both.out == plain.out
+    assert "docs/customer-subscription-lifecycle.md:90:1: warning: empty list item" in plain.out
