@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import accumulate
 
 from flowcatalog.errors import InputError
 from flowcatalog.figma_url import UrlAnalysis, analyse
@@ -31,7 +32,6 @@ MAX_PAGE_BYTES = 20 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
-_LINE_BREAK = re.compile(rb"\r\n?|\n")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -65,8 +65,10 @@ class LineIndex:
         self.path = path
         self._data = text.encode("utf-8", "surrogatepass")
         self._ascii = text.isascii()
-        self._starts = [0]
-        self._starts.extend(m.end() for m in _LINE_BREAK.finditer(self._data))
+        # bytes.splitlines ends lines at \n, \r\n and \r, as CommonMark does
+        self._starts = [0, *accumulate(map(len, self._data.splitlines(keepends=True)))]
+        if self._data and not self._data.endswith((b"\n", b"\r")):
+            self._starts.pop()  # the end of a last line without a line break starts nothing
 
     @property
     def data(self) -> bytes:

@@ -127,14 +127,18 @@ def parse_markdown(path: str, text: str) -> PageDoc:
     return PageDoc(
         path=path,
         kind="markdown",
-        links=tuple(extractor.links),
-        hidden_links=tuple(extractor.hidden),
+        links=tuple(sorted(extractor.links, key=_position)),
+        hidden_links=tuple(sorted(extractor.hidden, key=_position)),
         headings=tuple(h.freeze() for h in extractor.headings),
         items=tuple(extractor.items),
         texts=tuple(extractor.runs),
         problems=tuple(problems),
         index=index,
     )
+
+
+def _position(link: PageLink) -> tuple[int, int]:
+    return (link.location.line or 0, link.location.column or 0)
 
 
 class _OpenHeading:
@@ -375,13 +379,23 @@ class _Extractor:
         self._flush_run()
 
     def _loop(self, events: Any) -> None:
-        text = self._text
+        text, start, end = self._text, self._start, self._end
         for event, span in events:
             if type(event) is dict:
                 value = event.get("Text")
                 if value is not None:
                     if not self._skip:
                         text(span["start"], span["end"], value)
+                    continue
+                value = event.get("Start")
+                if value is not None:
+                    tag = value if type(value) is str else next(iter(value))
+                    start(tag, value, span["start"], span["end"])
+                    continue
+                value = event.get("End")
+                if value is not None:
+                    tag = value if type(value) is str else next(iter(value))
+                    end(tag, value, span["start"], span["end"])
                     continue
             self._event(event, span["start"], span["end"])
 
@@ -456,7 +470,7 @@ class _Extractor:
         self._add_text(start, end, piece, not links and anchor is None)
 
     def _start(self, tag: str, value: Any, start: int, end: int) -> None:
-        if tag in _BLOCK_TAGS:
+        if self._run_text and tag in _BLOCK_TAGS:
             self._flush_run()
         if tag == "CodeBlock":
             self._skip += 1
@@ -486,7 +500,7 @@ class _Extractor:
             pass
 
     def _end(self, tag: str, value: Any, start: int, end: int) -> None:
-        if tag in _BLOCK_TAGS:
+        if self._run_text and tag in _BLOCK_TAGS:
             self._flush_run()
         if tag in ("CodeBlock", "MetadataBlock", "HtmlBlock"):
             self._skip = max(0, self._skip - 1)

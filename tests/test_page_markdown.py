@@ -119,6 +119,18 @@ def test_constructs_findings(constructs: PageDoc) -> None:
         ("---\nurl: https://front.example/\n---\n", []),
         ("+++\nurl = 'https://toml.example/'\n+++\n", []),
         ("a `<https://code.example/>` b", []),
+        (
+            "see https://a.example/ and [b](https://b.example/) or https://c.example/",
+            [
+                (1, 5, "bare", "https://a.example/", "https://a.example/"),
+                (1, 28, "inline", "https://b.example/", "b"),
+                (1, 55, "bare", "https://c.example/", "https://c.example/"),
+            ],
+        ),
+        (
+            "a &amp; https://x.example/?a=1&amp;b=2",
+            [(1, 9, "bare", "https://x.example/?a=1", "https://x.example/?a=1")],
+        ),
     ],
     ids=[
         "crlf",
@@ -133,6 +145,8 @@ def test_constructs_findings(constructs: PageDoc) -> None:
         "yaml-front-matter",
         "toml-front-matter",
         "inline-code",
+        "bare-and-inline-in-order",
+        "bare-url-stops-at-entity",
     ],
 )
 def test_link_locations(text: str, expected: list[tuple[int, int, str, str, str]]) -> None:
