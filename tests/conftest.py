@@ -21,9 +21,12 @@ _LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
 def _guarded_connect(original: Callable[..., object]) -> Callable[..., object]:
     def connect(self: socket.socket, address: object, *args: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
-            if not host.startswith(_LOOPBACK_PREFIXES):
-                raise ConnectionRefusedError(f"tests may not connect to {host!r} (loopback only)")
+        if (
+            isinstance(host, str)
+            and self.family in (socket.AF_INET, socket.AF_INET6)
+            and not host.startswith(_LOOPBACK_PREFIXES)
+        ):
+            raise ConnectionRefusedError(f"tests may not connect to {host!r} (loopback only)")
         return original(self, address, *args)
 
     return connect

@@ -194,3 +194,20 @@ def test_the_catalog_file_among_paths_is_not_a_page(run_cli: RunCli, in_repo: Pa
     assert alone.code == both.code == plain.code == 0
     assert alone.out == both.out == plain.out
     assert "docs/customer-subscription-lifecycle.md:90:1: warning: empty list item" in plain.out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\nb\r\nc\rd", [(1, 1), (1, 2), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (4, 2)]),
+        ("ab", [(1, 1), (1, 2), (1, 3)]),
+        ("\n\n", [(1, 1), (2, 1), (3, 1)]),
+        ("é\x0bx", [(1, 1), (1, 2), (1, 3), (1, 4)]),
+        ("", [(1, 1)]),
+    ],
+    ids=["lf-crlf-cr", "no-final-break", "blank-lines", "non-ascii-and-vt", "empty"],
+)
+def test_line_index(text: str, expected: list[tuple[int, int]]) -> None:
+    index = page.LineIndex("p.md", text)
+    offsets = [len(text[:i].encode()) for i in range(len(text) + 1)]  # character boundaries
+    assert [index.line_col(offset) for offset in offsets] == expected

@@ -27,6 +27,7 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
     commands = [line for line in block.splitlines() if line.strip()]
     assert len(commands) == 2
     assert commands[0].endswith("flowcatalog check")
-    assert "[test]" in commands[1] and commands[1].endswith("pytest")
+    assert "[test]" in commands[1]
+    assert commands[1].endswith("pytest")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
