@@ -82,8 +82,17 @@ def load(text: str, path: str) -> YamlDoc:
         where = str(_loc(path, mark)) if mark is not None else path
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"YAML syntax error: {problem}", location=where) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InputError(
+            f"character U+{ord(char):04X} is not allowed in YAML ({exc.reason})",
+            location=f"{path}:{line}:{column}",
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML error: {exc}", location=path) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"YAML error: {first}", location=path) from None
     except RecursionError:
         raise InputError("YAML nested too deeply", location=path) from None
     if root is None:

@@ -221,3 +221,10 @@ def test_arbitrary_yaml_data_is_a_finding_or_a_clean_error(data: object) -> None
     import yaml
 
     _load_or_clean_error(yaml.safe_dump(data))
+
+
+def test_control_character_is_refused_at_its_place() -> None:
+    assert input_error("version: 1\ntitle: a\x1fb\n") == (
+        "c.yaml:2:9: character U+001F is not allowed in YAML "
+        "(control characters are not allowed)"
+    )
