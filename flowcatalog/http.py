@@ -31,13 +31,13 @@ import email.utils
 import ipaddress
 import math
 import os
+import queue
 import random
 import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -308,6 +308,28 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
+@dataclass(slots=True)
+class Run:
+    """A started pool (``WebChecker.start``): ``wait`` for it, or ``stop`` it early."""
+
+    threads: list[threading.Thread]
+    stop_event: threading.Event
+
+    def wait(self) -> None:
+        for thread in self.threads:
+            thread.join()
+
+    def stop(self) -> None:
+        """Take no new URL; wait for the requests in flight."""
+        self.stop_event.set()
+        self.wait()
+
+
+#: ("pause", host key, seconds) after a 429 with a wait; ("limited", host key, seconds)
+#: after a 429 asking for a wait above the cap; for sharing with other processes
+HostEvent = Callable[[str, str, float], None]
+
+
 class WebChecker:
     """Checks web links; thread-safe; ``check_all`` runs the bounded pool."""
 
@@ -320,8 +342,10 @@ class WebChecker:
         clock: Callable[[], float] = time.monotonic,
         resolver: Callable[..., Any] = socket.getaddrinfo,
         rng: random.Random | None = None,
+        on_host_event: HostEvent | None = None,
     ) -> None:
         self.settings = settings
+        self._on_host_event = on_host_event
         self._session = session or build_session(settings)
         self._headers = {k: str(v) for k, v in self._session.headers.items()}
         self._adapter = self._session.get_adapter("http://")
@@ -350,19 +374,69 @@ class WebChecker:
         results: dict[str, Probe] = {}
         if not distinct:
             return results
-        workers = max(1, min(self.settings.max_concurrency, len(distinct)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flowcatalog-http") as pool:
-            futures = {pool.submit(self.probe, url): url for url in distinct}
-            for future in as_completed(futures):
-                url = futures[future]
-                try:
-                    probe = future.result()
-                except Exception as exc:  # a bug must not lose the whole report
-                    probe = Probe(url, error=ErrorKind.CONNECTION, detail=_short(exc))
+        todo = iter(distinct)
+        todo_lock = threading.Lock()
+
+        def source() -> str | None:
+            with todo_lock:
+                return next(todo, None)
+
+        finished: queue.SimpleQueue[tuple[str, Probe]] = queue.SimpleQueue()
+        run = self.start(source, lambda url, probe: finished.put((url, probe)), len(distinct))
+        try:
+            for _ in distinct:
+                url, probe = finished.get()
                 results[url] = probe
                 if on_done is not None:
                     on_done(url, probe)
+        finally:
+            run.stop()
         return results
+
+    def start(
+        self, source: Callable[[], str | None], sink: Callable[[str, Probe], None], count: int
+    ) -> Run:
+        """Start the bounded pool: threads take URLs from ``source`` (None: no more) and
+        hand each probe to ``sink`` (in a pool thread). ``count`` bounds the thread count.
+
+        Every worker thread is started before the first request: a thread started while
+        others are busy waits for the GIL, and starting 128 of them one by one beside
+        running requests used to delay full concurrency by half a second.
+        """
+        go = threading.Event()
+        stop = threading.Event()
+
+        def work() -> None:
+            go.wait()
+            while not stop.is_set():
+                url = source()
+                if url is None:
+                    return
+                try:
+                    probe = self.probe(url)
+                except Exception as exc:  # a bug must not lose the whole report
+                    probe = Probe(url, error=ErrorKind.CONNECTION, detail=_short(exc))
+                sink(url, probe)
+
+        workers = max(1, min(self.settings.max_concurrency, count))
+        threads = [
+            threading.Thread(target=work, name=f"flowcatalog-http-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        go.set()
+        return Run(threads, stop)
+
+    def pause_host(self, key: str, wait: float) -> None:
+        """Another process saw a 429 from host ``key``: hold its requests ``wait`` seconds."""
+        self._pause(self._host(key), wait, share=False)
+
+    def limit_host(self, key: str, retry_after: float) -> None:
+        """Another process was asked to wait ``retry_after`` s (above the cap) by ``key``."""
+        host = self._host(key)
+        with host.lock:
+            host.limited = retry_after
 
     def host_stats(self) -> dict[str, HostStats]:
         with self._hosts_lock:
@@ -591,6 +665,8 @@ class WebChecker:
                 if status == 429:  # spare the host: its other links are not requested either
                     with host.lock:
                         host.limited = retry_after
+                    if self._on_host_event is not None:
+                        self._on_host_event("limited", self._host_key(url) or url, retry_after)
                 return _Answer(
                     status=status,
                     error=ErrorKind.RETRY_AFTER_TOO_LONG,
@@ -602,8 +678,8 @@ class WebChecker:
                 wait = retry_after if retry_after is not None else self._backoff(retries)
                 retries += 1
                 if wait < deadline.left(self._clock()):
-                    if status == 429:
-                        self._pause(host, wait)  # every queued request to the host waits too
+                    if status == 429:  # every queued request to the host waits too
+                        self._pause(host, wait, key=self._host_key(url) or url)
                     else:
                         self._sleep(wait)
                     continue
@@ -637,9 +713,11 @@ class WebChecker:
             proxies=self._proxies_for(url),
         )
 
-    def _pause(self, host: _Host, wait: float) -> None:
+    def _pause(self, host: _Host, wait: float, *, key: str = "", share: bool = True) -> None:
         with host.lock:
             host.not_before = max(host.not_before, self._clock() + wait)
+        if share and self._on_host_event is not None:
+            self._on_host_event("pause", key, wait)
 
     def _wait_turn(self, host: _Host, deadline: _Budget) -> None:
         with host.lock:

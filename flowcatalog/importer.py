@@ -33,12 +33,14 @@ class _Flow:
     deployments: list[str]
     links: list[str]
     extra: bool = False
+    placeholder: str | None = None
 
 
 @dataclass(slots=True)
 class _Stage:
     name: str
     flows: list[_Flow] = field(default_factory=list)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)
 
 
 def slug(name: str) -> str:
@@ -98,31 +100,89 @@ def import_page(doc: PageDoc, deployments: Sequence[str] = ()) -> str:
     prefix = _common_prefix([link.context for link in flow_links]) if flow_links else ()
     depth = len(prefix)
     stages: dict[str, _Stage] = {}
+    for heading in doc.headings:  # every sibling heading of the stages is a stage too
+        if flow_links and heading.path[:-1] == prefix and not _is_future(heading.path):
+            stages.setdefault(heading.text, _Stage(heading.text))
     grouped: dict[str, list[PageLink]] = {}
     for link in flow_links:
         name = link.context[depth] if len(link.context) > depth else link.context[-1]
         stages.setdefault(name, _Stage(name))
         grouped.setdefault(name, []).append(link)
-    names = list(deployments) or infer_deployments(
-        [[link.text for link in links] for links in grouped.values()]
-    )
+    unlinked = _unlinked_items(doc, prefix, stages)
+    labels = {name: [_base_label(link.text) for link in links] for name, links in grouped.items()}
+    for stage_name, kind, label, _ in unlinked:
+        if kind == "placeholder":
+            labels.setdefault(stage_name, []).append(label)
+    names = list(deployments) or infer_deployments(list(labels.values()))
+    for _, kind, label, _ in unlinked:
+        if kind == "not-applicable" and _deployment_of(label, names) is None:
+            names.append(label)
+    names = names or ["All deployments"]
     for stage_name, links in grouped.items():
         stage = stages[stage_name]
+        stage_labels = {_base_label(link.text) for link in links}
         for link in links:
-            deployment = _deployment_of(link.text, names)
-            existing = next((f for f in stage.flows if f.name == link.text), None)
+            label = _base_label(link.text)
+            existing = next((f for f in stage.flows if f.name == label), None)
             if existing is not None:
                 existing.links.append(link.url)
                 continue
+            deployment = _deployment_of(label, names)
             if deployment is not None:
-                stage.flows.append(_Flow(link.text, [slug(deployment)], [link.url]))
-            elif len(links) == 1:
-                stage.flows.append(_Flow(link.text, [slug(n) for n in names], [link.url]))
+                stage.flows.append(_Flow(label, [slug(deployment)], [link.url]))
+            elif len(stage_labels) == 1:
+                stage.flows.append(_Flow(label, [slug(n) for n in names], [link.url]))
             else:
-                stage.flows.append(_Flow(link.text, [], [link.url], extra=True))
+                stage.flows.append(_Flow(label, [], [link.url], extra=True))
+    for stage_name, kind, label, text in unlinked:
+        stage = stages[stage_name]
+        deployment = _deployment_of(label, names)
+        if kind == "not-applicable":
+            stage.not_applicable.append((slug(deployment or label), text))
+        else:
+            deps = [slug(deployment)] if deployment else [slug(n) for n in names]
+            stage.flows.append(_Flow(label, deps, [], placeholder=text))
     title = prefix[0] if prefix else (doc.headings[0].text if doc.headings else "")
     future = _future_iterations(doc)
     return _to_yaml(doc.path, title, names, list(stages.values()), future)
+
+
+_NUMBERED = re.compile(r"(?P<name>.+) \((?P<n>\d+)\)")
+_NOT_APPLICABLE = re.compile(r"(?P<name>.+?): not applicable \((?P<reason>.*)\)")
+_PLACEHOLDER = re.compile(r"(?P<name>.+?): (?P<text>.+)")
+
+
+def _base_label(label: str) -> str:
+    """``Emails (2)``, the second link of a flow as ``render`` writes it, names ``Emails``."""
+    numbered = _NUMBERED.fullmatch(label)
+    return numbered.group("name") if numbered else label
+
+
+def _unlinked_items(
+    doc: PageDoc, prefix: tuple[str, ...], stages: dict[str, _Stage]
+) -> list[tuple[str, str, str, str]]:
+    """Items of a stage without links, as ``render`` writes them: a not-applicable cell
+    (``SaaS: not applicable (reason)``) or a placeholder flow (``Name: _coming soon_``).
+    Returns ``(stage, kind, name, text)`` with kind ``not-applicable`` or ``placeholder``."""
+    depth = len(prefix)
+    linked_lines = {link.location.line for link in doc.links}
+    found = []
+    for item in doc.items:
+        if item.context[:depth] != prefix or len(item.context) <= depth:
+            continue
+        stage = item.context[depth]
+        if stage not in stages or item.location.line in linked_lines or not item.text:
+            continue
+        na = _NOT_APPLICABLE.fullmatch(item.text)
+        if na is not None:
+            found.append((stage, "not-applicable", na.group("name"), na.group("reason")))
+            continue
+        placeholder = _PLACEHOLDER.fullmatch(item.text)
+        if placeholder is not None:
+            found.append(
+                (stage, "placeholder", placeholder.group("name"), placeholder.group("text"))
+            )
+    return found
 
 
 def _future_iterations(doc: PageDoc) -> list[tuple[str, list[str]]]:
@@ -142,8 +202,13 @@ def _future_iterations(doc: PageDoc) -> list[tuple[str, list[str]]]:
 
 def _quote(value: str) -> str:
     """A YAML scalar: plain when safe, double-quoted otherwise."""
-    if value and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.,()/'-]*", value) and (
-        value.strip() == value and value.casefold() not in {"yes", "no", "true", "false", "null"}
+    if (
+        value
+        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.,()/'-]*", value)
+        and (
+            value.strip() == value
+            and value.casefold() not in {"yes", "no", "true", "false", "null"}
+        )
     ):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
@@ -180,8 +245,14 @@ def _to_yaml(
                 out.append(f"      - name: {_quote(flow.name)}")
                 if not extra:
                     out.append(f"        deployments: [{', '.join(flow.deployments)}]")
-                out.append("        links:")
-                out += [f"          - {_url(url)}" for url in flow.links]
+                if flow.placeholder is not None:
+                    out.append(f"        placeholder: {_quote(flow.placeholder)}")
+                if flow.links or flow.placeholder is None:
+                    out.append("        links:")
+                    out += [f"          - {_url(url)}" for url in flow.links]
+        if stage.not_applicable:
+            out.append("    not_applicable:")
+            out += [f"      {dep}: {_quote(reason)}" for dep, reason in stage.not_applicable]
     if future:
         out += ["", "future_iterations:"]
         for title_text, links in future:

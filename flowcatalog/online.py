@@ -20,6 +20,7 @@ from flowcatalog.figma_api import DEFAULT_API, FigmaClient, FigmaOutcome, FigmaS
 from flowcatalog.figma_url import FILE_KEY, UrlKind, analyse
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.http import HttpSettings, WebChecker
+from flowcatalog.http_workers import ParallelChecker
 from flowcatalog.liveness import (
     ErrorKind,
     FigmaResult,
@@ -47,6 +48,8 @@ class OnlineSettings:
     use_cache: bool = True
     cache_path: Path | None = None  # None: the default path under the user's cache dir
     max_cache_age: float = DEFAULT_MAX_AGE
+    #: processes checking web links, this one included; None: chosen by the run's size
+    processes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +184,9 @@ def verify_online(
                     cache=cache if cache.enabled else None,
                 )
             figma_future = pool.submit(client.verify, figma_refs)
-        checker = web_checker or WebChecker(http_settings)
+        checker: WebChecker | ParallelChecker = web_checker or ParallelChecker(
+            http_settings, processes=settings.processes, secrets=(token or "",)
+        )
         try:
             fresh = checker.check_all(to_check, lambda url, probe: tick())
             requests_sent = checker.requests_sent
@@ -197,11 +202,12 @@ def verify_online(
             client.close()
     for url, probe in fresh.items():
         probes[url] = (probe, False)
-    cache.put_web(
-        (probe, classify(probe, http_settings.accept) in (LinkStatus.OK, LinkStatus.REDIRECTED))
-        for probe, from_cache in probes.values()
-        if not from_cache and probe.error is not ErrorKind.EXCLUDED
-    )
+    if cache.enabled:
+        cache.put_web(
+            (probe, classify(probe, http_settings.accept) in (LinkStatus.OK, LinkStatus.REDIRECTED))
+            for probe, from_cache in probes.values()
+            if not from_cache and probe.error is not ErrorKind.EXCLUDED
+        )
 
     # rebuild the links and add the findings
     findings: list[Finding] = list(report.findings)

@@ -328,13 +328,24 @@ def page_links(docs: Sequence[PageDoc]) -> list[Link]:
 
 
 @dataclass(frozen=True, slots=True)
+class PageLinks:
+    """A page reduced to what the drift rules and the report need: its path and links."""
+
+    path: str
+    links: tuple[PageLink, ...]
+    model: tuple[Link, ...] = ()  # the links as the report knows them, made where parsed
+
+    def model_links(self) -> tuple[Link, ...]:
+        return self.model or tuple(link.to_link() for link in self.links)
+
+
+@dataclass(frozen=True, slots=True)
 class PageLint:
     """What linting pages adds to a check run: findings, the pages' links, the files read."""
 
     findings: tuple[Finding, ...]
     links: tuple[Link, ...]
     sources: tuple[str, ...]
-    docs: tuple[PageDoc, ...] = ()
 
 
 def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
@@ -347,47 +358,111 @@ def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
     ]
 
 
+#: below this many pages, or with one CPU, pages are linted in this process
+PARALLEL_MIN_PAGES = 32
+
+
 def lint_pages(
     paths: Sequence[str],
     catalog: Catalog | None,
     placeholders: Sequence[str] | None = None,
     *,
     skip: Sequence[str] = (),
+    jobs: int | None = None,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
 
     Paths in ``skip`` (the catalog file itself, which pre-commit passes along with the
     changed pages) are not pages; when only they were given, the catalog's pages are linted.
+    Many pages are read, parsed and checked in worker processes (``jobs``: the number of
+    processes, default one per CPU); the drift rules then compare all of them at once.
     """
-    from flowcatalog.page_rules import check_pages
+    from flowcatalog.page_rules import drift, resolve_placeholders
 
     if skip:
         skipped = {os.path.abspath(p) for p in skip}
         paths = [p for p in paths if os.path.abspath(p) not in skipped]
     findings: list[Finding] = []
     if paths:
-        docs, load_problems = load_pages(paths)
-        findings.extend(load_problems)
+        files = expand_paths(paths)
     else:
-        docs = []
+        files = []
         for path, where in catalog_page_paths(catalog) if catalog is not None else []:
-            if not os.path.isfile(path):
-                findings.append(
-                    Finding(
-                        "page-not-found",
-                        Severity.ERROR,
-                        f"page {path!r} listed in the catalog does not exist",
-                        where,
-                        subject=path,
-                    )
-                )
+            if os.path.isfile(path):
+                files.append(path)
                 continue
-            doc, problems = read_page(path)
-            findings.extend(problems)
-            if doc is not None:
-                docs.append(doc)
-    findings.extend(check_pages(docs, catalog, placeholders))
-    return PageLint(
-        tuple(findings), tuple(page_links(docs)), tuple(d.path for d in docs), tuple(docs)
-    )
+            findings.append(
+                Finding(
+                    "page-not-found",
+                    Severity.ERROR,
+                    f"page {path!r} listed in the catalog does not exist",
+                    where,
+                    subject=path,
+                )
+            )
+    pages, page_findings = lint_files(files, resolve_placeholders(catalog, placeholders), jobs)
+    findings.extend(page_findings)
+    if catalog is not None:
+        findings.extend(drift(pages, catalog))
+    links = [link for page in pages for link in page.model_links()]
+    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
+
+
+def lint_files(
+    files: Sequence[str], placeholders: Sequence[str], jobs: int | None = None
+) -> tuple[list[PageLinks], list[Finding]]:
+    """Read, parse and check (all but drift) each file, in order, maybe in parallel."""
+    if jobs is None:
+        jobs = min(8, os.cpu_count() or 1)
+    work = [(path, tuple(placeholders)) for path in files]
+    results: Iterable[_Linted]
+    if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            chunk = max(1, len(work) // (jobs * 4))
+            results = list(pool.map(_lint_one, work, chunksize=chunk))
+    else:
+        results = map(_lint_one, work)
+    pages: list[PageLinks] = []
+    findings: list[Finding] = []
+    for result in results:
+        if result.error is not None:
+            message, location = result.error
+            raise InputError(message, location=location)
+        findings.extend(result.findings)
+        if result.page is not None:
+            pages.append(result.page)
+    return pages, findings
+
+
+def _can_fork() -> bool:
+    """Fork is cheap and safe here only on Linux, from a process with a single thread."""
+    import sys
+    import threading
+
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Linted:
+    findings: tuple[Finding, ...]
+    page: PageLinks | None
+    error: tuple[str, str | None] | None = None
+
+
+def _lint_one(work: tuple[str, tuple[str, ...]]) -> _Linted:
+    from flowcatalog.page_rules import page_findings
+
+    path, placeholders = work
+    try:
+        doc, problems = read_page(path)
+    except InputError as exc:  # crosses a process boundary: sent back as a value
+        return _Linted((), None, (exc.message, exc.location))
+    if doc is None:
+        return _Linted(problems, None)
+    found = (*problems, *page_findings(doc, placeholders))
+    return _Linted(found, PageLinks(doc.path, doc.links, doc.model_links()))

@@ -13,10 +13,11 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
-from flowcatalog.page import LinkKind, PageDoc, PageLink, analyse_url
+from flowcatalog.page import LinkKind, PageDoc, PageLink, PageLinks, analyse_url
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
@@ -317,7 +318,9 @@ def _identity(url: str) -> tuple[str, str | None] | str:
     return analysis.normalised
 
 
-def _documented(docs: Sequence[PageDoc], catalog: Catalog) -> tuple[list[PageDoc], bool]:
+def _documented(
+    docs: Sequence[PageDoc | PageLinks], catalog: Catalog
+) -> tuple[list[PageDoc | PageLinks], bool]:
     """The pages that document the catalog, and whether every page it lists is among them."""
     base = os.path.dirname(catalog.path)
     listed = {
@@ -332,7 +335,7 @@ def _documented(docs: Sequence[PageDoc], catalog: Catalog) -> tuple[list[PageDoc
     return documented, seen >= listed
 
 
-def drift(docs: Sequence[PageDoc], catalog: Catalog) -> Iterator[Finding]:
+def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Finding]:
     """page-link-not-in-catalog, page-link-missing and page-link-misplaced.
 
     Only the pages the catalog lists under ``pages:`` are compared (every page given, when
@@ -461,6 +464,38 @@ def _misplaced(
 # --- entry point ----------------------------------------------------------------------------
 
 
+def resolve_placeholders(
+    catalog: Catalog | None, placeholders: Sequence[str] | None = None
+) -> Sequence[str]:
+    """The placeholders given, else the catalog's, else ``DEFAULT_PLACEHOLDERS``."""
+    if placeholders is not None:
+        return placeholders
+    if catalog is not None and catalog.placeholders:
+        return catalog.placeholders
+    return DEFAULT_PLACEHOLDERS
+
+
+@lru_cache(maxsize=16)
+def _compiled(placeholders: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    return placeholder_pattern(placeholders), placeholder_keys(placeholders)
+
+
+def page_findings(
+    doc: PageDoc, placeholders: Sequence[str], *, check_shapes: bool = True
+) -> list[Finding]:
+    """One page's findings, drift aside: read problems, unfinished content, URL shapes."""
+    pattern, keys = _compiled(tuple(placeholders))
+    findings: list[Finding] = list(doc.problems)
+    findings.extend(empty_items(doc))
+    findings.extend(placeholders_in(doc, pattern, keys))
+    findings.extend(empty_sections(doc))
+    findings.extend(empty_links(doc))
+    findings.extend(hidden_links(doc))
+    if check_shapes:
+        findings.extend(shape_findings(doc))
+    return findings
+
+
 def check_pages(
     docs: Sequence[PageDoc],
     catalog: Catalog | None,
@@ -472,24 +507,10 @@ def check_pages(
     and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else
     ``DEFAULT_PLACEHOLDERS``.
     """
-    if placeholders is None:
-        placeholders = (
-            catalog.placeholders
-            if catalog is not None and catalog.placeholders
-            else DEFAULT_PLACEHOLDERS
-        )
-    pattern = placeholder_pattern(placeholders)
-    keys = placeholder_keys(placeholders)
+    chosen = resolve_placeholders(catalog, placeholders)
     findings: list[Finding] = []
     for doc in docs:
-        findings.extend(doc.problems)
-        findings.extend(empty_items(doc))
-        findings.extend(placeholders_in(doc, pattern, keys))
-        findings.extend(empty_sections(doc))
-        findings.extend(empty_links(doc))
-        findings.extend(hidden_links(doc))
-        if check_shapes:
-            findings.extend(shape_findings(doc))
+        findings.extend(page_findings(doc, chosen, check_shapes=check_shapes))
     if catalog is not None:
         findings.extend(drift(docs, catalog))
     return list(sort_findings(findings))

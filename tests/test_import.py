@@ -106,3 +106,54 @@ def test_import_command(run_cli: RunCli, in_tmp: Path) -> None:
         "        links:\n"
         "          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-2\n"
     )
+
+
+RICH = """\
+version: 1
+title: Lifecycle
+deployments:
+  - id: saas
+    name: SaaS
+  - id: self-managed
+    name: Self-managed
+stages:
+  - id: trial
+    name: Trial
+    flows:
+      - name: SaaS subscription purchase
+        deployments: [saas]
+        links:
+          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-1
+          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-5
+      - name: Self-managed subscription purchase
+        deployments: [self-managed]
+        placeholder: coming soon
+  - id: renewal
+    name: Renewal
+    flows:
+      - name: SaaS subscription purchase
+        deployments: [saas]
+        links:
+          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=2-1
+    not_applicable:
+      self-managed: renewals are manual on self-managed
+  - id: offboarding
+    name: Offboarding
+"""
+
+
+def test_round_trip_keeps_placeholders_not_applicable_and_many_links() -> None:
+    original = load(RICH)
+    page = b"# Lifecycle\n\n## Current processes\n\n<!-- flowcatalog:begin -->\n<!-- flowcatalog:end -->\n"
+    rendered = render_page(page, original, "p.md")
+    imported = load(import_page(parse_markdown("p.md", rendered.decode())))
+    assert {**shape(imported), "pages": []} == shape(original)
+    assert [
+        (s.id, [(n.deployment, n.reason) for n in s.not_applicable]) for s in imported.stages
+    ] == [
+        ("trial", []),
+        ("renewal", [("self-managed", "renewals are manual on self-managed")]),
+        ("offboarding", []),
+    ]
+    assert [f.placeholder for f in imported.stages[0].flows] == [None, "coming soon"]
+    assert render_page(page, imported, "p.md") == rendered

@@ -211,3 +211,30 @@ def test_line_index(text: str, expected: list[tuple[int, int]]) -> None:
     index = page.LineIndex("p.md", text)
     offsets = [len(text[:i].encode()) for i in range(len(text) + 1)]  # character boundaries
     assert [index.line_col(offset) for offset in offsets] == expected
+
+
+def test_parallel_and_serial_lint_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forks: list[bool] = []
+
+    def can_fork() -> bool:
+        forks.append(True)
+        return True
+
+    monkeypatch.setattr(page, "_can_fork", can_fork)
+    for n in range(page.PARALLEL_MIN_PAGES + 8):
+        (tmp_path / f"p{n:02}.md").write_text(
+            f"# Page {n}\n\n- [flow](https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x"
+            f"?node-id={n}-1)\n- \n\nTODO {'[bad](http://www.figma.com/file/x)' if n % 7 else ''}\n"
+        )
+    serial = page.lint_pages([str(tmp_path)], None, jobs=1)
+    parallel = page.lint_pages([str(tmp_path)], None, jobs=2)
+    assert forks == [True]  # the serial run (jobs=1) never asks
+    assert serial == parallel
+    assert len(serial.links) == 2 * len(serial.sources) - 6
+    assert len(serial.findings) == 2 * 40 + 3 * 34
+
+
+def test_read_errors_cross_the_worker_boundary_as_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        page.lint_files([str(tmp_path / "gone.md")], ())
+    assert str(caught.value) == f"{tmp_path / 'gone.md'}: no such page"
