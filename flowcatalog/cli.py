@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,26 +107,38 @@ def _check_report(
     return run_check(CheckRequest(catalog_path=catalog_path, pages=pages, online=online))
 
 
+def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The output options of every command that produces a report (check, merge)."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(REPORTERS)),
+            default="text",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option(
+            "--output", "-o", type=click.Path(), help="Write the report to FILE (atomically)."
+        ),
+        click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1)."),
+        click.option(
+            "--fail-under",
+            type=click.FloatRange(0, 100),
+            metavar="PCT",
+            help="Fail (exit 1) when matrix coverage is under PCT percent.",
+        ),
+        REPORT_OPTION,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
-@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    metavar="PCT",
-    help="Fail (exit 1) when matrix coverage is under PCT percent.",
-)
-@REPORT_OPTION
+@_report_options
 @SHARD_OPTION
 @CHANGED_OPTION
 @online_options
@@ -294,23 +306,7 @@ def schema() -> ExitCode:
 
 @cli.command(name="merge")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(), metavar="REPORT.json...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
-@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
-@click.option(
-    "--fail-under",
-    type=click.FloatRange(0, 100),
-    metavar="PCT",
-    help="Fail (exit 1) when matrix coverage is under PCT percent.",
-)
-@REPORT_OPTION
+@_report_options
 @click.pass_obj
 def merge_command(
     state: State,

@@ -54,11 +54,19 @@ def read_text(path: str, *, limit: int = MAX_TEXT_BYTES) -> str:
     return decode(read_bytes(path, limit=limit), path)
 
 
-def atomic_write(path: str, data: str | bytes) -> None:
+def atomic_write(
+    path: str,
+    data: str | bytes,
+    *,
+    expected: bytes | None = None,
+    conflict: str = "file changed on disk meanwhile; left untouched, run again",
+) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory + ``os.replace``.
 
     Readers see the old file or the new one, never a half-written file. The file mode of an
-    existing file is kept.
+    existing file is kept. With ``expected``, the file is replaced only if it still holds
+    exactly those bytes (nobody changed it since it was read); otherwise ``InputError`` with
+    the ``conflict`` message.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -77,11 +85,14 @@ def atomic_write(path: str, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if expected is not None and target.read_bytes() != expected:
+            raise InputError(conflict, location=path)
         os.replace(tmp, target)
     except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
+    finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
 
 
 def _umask() -> int:

@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -200,6 +201,34 @@ class _Helper:
             self.process.wait()
 
 
+def _shutdown(helpers: list[_Helper]) -> None:
+    for helper in helpers:
+        helper.close()
+
+
+class HelperPool:
+    """Helper processes started ahead of need (while pages are parsed, say), so their
+    interpreter start-up overlaps other work; ``ParallelChecker`` takes them when the run
+    is big enough, and the rest end at ``close`` (or when the pool is collected)."""
+
+    def __init__(self, count: int, *, secrets: Iterable[str] = ()) -> None:
+        env = helper_environment(secrets)
+        self._idle = [_Helper(i, _start_helper(env)) for i in range(count)]
+        self._finalizer = weakref.finalize(self, _shutdown, list(self._idle))
+
+    def __len__(self) -> int:
+        return len(self._idle)
+
+    def take(self, count: int) -> list[_Helper]:
+        """Up to ``count`` started helpers, each handed out once (the caller closes them)."""
+        taken, self._idle = self._idle[:count], self._idle[count:]
+        return taken
+
+    def close(self) -> None:
+        """End the helpers nobody took (and reap every one this pool started)."""
+        self._finalizer()
+
+
 class ParallelChecker:
     """``WebChecker``'s interface (``check_all``, ``requests_sent``, ``host_stats``, ``close``)
     over this process and helper processes; one process when the run is small."""
@@ -211,10 +240,12 @@ class ParallelChecker:
         processes: int | None = None,
         secrets: Iterable[str] = (),
         min_urls: int = MIN_URLS,
+        pool: HelperPool | None = None,
     ) -> None:
         self.settings = settings
         self.processes = processes
         self.min_urls = min_urls
+        self._pool = pool
         self._secrets = tuple(secrets)
         self.requests_sent = 0
         self.processes_used = 1
@@ -225,7 +256,8 @@ class ParallelChecker:
         return dict(self._hosts)
 
     def close(self) -> None:
-        pass
+        if self._pool is not None:
+            self._pool.close()
 
     def check_all(
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
@@ -259,8 +291,12 @@ class ParallelChecker:
     ) -> dict[str, Probe]:
         own, theirs = share_settings(self.settings, processes)
         self.processes_used = processes
-        env = helper_environment(self._secrets)
-        helpers = [_Helper(i, _start_helper(env)) for i in range(processes - 1)]
+        helpers = self._pool.take(processes - 1) if self._pool is not None else []
+        if len(helpers) < processes - 1:
+            env = helper_environment(self._secrets)
+            helpers += [_Helper(0, _start_helper(env)) for _ in range(processes - 1 - len(helpers))]
+        for index, helper in enumerate(helpers):
+            helper.index = index
         #: ("probe", url, probe) | ("exit", helper index)
         finished: SimpleQueue[tuple[str, Any, Any]] = SimpleQueue()
         dispenser = _Dispenser(distinct)

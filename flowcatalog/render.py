@@ -22,10 +22,7 @@ name as the link text. Placeholder flows and not-applicable cells get one item e
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
-import tempfile
 
 from flowcatalog.errors import InputError
 from flowcatalog.model import Catalog, Flow, Stage
@@ -126,34 +123,13 @@ def unified_diff(old: bytes, new: bytes, path: str) -> str:
 
 
 def write_atomically(path: str, new: bytes, expected: bytes) -> None:
-    """Replace ``path`` with ``new`` through a temporary file in the same directory.
+    """Replace the page with ``new`` atomically, only if it still holds ``expected`` (else the
+    page is left untouched: someone changed it while we rendered)."""
+    from flowcatalog.fsio import atomic_write
 
-    Refused, and the page left untouched, when the page on disk is no longer ``expected``
-    (someone changed it while we rendered).
-    """
-    directory = os.path.dirname(path) or "."
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
-        )
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(new)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        with open(path, "rb") as current:
-            if current.read() != expected:
-                raise InputError(
-                    "page changed on disk while rendering; left untouched, run again",
-                    location=path,
-                )
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    atomic_write(
+        path,
+        new,
+        expected=expected,
+        conflict="page changed on disk while rendering; left untouched, run again",
+    )
