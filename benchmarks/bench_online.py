@@ -6,8 +6,10 @@ Part 1 (web links): the shared loopback link server (``../shared/bench/linkserve
 URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --online
 --include-private`` on the pages and ``lychee --host-request-interval 0
 --host-concurrency 128`` on the same pages, alternately, in the same run. Reports median
-wall and CPU time (of the child process), their ratios, the requests the server saw, and
-whether each tool found exactly the 404s the corpus holds.
+wall and CPU time (of the child process and its helper processes), their ratios, the
+requests the server saw, the peak number in flight (within the 128 asked for, whether
+flowcatalog splits the run over helper processes or not), and whether each tool found
+exactly the 404s the corpus holds.
 
 Part 2 (Figma): 400 Figma links over 20 files in one page, checked against a small fake
 Figma API in this script (127.0.0.1), once with an empty cache (cold) and once again
@@ -116,8 +118,8 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
         env = dict(os.environ, PYTHONPATH=str(REPO))
         env.pop("FIGMA_TOKEN", None)
         results: dict[str, dict[str, list[Any]]] = {
-            "flowcatalog": {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": []},
-            "lychee": {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": []},
+            name: {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": [], "peak": []}
+            for name in ("flowcatalog", "lychee")
         }
         tools = [("flowcatalog", flowcatalog)] + ([("lychee", lychee)] if lychee_bin else [])
         for _ in range(args.runs):
@@ -130,6 +132,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                 row["wall"].append(wall)
                 row["cpu"].append(cpu)
                 row["requests"].append(stats["requests_total"])
+                row["peak"].append(stats["max_inflight"])
                 row["missed"].append(len(expected_404 - failed))
                 row["extra"].append(len(failed - expected_404))
         summary: dict[str, Any] = {"unique_urls": truth["unique_urls"],
@@ -141,6 +144,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                     "wall_s": round(statistics.median(row["wall"]), 3),
                     "cpu_s": round(statistics.median(row["cpu"]), 3),
                     "requests": row["requests"],
+                    "peak_in_flight": max(row["peak"]),
                     "missed_404": max(row["missed"]),
                     "unexpected_failures": max(row["extra"]),
                 }

@@ -212,6 +212,12 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
         return None
     settings = online_settings(values)
     quiet = bool(values.get("quiet"))
+    # helper processes for a big web-link run start now, so their start-up overlaps the
+    # page parsing; unused ones end when the stage is done (or at exit)
+    from flowcatalog.http_workers import HelperPool, helpers_to_prestart
+
+    count = helpers_to_prestart(settings.http, settings.processes)
+    helpers = HelperPool(count, secrets=(os.environ.get("FIGMA_TOKEN") or "",)) if count else None
 
     def stage(report: Report, catalog_exclude: tuple[str, ...]) -> Report:
         from flowcatalog.online import verify_online
@@ -220,6 +226,8 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
             try:
                 re.compile(pattern)
             except re.error as exc:
+                if helpers is not None:
+                    helpers.close()
                 raise UsageError(
                     f"catalog exclude: invalid regular expression {pattern!r}: {exc}"
                 ) from None
@@ -239,8 +247,11 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
                 catalog_exclude=catalog_exclude,
                 progress=bar,
                 warn=warn,
+                helpers=helpers,
             )
         finally:
+            if helpers is not None:
+                helpers.close()
             if bar is not None:
                 bar.clear()
         if not quiet:

@@ -50,6 +50,8 @@ MIN_IN_FLIGHT = 32
 #: at most this many processes in all (the parent included) when chosen automatically
 MAX_AUTO_PROCESSES = 2
 _SECRET_VARIABLES = ("FIGMA_TOKEN",)
+#: a helper asks for more URLs when fewer than this many are left in hand
+_PREFETCH = 32
 _HEADER = struct.Struct(">I")
 
 
@@ -74,20 +76,33 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
     if settings.host_interval > 0:
         return 1
     if requested is None:
-        if len(urls) < MIN_URLS:
+        if len(urls) < MIN_URLS or settings.max_concurrency < MIN_IN_FLIGHT:
             return 1
         per_host: dict[str | None, int] = {}
+        in_flight = 0  # requests that can be in flight at once, counted up to the threshold
         for url in urls:
             key = host_key(url)
-            per_host[key] = per_host.get(key, 0) + 1
-        in_flight = min(
-            settings.max_concurrency,
-            sum(min(settings.host_concurrency, n) for n in per_host.values()),
-        )
-        if in_flight < MIN_IN_FLIGHT:
+            seen = per_host.get(key, 0)
+            per_host[key] = seen + 1
+            in_flight += seen < settings.host_concurrency
+            if in_flight >= MIN_IN_FLIGHT:
+                break
+        else:
             return 1
         requested = min(available_cpus(), MAX_AUTO_PROCESSES)
     return max(1, min(requested, settings.max_concurrency, settings.host_concurrency))
+
+
+def helpers_to_prestart(settings: HttpSettings, processes: int | None = None) -> int:
+    """Helpers worth starting before the URLs are known: none when a split is impossible
+    (an interval, low limits, one CPU), else those an automatic split of a big run uses."""
+    if settings.host_interval > 0 or processes == 1:
+        return 0
+    if processes is None:
+        if settings.max_concurrency < MIN_IN_FLIGHT:
+            return 0
+        processes = min(available_cpus(), MAX_AUTO_PROCESSES)
+    return max(0, min(processes, settings.max_concurrency, settings.host_concurrency) - 1)
 
 
 def share_settings(settings: HttpSettings, processes: int) -> tuple[HttpSettings, HttpSettings]:
@@ -144,7 +159,10 @@ def _receive(stream: IO[bytes]) -> tuple[Any, ...] | None:
         return None
     if len(data) < size:
         return None
-    message = pickle.loads(data)
+    try:
+        message = pickle.loads(data)
+    except Exception:  # a garbled frame ends the conversation
+        return None
     return message if isinstance(message, tuple) and message else None
 
 
@@ -190,42 +208,53 @@ class _Helper:
         return _send(self.process.stdin, self.write_lock, message)
 
     def close(self) -> None:
+        """Close its pipes and reap it (a helper with no more work ends by itself)."""
+        self._close_pipes()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self._close_pipes()
+        self.process.wait()
+
+    def _close_pipes(self) -> None:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
-def _shutdown(helpers: list[_Helper]) -> None:
-    for helper in helpers:
-        helper.close()
+def _discard(helpers: list[_Helper]) -> None:
+    """End helpers that were never given work: at once (nothing of theirs is left to finish)."""
+    while helpers:
+        helpers.pop().kill()
 
 
 class HelperPool:
     """Helper processes started ahead of need (while pages are parsed, say), so their
-    interpreter start-up overlaps other work; ``ParallelChecker`` takes them when the run
-    is big enough, and the rest end at ``close`` (or when the pool is collected)."""
+    interpreter start-up overlaps other work. ``ParallelChecker`` takes them when the run
+    is big enough (and ends them); the rest are ended at ``close`` or when the pool is
+    collected, at the latest when the interpreter exits."""
 
     def __init__(self, count: int, *, secrets: Iterable[str] = ()) -> None:
-        env = helper_environment(secrets)
-        self._idle = [_Helper(i, _start_helper(env)) for i in range(count)]
-        self._finalizer = weakref.finalize(self, _shutdown, list(self._idle))
+        self._idle = _spawn(helper_environment(secrets), count)
+        self._finalizer = weakref.finalize(self, _discard, self._idle)
 
     def __len__(self) -> int:
         return len(self._idle)
 
     def take(self, count: int) -> list[_Helper]:
-        """Up to ``count`` started helpers, each handed out once (the caller closes them)."""
-        taken, self._idle = self._idle[:count], self._idle[count:]
+        """Up to ``count`` started helpers, each handed out once; the caller closes them."""
+        taken = self._idle[:count]
+        del self._idle[:count]
         return taken
 
     def close(self) -> None:
-        """End the helpers nobody took (and reap every one this pool started)."""
+        """End the helpers nobody took."""
         self._finalizer()
 
 
@@ -239,12 +268,10 @@ class ParallelChecker:
         *,
         processes: int | None = None,
         secrets: Iterable[str] = (),
-        min_urls: int = MIN_URLS,
         pool: HelperPool | None = None,
     ) -> None:
         self.settings = settings
         self.processes = processes
-        self.min_urls = min_urls
         self._pool = pool
         self._secrets = tuple(secrets)
         self.requests_sent = 0
@@ -265,17 +292,24 @@ class ParallelChecker:
         """Probe every distinct URL once; ``on_done`` runs in the caller's thread."""
         distinct = list(dict.fromkeys(urls))
         processes = choose_processes(self.settings, distinct, self.processes)
-        if processes > 1 and len(distinct) < max(self.min_urls, processes):
+        if len(distinct) < processes:
             processes = 1
         if processes == 1:
-            checker = WebChecker(self.settings)
-            try:
-                results = checker.check_all(distinct, on_done)
-            finally:
-                checker.close()
-            self._collect(checker.requests_sent, checker.host_stats())
-            return results
+            if self._pool is not None:
+                self._pool.close()
+            return self._check_here(distinct, on_done)
         return self._check_split(distinct, processes, on_done)
+
+    def _check_here(
+        self, distinct: list[str], on_done: Callable[[str, Probe], None] | None
+    ) -> dict[str, Probe]:
+        checker = WebChecker(self.settings)
+        try:
+            results = checker.check_all(distinct, on_done)
+        finally:
+            checker.close()
+        self._collect(checker.requests_sent, checker.host_stats())
+        return results
 
     def _collect(self, requests: int, hosts: dict[str, HostStats]) -> None:
         self.requests_sent += requests
@@ -289,14 +323,17 @@ class ParallelChecker:
     def _check_split(
         self, distinct: list[str], processes: int, on_done: Callable[[str, Probe], None] | None
     ) -> dict[str, Probe]:
-        own, theirs = share_settings(self.settings, processes)
-        self.processes_used = processes
-        helpers = self._pool.take(processes - 1) if self._pool is not None else []
-        if len(helpers) < processes - 1:
-            env = helper_environment(self._secrets)
-            helpers += [_Helper(0, _start_helper(env)) for _ in range(processes - 1 - len(helpers))]
+        wanted = processes - 1
+        helpers = self._pool.take(wanted) if self._pool is not None else []
+        if len(helpers) < wanted:
+            helpers += _spawn(helper_environment(self._secrets), wanted - len(helpers))
+        if not helpers:  # no interpreter to start (an embedded Python, say)
+            return self._check_here(distinct, on_done)
         for index, helper in enumerate(helpers):
             helper.index = index
+        processes = len(helpers) + 1
+        own, theirs = share_settings(self.settings, processes)
+        self.processes_used = processes
         #: ("probe", url, probe) | ("exit", helper index)
         finished: SimpleQueue[tuple[str, Any, Any]] = SimpleQueue()
         dispenser = _Dispenser(distinct)
@@ -317,26 +354,31 @@ class ParallelChecker:
         def read(helper: _Helper) -> None:
             stdout = helper.process.stdout
             assert stdout is not None
-            while True:
-                message = _receive(stdout)
-                if message is None:
-                    break
-                kind = message[0]
-                if kind == "more":
-                    batch = dispenser.take(processes)
-                    helper.outstanding.update(batch)
-                    if not helper.send(("urls", batch)):
+            try:
+                while (message := _receive(stdout)) is not None:
+                    if not answer(helper, message):
                         break
-                elif kind == "probes":
-                    for url, probe in message[1]:
-                        helper.outstanding.discard(url)
-                        finished.put(("probe", url, probe))
-                elif kind == "event":
-                    apply(message[1], message[2], message[3])
-                    relay(message[1], message[2], message[3], origin=helper.index)
-                elif kind == "stats":
-                    helper.requests, helper.hosts = message[1], message[2]
-            finished.put(("exit", helper.index, None))
+            except Exception:  # a malformed message: treat the helper as failed
+                helper.process.kill()
+            finally:
+                finished.put(("exit", helper.index, None))
+
+        def answer(helper: _Helper, message: tuple[Any, ...]) -> bool:
+            kind = message[0]
+            if kind == "more":
+                batch = dispenser.take(processes)
+                helper.outstanding.update(batch)
+                return helper.send(("urls", batch))
+            if kind == "probes":
+                for url, probe in message[1]:
+                    helper.outstanding.discard(url)
+                    finished.put(("probe", url, probe))
+            elif kind == "event":
+                apply(message[1], message[2], message[3])
+                relay(message[1], message[2], message[3], origin=helper.index)
+            elif kind == "stats":
+                helper.requests, helper.hosts = message[1], message[2]
+            return True
 
         results: dict[str, Probe] = {}
         lost: list[str] = []
@@ -392,10 +434,19 @@ class ParallelChecker:
         return results
 
 
+def _spawn(env: dict[str, str], count: int) -> list[_Helper]:
+    helpers: list[_Helper] = []
+    for index in range(count):
+        try:
+            helpers.append(_Helper(index, _start_helper(env)))
+        except OSError:
+            break
+    return helpers
+
+
 def _start_helper(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    flags = ["-P"] if sys.version_info >= (3, 11) else []
-    return subprocess.Popen(
-        [sys.executable, *flags, "-c", "from flowcatalog.http_workers import main; main()"],
+    return subprocess.Popen(  # -P: nothing imported from the working directory
+        [sys.executable, "-P", "-c", "from flowcatalog.http_workers import main; main()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -441,19 +492,27 @@ def main() -> None:
     buffered: deque[str] = deque()
     source_lock = threading.Lock()
     exhausted = False
+    asked = False  # a "more" is on its way: the next batch is asked for before it is needed
 
     def source() -> str | None:
-        nonlocal exhausted
+        nonlocal exhausted, asked
         with source_lock:
-            if not buffered and not exhausted:
-                if not _send(out, write_lock, ("more",)):
-                    exhausted = True
-                    return None
-                batch = batches.get()
-                if not batch:  # none left (or the parent is gone)
-                    exhausted = True
-                else:
-                    buffered.extend(batch)
+            while True:
+                if asked:
+                    try:
+                        batch = batches.get(block=not buffered)
+                    except Empty:
+                        batch = None  # not here yet; some URLs are still buffered
+                    else:
+                        asked = False
+                        if batch:
+                            buffered.extend(batch)
+                        else:  # none left (or the parent is gone)
+                            exhausted = True
+                if asked or exhausted or len(buffered) >= _PREFETCH:
+                    break
+                asked = _send(out, write_lock, ("more",))
+                exhausted = not asked
             return buffered.popleft() if buffered else None
 
     def sink(url: str, probe: Probe) -> None:

@@ -20,7 +20,7 @@ from flowcatalog.figma_api import DEFAULT_API, FigmaClient, FigmaOutcome, FigmaS
 from flowcatalog.figma_url import FILE_KEY, UrlKind, analyse
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.http import HttpSettings, WebChecker
-from flowcatalog.http_workers import ParallelChecker
+from flowcatalog.http_workers import HelperPool, ParallelChecker
 from flowcatalog.liveness import (
     ErrorKind,
     FigmaResult,
@@ -119,8 +119,13 @@ def verify_online(
     web_checker: WebChecker | None = None,
     figma_client: FigmaClient | None = None,
     cache: Cache | None = None,
+    helpers: HelperPool | None = None,
 ) -> tuple[Report, OnlineSummary]:
-    """Check every distinct link of ``report`` online; returns the updated report."""
+    """Check every distinct link of ``report`` online; returns the updated report.
+
+    ``helpers``: web-checking processes started ahead (``http_workers``); a big run uses
+    them, and they are closed either way.
+    """
     started = time.monotonic()
     exclude = (*settings.http.exclude, *catalog_exclude)
     http_settings = replace(settings.http, exclude=exclude)
@@ -185,7 +190,7 @@ def verify_online(
                 )
             figma_future = pool.submit(client.verify, figma_refs)
         checker: WebChecker | ParallelChecker = web_checker or ParallelChecker(
-            http_settings, processes=settings.processes, secrets=(token or "",)
+            http_settings, processes=settings.processes, secrets=(token or "",), pool=helpers
         )
         try:
             fresh = checker.check_all(to_check, lambda url, probe: tick())
@@ -200,6 +205,8 @@ def verify_online(
         pool.shutdown(wait=True)
         if client is not None and figma_client is None:
             client.close()
+        if helpers is not None:
+            helpers.close()
     for url, probe in fresh.items():
         probes[url] = (probe, False)
     if cache.enabled:

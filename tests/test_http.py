@@ -459,3 +459,30 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after(None, now) is None
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after("", now) is None
+
+
+def test_adapter_reuses_an_origins_pool_until_it_is_closed(server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_data("")
+    server.expect_request("/b").respond_with_data("")
+    checker = WebChecker(FAST)
+    adapter: Any = checker._adapter
+    checker.probe(url(server, "/a"))
+    first = adapter.get_connection_with_tls_context(_prepared(url(server, "/a")), True)
+    assert adapter.get_connection_with_tls_context(_prepared(url(server, "/b")), True) is first
+    adapter.poolmanager.clear()  # the pool manager forgets it (evicted) ...
+    first.close()  # ... and closes it, as urllib3 before 2.8 does
+    fresh = adapter.get_connection_with_tls_context(_prepared(url(server, "/b")), True)
+    assert fresh is not first
+    assert checker.probe(url(server, "/b")).status == 200
+    for port in range(1, 3 * adapter._direct_max):  # many origins: memory stays bounded
+        adapter.get_connection_with_tls_context(_prepared(f"http://127.0.0.1:{port}/"), True)
+    assert len(adapter._direct) <= adapter._direct_max
+    checker.close()
+
+
+def _prepared(target: str) -> Any:
+    import requests
+
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method="HEAD", url=target)
+    return prepared

@@ -1,0 +1,417 @@
+"""Web-link checking split over helper processes: same results, same limits, no secrets."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from flowcatalog import http_workers
+from flowcatalog.http import WebChecker
+from flowcatalog.http_workers import (
+    HelperPool,
+    ParallelChecker,
+    choose_processes,
+    helper_environment,
+    helpers_to_prestart,
+    share_settings,
+)
+from flowcatalog.liveness import ErrorKind, Probe
+from flowcatalog.online import OnlineSettings, verify_online
+from flowcatalog.report import Report
+from tests.conftest import RunCli
+from tests.online_support import FAST, local_server, methods, url
+from tests.test_online import L1, L2, link
+
+CANARY = "figd_canary-workers-51c7"
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[HTTPServer]:
+    with local_server() as server:
+        yield server
+
+
+@pytest.fixture
+def server(module_server: HTTPServer) -> HTTPServer:
+    module_server.clear()
+    return module_server
+
+
+def mixed_site(server: HTTPServer, count: int) -> list[str]:
+    """``count`` ok pages plus a 404, a redirect, a HEAD-refusing page and a 503-then-200."""
+    for i in range(count):
+        server.expect_request(f"/ok{i}").respond_with_data("")
+    server.expect_request("/gone").respond_with_data("", status=404)
+    server.expect_request("/old").respond_with_response(
+        Response("", status=301, headers={"Location": "/ok0"})
+    )
+    server.expect_request("/nohead", method="HEAD").respond_with_data("", status=405)
+    server.expect_request("/nohead", method="GET").respond_with_data("body")
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def flaky(request: Request) -> Response:
+        with lock:
+            first = request.path not in seen
+            seen.add(request.path)
+        return Response("", status=503 if first else 200)
+
+    server.expect_request("/flaky").respond_with_handler(flaky)
+    paths = [f"/ok{i}" for i in range(count)] + ["/gone", "/old", "/nohead", "/flaky"]
+    return [url(server, p) for p in paths]
+
+
+def comparable(probe: Probe) -> tuple[Any, ...]:
+    return (
+        probe.url,
+        probe.status,
+        probe.final_url,
+        probe.redirects,
+        probe.error,
+        probe.detail,
+        probe.attempts,
+        probe.method,
+    )
+
+
+def test_split_run_gives_the_single_process_results(server: HTTPServer) -> None:
+    targets = mixed_site(server, 40)
+    single = WebChecker(FAST)
+    alone = single.check_all(targets)
+    single.close()
+    single_log = sorted(methods(server))
+    server.clear()
+    targets = mixed_site(server, 40)
+    done: list[str] = []
+    split = ParallelChecker(FAST, processes=2)
+    results = split.check_all(targets, lambda target, probe: done.append(target))
+    split.close()
+    assert split.processes_used == 2
+    assert {u: comparable(p) for u, p in results.items()} == {
+        u: comparable(p) for u, p in alone.items()
+    }
+    assert sorted(done) == sorted(targets)  # progress: once per URL, in this thread
+    assert sorted(methods(server)) == single_log  # the same requests, each sent once
+    assert split.requests_sent == single.requests_sent == len(single_log)
+    host = f"127.0.0.1:{server.port}"
+    stats = split.host_stats()[host]
+    assert (stats.urls, stats.requests) == (len(targets), len(single_log))
+    assert split.lost == []
+
+
+def test_split_run_keeps_the_host_limit_over_all_processes(server: HTTPServer) -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def handler(request: Request) -> Response:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.03)
+        with lock:
+            state["now"] -= 1
+        return Response("")
+
+    for i in range(60):
+        server.expect_request(f"/p{i}").respond_with_handler(handler)
+    settings = replace(FAST, max_concurrency=16, host_concurrency=4)
+    checker = ParallelChecker(settings, processes=2)
+    results = checker.check_all([url(server, f"/p{i}") for i in range(60)])
+    assert checker.processes_used == 2
+    assert len(results) == 60
+    assert all(probe.status == 200 for probe in results.values())
+    assert 2 <= state["peak"] <= 4
+
+
+def test_limits_are_divided_not_multiplied() -> None:
+    settings = replace(FAST, max_concurrency=129, host_concurrency=9)
+    own, helper = share_settings(settings, 2)
+    assert (own.max_concurrency, helper.max_concurrency) == (65, 64)
+    assert (own.host_concurrency, helper.host_concurrency) == (5, 4)
+    own, helper = share_settings(settings, 3)
+    assert own.host_concurrency + 2 * helper.host_concurrency == 9
+
+
+def test_when_a_run_is_split() -> None:
+    many = [f"https://example.org/{i}" for i in range(500)]
+    wide = replace(FAST, max_concurrency=128, host_concurrency=128)
+    assert choose_processes(wide, many[:50], None) == 1  # small run
+    assert choose_processes(replace(wide, host_concurrency=8), many, None) == 1  # latency-bound
+    assert choose_processes(replace(wide, host_interval=0.1), many, 4) == 1  # an interval
+    assert choose_processes(replace(wide, host_concurrency=3), many, 4) == 3  # per-host slots
+    expected = min(http_workers.available_cpus(), http_workers.MAX_AUTO_PROCESSES)
+    assert choose_processes(wide, many, None) == expected
+    assert helpers_to_prestart(wide) == expected - 1
+    assert helpers_to_prestart(replace(wide, host_interval=0.5)) == 0
+    assert helpers_to_prestart(replace(wide, max_concurrency=8)) == 0
+    assert helpers_to_prestart(wide, 1) == 0
+
+
+def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_data("")
+    server.expect_request("/b").respond_with_data("")
+    checker = ParallelChecker(replace(FAST, max_concurrency=64, host_concurrency=64))
+    results = checker.check_all([url(server, "/a"), url(server, "/b")])
+    assert checker.processes_used == 1
+    assert results[url(server, "/a")].status == 200
+    one = ParallelChecker(FAST, processes=2)
+    assert one.check_all([url(server, "/a")])[url(server, "/a")].status == 200
+    assert one.processes_used == 1
+
+
+def test_a_429_limit_seen_by_one_process_stops_the_host_in_all(server: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.8)  # this process is busy here while the helper meets the 429
+        return Response("")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    server.expect_request("/limited").respond_with_response(
+        Response("", status=429, headers={"Retry-After": "3600"})
+    )
+    for i in range(30):
+        server.expect_request(f"/later{i}").respond_with_data("")
+    # one request at a time in each process; time to wait for the slow one
+    settings = replace(FAST, max_concurrency=2, host_concurrency=2, read_timeout=3, deadline=5)
+    later = [url(server, f"/later{i}") for i in range(30)]
+    targets = [url(server, "/slow"), url(server, "/limited"), *later]
+    checker = ParallelChecker(settings, processes=2)
+    results = checker.check_all(targets)
+    assert checker.processes_used == 2
+    assert sorted(methods(server)) == [("HEAD", "/limited"), ("HEAD", "/slow")]
+    assert results[url(server, "/slow")].status == 200
+    assert all(results[u].error is ErrorKind.RETRY_AFTER_TOO_LONG for u in later)
+    assert {results[u].detail for u in later} == {"asked on another link of this host"}
+
+
+def test_host_events_are_reported_and_applied(server: HTTPServer) -> None:
+    server.expect_request("/slow-down").respond_with_response(
+        Response("", status=429, headers={"Retry-After": "0.2"})
+    )
+    server.expect_request("/stop").respond_with_response(
+        Response("", status=429, headers={"Retry-After": "3600"})
+    )
+    events: list[tuple[str, str, float]] = []
+    checker = WebChecker(
+        replace(FAST, max_retries=0), on_host_event=lambda *event: events.append(event)
+    )
+    host = f"127.0.0.1:{server.port}"
+    checker.probe(url(server, "/stop"))
+    assert events == [("limited", host, 3600.0)]
+    other = WebChecker(FAST)
+    other.limit_host(host, 3600.0)
+    probe = other.probe(url(server, "/anything"))
+    assert probe.error is ErrorKind.RETRY_AFTER_TOO_LONG
+    retrying = WebChecker(FAST, on_host_event=lambda *event: events.append(event))
+    retrying.probe(url(server, "/slow-down"))
+    assert ("pause", host, 0.2) in events
+    paused = WebChecker(FAST)
+    paused.pause_host(host, 0.3)
+    server.expect_request("/after").respond_with_data("")
+    started = time.monotonic()
+    assert paused.probe(url(server, "/after")).status == 200
+    assert time.monotonic() - started >= 0.25
+
+
+def test_helper_environment_holds_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
+    monkeypatch.setenv("SOMETHING_ELSE", f"prefix-{CANARY}")
+    monkeypatch.setenv("HARMLESS", "1")
+    env = helper_environment((CANARY,))
+    assert "FIGMA_TOKEN" not in env
+    assert "SOMETHING_ELSE" not in env
+    assert env["HARMLESS"] == "1"
+    assert all(CANARY not in value for value in env.values())
+    assert str(Path(http_workers.__file__).resolve().parent.parent) in env["PYTHONPATH"]
+    assert "FIGMA_TOKEN" not in helper_environment()
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_started_helpers_never_see_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
+    pool = HelperPool(1, secrets=(CANARY,))
+    try:
+        (helper,) = pool.take(1)
+        pid = helper.process.pid
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert CANARY.encode() not in environ
+        assert b"FIGMA_TOKEN" not in environ
+        assert CANARY.encode() not in cmdline
+        helper.close()
+        assert helper.process.returncode == 0  # it ends by itself once stdin closes
+    finally:
+        pool.close()
+
+
+def test_unused_helpers_end_when_the_pool_closes() -> None:
+    pool = HelperPool(3)
+    assert len(pool) == 3
+    (taken,) = pool.take(1)
+    idle = [helper.process for helper in pool._idle]
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 2  # ended at once, not waited for
+    assert all(process.returncode is not None for process in idle)
+    assert len(pool) == 0
+    assert taken.process.returncode is None  # the taker's to close
+    taken.close()
+    assert taken.process.returncode == 0
+    collected = HelperPool(1)._idle  # a pool nobody closes still ends its helpers
+    assert collected == []
+
+
+FAILING_HELPER = """
+import struct, sys
+sys.stdin.buffer.read(4)  # the settings frame's header; then ask for URLs and die
+data = __import__("pickle").dumps(("more",))
+sys.stdout.buffer.write(struct.pack(">I", len(data)) + data)
+sys.stdout.buffer.flush()
+__import__("time").sleep(0.3)
+"""
+
+
+def test_urls_of_a_failed_helper_are_checked_here(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    def broken(env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", FAILING_HELPER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
+    def answer(request: Request) -> Response:
+        time.sleep(0.01)
+        return Response("")
+
+    monkeypatch.setattr(http_workers, "_start_helper", broken)
+    for i in range(40):
+        server.expect_request(f"/r{i}").respond_with_handler(answer)
+    targets = [url(server, f"/r{i}") for i in range(40)]
+    checker = ParallelChecker(replace(FAST, max_concurrency=2, host_concurrency=2), processes=2)
+    results = checker.check_all(targets)
+    assert checker.lost  # the batch it took was never answered...
+    assert sorted(results) == sorted(targets)  # ...and was checked here, once each
+    assert all(p.status == 200 for p in results.values())
+    assert sorted(methods(server)) == sorted(("HEAD", f"/r{i}") for i in range(40))
+
+
+def test_a_helper_that_cannot_start_means_one_process(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def impossible(env: dict[str, str]) -> Any:
+        raise OSError("no interpreter")
+
+    monkeypatch.setattr(http_workers, "_start_helper", impossible)
+    server.expect_request("/x").respond_with_data("")
+    checker = ParallelChecker(FAST, processes=2)
+    assert checker.check_all([url(server, "/x")])[url(server, "/x")].status == 200
+    assert checker.processes_used == 1
+
+
+def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_path: Path) -> None:
+    targets = mixed_site(server, 30)
+    report = Report(findings=(), links=tuple(link(t, L1, L2) for t in targets))
+
+    def run(processes: int) -> tuple[Report, Any]:
+        settings = OnlineSettings(http=FAST, use_cache=False, processes=processes)
+        return verify_online(report, settings, token=CANARY)
+
+    one, one_summary = run(1)
+    server.clear()
+    mixed_site(server, 30)
+    pool = HelperPool(1)
+    settings = OnlineSettings(http=FAST, use_cache=False, processes=2)
+    ticks: list[tuple[int, int, int]] = []
+    two, two_summary = verify_online(
+        report, settings, token=CANARY, helpers=pool, progress=lambda *a: ticks.append(a)
+    )
+    assert two.links == one.links
+    assert two.findings == one.findings
+    assert two_summary.requests == one_summary.requests
+    assert [(h.host, h.urls, h.requests) for h in two_summary.hosts] == [
+        (h.host, h.urls, h.requests) for h in one_summary.hosts
+    ]
+    assert ticks[-1] == (len(targets), len(targets), 0)
+    assert len(pool) == 0  # closed
+
+
+def test_helper_rejects_a_garbled_start() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from flowcatalog.http_workers import main; main()"],
+        input=b"\x00\x00\x00\x05junk!",
+        capture_output=True,
+        timeout=30,
+        env=helper_environment(),
+        check=False,
+    )
+    assert done.stdout == b""
+    assert done.returncode == 0
+
+
+def test_cli_split_run_reports_what_one_process_reports(
+    run_cli: RunCli, server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big ``check --online``: helpers start before the pages are parsed, take part, end."""
+    import json
+    import re
+
+    count = 60
+    monkeypatch.setattr(http_workers, "MIN_URLS", 40)  # "big" for this test
+    server.expect_request(re.compile(r"^/page/\d+$")).respond_with_data("")
+    server.expect_request(re.compile(r"^/gone/\d+$")).respond_with_data("", status=404)
+    lines = [f"- [p{i}]({url(server, f'/page/{i}')})" for i in range(count)]
+    lines += [f"- [g{i}]({url(server, f'/gone/{i}')})" for i in range(5)]
+    page = tmp_path / "links.md"
+    page.write_text("# Links\n\n" + "\n".join(lines) + "\n")
+    args = ["check", str(page), "--online", "--include-private", "--no-cache", "--format",
+            "json", "--max-concurrency", "64", "--host-concurrency", "64"]  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # no catalog.yaml here: only the page's links
+    monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
+    pools: list[HelperPool] = []
+    taken: list[int] = []
+
+    class Recording(HelperPool):
+        def __init__(self, count: int, *, secrets: Any = ()) -> None:
+            super().__init__(count, secrets=secrets)
+            pools.append(self)
+
+        def take(self, count: int) -> list[Any]:
+            helpers = super().take(count)
+            taken.append(len(helpers))
+            return helpers
+
+    monkeypatch.setattr(http_workers, "HelperPool", Recording)
+    split = run_cli(*args)
+    split_log = sorted(methods(server))
+    assert (len(pools), taken) == (1, [1])
+    assert len(pools[0]) == 0
+    server.clear()
+    server.expect_request(re.compile(r"^/page/\d+$")).respond_with_data("")
+    server.expect_request(re.compile(r"^/gone/\d+$")).respond_with_data("", status=404)
+    monkeypatch.setattr(http_workers, "MAX_AUTO_PROCESSES", 1)
+    alone = run_cli(*args)
+    assert len(pools) == 1  # nothing started ahead for a one-process run
+    assert split.code == alone.code == 1
+    assert json.loads(split.out)["links"] == json.loads(alone.out)["links"]
+    assert json.loads(split.out)["findings"] == json.loads(alone.out)["findings"]
+    assert split_log == sorted(methods(server))
+    assert len(split_log) == count + 5  # one request per distinct URL
+    assert split.err.split(" in ")[0] == alone.err.split(" in ")[0]
+    assert f"{count + 5} HTTP requests" in split.err
+    assert f"hosts: 127.0.0.1:{server.port} {count + 5};" in split.err  # that host only
