@@ -17,15 +17,16 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
+from typing import BinaryIO
 
 from flowcatalog.errors import InputError
-from flowcatalog.figma_url import UrlAnalysis, analyse
+from flowcatalog.figma_url import UrlAnalysis, UrlKind, analyse
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Catalog, Link, Location
+from flowcatalog.model import Catalog, FigmaRef, Link, Location
 
 #: Pages larger than this are refused with a finding instead of being parsed.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -34,10 +35,30 @@ HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
+#: what the report needs of a URL, by URL: its normalised form and its Figma identity
+Analysed = dict[str, tuple[str, FigmaRef | None]]
+
+
+#: a plain web link whose analysis is known without parsing it: http(s), a lower-case host
+#: of valid labels (none over 63 characters), no user, no port, not figma.com, nothing
+#: that is white space or a control character (``figma_url.analyse`` says WEB, no problem)
+_PLAIN_WEB = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:[/?#][^\s\x00-\x1f\x7f]*)?"
+)
+_PLAIN_WEB_MAX = 8192  # figma_url.MAX_URL_LENGTH
+
 
 @lru_cache(maxsize=65536)
 def analyse_url(url: str) -> UrlAnalysis:
-    """``figma_url.analyse``, remembered: pages cite the same URL many times."""
+    """``figma_url.analyse``, remembered (pages cite the same URL many times), with a short
+    cut for the most common kind of link, a plain web link (``_PLAIN_WEB``)."""
+    if len(url) <= _PLAIN_WEB_MAX and _PLAIN_WEB.fullmatch(url):
+        host = url[url.index("//") + 2 :]
+        for stop in "/?#":
+            host = host.partition(stop)[0]
+        if host != "figma.com" and not host.endswith(".figma.com"):
+            return UrlAnalysis(url, UrlKind.WEB)
     return analyse(url)
 
 
@@ -83,8 +104,14 @@ class LineIndex:
         return line, len(self._data[start:offset].decode("utf-8", "replace")) + 1
 
     def location(self, offset: int) -> Location:
-        line, column = self.line_col(offset)
-        return Location(self.path, line, column)
+        """``line_col`` as a ``Location`` (the same steps, inlined: links need one each)."""
+        data = self._data
+        offset = max(0, min(offset, len(data)))
+        line = bisect_right(self._starts, offset)
+        start = self._starts[line - 1]
+        if self._ascii:
+            return Location(self.path, line, offset - start + 1)
+        return Location(self.path, line, len(data[start:offset].decode("utf-8", "replace")) + 1)
 
     def text(self, start: int, end: int) -> str:
         """The characters between two byte offsets."""
@@ -241,22 +268,28 @@ def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]
         )
 
 
-def parse_page(path: str, text: str) -> PageDoc:
-    """Parse decoded page text by its file type (Markdown unless the name says HTML)."""
+def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
+    """Parse decoded page text by its file type (Markdown unless the name says HTML).
+
+    ``run_keys`` asks for a lean document, enough for the page rules (see
+    ``page_markdown.parse_markdown``); HTML pages are always parsed in full.
+    """
     if page_type(path) == "html":
         from flowcatalog.page_html import parse_html
 
         return parse_html(path, text)
     from flowcatalog.page_markdown import parse_markdown
 
-    return parse_markdown(path, text)
+    return parse_markdown(path, text, run_keys=run_keys)
 
 
-def read_page(path: str) -> tuple[PageDoc | None, tuple[Finding, ...]]:
+def read_page(
+    path: str, *, run_keys: Sequence[str] | None = None
+) -> tuple[PageDoc | None, tuple[Finding, ...]]:
     """Read and parse one page; unreadable bytes are findings, a missing file an InputError."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_PAGE_BYTES + 1)
+            data = _read_head(handle, MAX_PAGE_BYTES + 1)
     except FileNotFoundError:
         raise InputError("no such page", location=path) from None
     except IsADirectoryError:
@@ -266,7 +299,22 @@ def read_page(path: str) -> tuple[PageDoc | None, tuple[Finding, ...]]:
     text, problems = decode_page(path, data)
     if text is None:
         return None, problems
-    return parse_page(path, text), problems
+    return parse_page(path, text, run_keys=run_keys), problems
+
+
+def _read_head(handle: BinaryIO, limit: int) -> bytes:
+    """The first ``limit`` bytes of a file (all of it when shorter).
+
+    ``read(limit)`` alone would allocate ``limit`` bytes for every page, however small; the
+    file's size (when it has one) says how much to ask for, plus one byte to notice growth.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    if not 0 < size < limit:
+        return handle.read(limit)
+    data = handle.read(size + 1)
+    if len(data) > size:  # it grew since: read on, up to the limit
+        data += handle.read(limit - len(data))
+    return data
 
 
 def load_pages(paths: Iterable[str]) -> tuple[list[PageDoc], list[Finding]]:
@@ -346,6 +394,8 @@ class PageLint:
     findings: tuple[Finding, ...]
     links: tuple[Link, ...]
     sources: tuple[str, ...]
+    #: normalised form and Figma identity of each link URL, for ``pipeline.collect_links``
+    analysed: Analysed = field(default_factory=dict, compare=False)
 
 
 def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
@@ -401,30 +451,48 @@ def lint_pages(
                     subject=path,
                 )
             )
-    pages, page_findings = lint_files(files, resolve_placeholders(catalog, placeholders), jobs)
+    analysed: Analysed = {}
+    pages, page_findings = lint_files(
+        files,
+        resolve_placeholders(catalog, placeholders),
+        jobs,
+        keep_links=catalog is not None,
+        analysed=analysed,
+    )
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
     links = [link for page in pages for link in page.model_links()]
-    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
+    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages), analysed)
 
 
 def lint_files(
-    files: Sequence[str], placeholders: Sequence[str], jobs: int | None = None
+    files: Sequence[str],
+    placeholders: Sequence[str],
+    jobs: int | None = None,
+    *,
+    keep_links: bool = True,
+    analysed: Analysed | None = None,
 ) -> tuple[list[PageLinks], list[Finding]]:
-    """Read, parse and check (all but drift) each file, in order, maybe in parallel."""
+    """Read, parse and check (all but drift) each file, in order, maybe in parallel.
+
+    With many files, ``jobs - 1`` forked processes each take a share of them (balanced by
+    size) while this process does its own share; a share's results come back compact
+    (tuples of plain values) and are made into objects here. Without ``keep_links`` the
+    pages come back with their report links only (what drift needs is left out).
+    ``analysed`` receives each link URL's normalised form and Figma identity, so that the
+    report does not have to work them out again.
+    """
+    from flowcatalog import page_markdown, page_rules  # noqa: F401  (imported once, pre-fork)
+
     if jobs is None:
         jobs = min(8, os.cpu_count() or 1)
-    work = [(path, tuple(placeholders)) for path in files]
+    if analysed is None:
+        analysed = {}
+    work = [(path, tuple(placeholders), keep_links) for path in files]
     results: Iterable[_Linted]
     if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            chunk = max(1, len(work) // (jobs * 4))
-            results = list(pool.map(_lint_one, work, chunksize=chunk))
+        results = _lint_forked(work, min(jobs, len(work)))
     else:
         results = map(_lint_one, work)
     pages: list[PageLinks] = []
@@ -436,6 +504,7 @@ def lint_files(
         findings.extend(result.findings)
         if result.page is not None:
             pages.append(result.page)
+            analysed.update(result.analysed)
     return pages, findings
 
 
@@ -452,17 +521,160 @@ class _Linted:
     findings: tuple[Finding, ...]
     page: PageLinks | None
     error: tuple[str, str | None] | None = None
+    analysed: Analysed = field(default_factory=dict)
 
 
-def _lint_one(work: tuple[str, tuple[str, ...]]) -> _Linted:
-    from flowcatalog.page_rules import page_findings
+_Work = tuple[str, tuple[str, ...], bool]
+#: a ``_Linted`` as plain values: findings, path, page links (kept for drift only),
+#: (url, line, column, text, context) per report link, (url, normalised, Figma fields)
+#: per distinct URL, and the error
+_Compact = tuple[
+    tuple[Finding, ...],
+    str | None,
+    tuple[PageLink, ...],
+    tuple[tuple[str, int | None, int | None, str, tuple[str, ...]], ...],
+    tuple[tuple[str, str, tuple[str, str, str | None, str | None, str | None] | None], ...],
+    tuple[str, str | None] | None,
+]
 
-    path, placeholders = work
+
+def _lint_one(work: _Work) -> _Linted:
+    from flowcatalog.page_rules import page_findings, run_keys
+
+    path, placeholders, keep_links = work
     try:
-        doc, problems = read_page(path)
+        doc, problems = read_page(path, run_keys=run_keys(placeholders))
     except InputError as exc:  # crosses a process boundary: sent back as a value
         return _Linted((), None, (exc.message, exc.location))
     if doc is None:
         return _Linted(problems, None)
     found = (*problems, *page_findings(doc, placeholders))
-    return _Linted(found, PageLinks(doc.path, doc.links, doc.model_links()))
+    analysed: Analysed = {}
+    model = []
+    for link in doc.links:
+        known = analysed.get(link.url)
+        if known is None:
+            analysis = analyse_url(link.url)
+            known = analysed[link.url] = (analysis.normalised, analysis.figma)
+        model.append(Link(link.url, link.location, link.text, link.context, known[1]))
+    kept = doc.links if keep_links else ()
+    return _Linted(found, PageLinks(doc.path, kept, tuple(model)), None, analysed)
+
+
+def _compact(result: _Linted) -> _Compact:
+    """A result as plain values: much cheaper to pickle than a tree of dataclasses."""
+    page = result.page
+    if page is None:
+        return (result.findings, None, (), (), (), result.error)
+    rows = tuple(
+        (link.url, link.location.line, link.location.column, link.text, link.context)
+        for link in page.model
+    )
+    urls = tuple(
+        (
+            url,
+            normalised,
+            None
+            if figma is None
+            else (figma.kind, figma.file_key, figma.node_id, figma.branch_key, figma.version_id),
+        )
+        for url, (normalised, figma) in result.analysed.items()
+    )
+    return (result.findings, page.path, page.links, rows, urls, result.error)
+
+
+def _expand(compact: _Compact) -> _Linted:
+    """The result ``_compact`` was made from (equal to it)."""
+    findings, path, links, rows, urls, error = compact
+    if path is None:
+        return _Linted(findings, None, error)
+    analysed: Analysed = {
+        url: (normalised, None if figma is None else FigmaRef(*figma))
+        for url, normalised, figma in urls
+    }
+    model = tuple(
+        Link(url, Location(path, line, column), text, context, analysed[url][1])
+        for url, line, column, text, context in rows
+    )
+    return _Linted(findings, PageLinks(path, links, model), error, analysed)
+
+
+def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:
+    """Split the work into ``count`` shares of about the same number of bytes."""
+    sizes = []
+    for i, (path, _, _) in enumerate(work):
+        try:
+            sizes.append((os.path.getsize(path), i))
+        except OSError:
+            sizes.append((0, i))
+    shares: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for size, i in sorted(sizes, reverse=True):
+        least = loads.index(min(loads))
+        shares[least].append(i)
+        loads[least] += size + 4096  # a page costs something whatever its size
+    return [sorted(share) for share in shares]
+
+
+def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
+    """Lint ``work`` in this process and ``jobs - 1`` forked children, results in order.
+
+    A child sends its share's results back pickled through a pipe and exits; a child that
+    fails or dies leaves its share to be linted here.
+    """
+    import pickle
+    from contextlib import suppress
+
+    shares = _shares(work, jobs)
+    results: list[_Linted | None] = [None] * len(work)
+    children: list[tuple[int, int, list[int]]] = []
+    try:
+        for share in shares[1:]:
+            if not share:
+                continue
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover  (the child; coverage does not follow a fork)
+                code = 1
+                try:
+                    os.close(read_end)
+                    data = pickle.dumps(
+                        [_compact(_lint_one(work[i])) for i in share], pickle.HIGHEST_PROTOCOL
+                    )
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end, share))
+        for i in shares[0]:
+            results[i] = _lint_one(work[i])
+        while children:
+            pid, read_end, share = children[0]
+            with os.fdopen(read_end, "rb", closefd=False) as pipe:
+                data = pipe.read()
+            children.pop(0)
+            os.close(read_end)
+            _, status = os.waitpid(pid, 0)
+            compact: list[_Compact] | None = None
+            if status == 0:
+                try:
+                    compact = pickle.loads(data)
+                except Exception:
+                    compact = None
+            if compact is None or len(compact) != len(share):
+                for i in share:  # the child failed: its share is linted here
+                    results[i] = _lint_one(work[i])
+                continue
+            for i, item in zip(share, compact, strict=True):
+                results[i] = _expand(item)
+    finally:
+        for pid, read_end, _ in children:  # only after an exception here
+            with suppress(OSError):
+                os.close(read_end)
+            with suppress(OSError):
+                os.kill(pid, 9)
+            with suppress(OSError):
+                os.waitpid(pid, 0)
+    return [result for result in results if result is not None]

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from html.parser import HTMLParser
+from itertools import accumulate
 from typing import Any
 
 from flowcatalog.findings import Finding, Severity
@@ -82,7 +84,9 @@ _BLOCK_TAGS = frozenset(
 _FRONT_MATTER_KEY = re.compile(rb"\A---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
+@cache
 def _options() -> Any:
+    """pyromark's options (made once: combining enum flags is slow)."""
     import pyromark
 
     o = pyromark.Options
@@ -107,11 +111,20 @@ def _clean(text: str) -> str:
     return text
 
 
-def parse_markdown(path: str, text: str) -> PageDoc:
-    """Parse Markdown page text into a ``PageDoc``. Never raises on any text."""
+def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
+    """Parse Markdown page text into a ``PageDoc``. Never raises on any text.
+
+    With ``run_keys`` (the lower-cased placeholder keys, see ``page_rules.placeholder_keys``)
+    the document is lean, made for ``page_rules.page_findings`` alone: it keeps only the
+    text runs that hold one of the keys and only the empty list items, the only ones the
+    rules look at, so the findings are the same and far fewer objects are made.
+    """
     text = _clean(text)
     index = LineIndex(path, text)
-    extractor = _Extractor(index, text, base=0, hidden=False, context=())
+    keys = None if run_keys is None else tuple(run_keys)
+    extractor = _Extractor(
+        index, text, base=0, hidden=False, context=(), run_keys=keys, data=index.data
+    )
     extractor.run()
     problems = list(extractor.problems)
     if not extractor.front_matter and _FRONT_MATTER_KEY.match(index.data):
@@ -185,10 +198,12 @@ class _Extractor:
         base: int,
         hidden: bool,
         context: tuple[str, ...],
+        run_keys: tuple[str, ...] | None = None,
+        data: bytes | None = None,
     ) -> None:
         self.index = index
         self.text = text
-        self.data = text.encode("utf-8")
+        self.data = text.encode("utf-8") if data is None else data  # ``data``: text, encoded
         self.base = base
         self.hidden_mode = hidden
         self.links: list[PageLink] = []
@@ -209,8 +224,12 @@ class _Extractor:
         self._lists: list[bool] = []
         self._heading: tuple[int, int, list[str]] | None = None
         self._run_text: list[str] = []
-        self._run_pieces: list[tuple[int, int, int, bool]] = []
-        self._run_length = 0
+        self._run_pieces: list[tuple[int, int, bool]] = []  # (byte start, byte end, bare)
+        self._run_keys = run_keys  # lean: keep only runs holding one of these, empty items
+        #: runs ended but not settled yet: text, its pieces' texts and places, context
+        self._pending: list[
+            tuple[str, tuple[str, ...], tuple[tuple[int, int, bool], ...], tuple[str, ...]]
+        ] = []
         self._marked = False  # content already marked since the last heading or item opened
         self._skip = 0  # inside code blocks and metadata blocks
         self._html_anchor: _OpenLink | None = None
@@ -233,9 +252,8 @@ class _Extractor:
         self._marked = True
 
     def _compute_masks(self) -> None:
-        if any(hint in self.data for hint in _MASK_HINTS):
-            self._masks = [m.span() for m in _MASK.finditer(self.data)]
-            self._mask_starts = [start for start, _ in self._masks]
+        self._masks = mask_spans(self.data)
+        self._mask_starts = [start for start, _ in self._masks]
 
     def _masked(self, offset: int) -> bool:
         if not self._masks:
@@ -292,28 +310,53 @@ class _Extractor:
         if not value:
             return
         base = self.base
-        self._run_pieces.append(
-            (self._run_length, base + start, base + end if end >= 0 else -1, bare)
-        )
+        self._run_pieces.append((base + start, base + end if end >= 0 else -1, bare))
         self._run_text.append(value)
-        self._run_length += len(value)
 
     def _flush_run(self) -> None:
-        if not self._run_text:
+        """End the current run; what it holds is settled with the page's other runs."""
+        run_text = self._run_text
+        if not run_text:
             return
-        text = "".join(self._run_text)
-        pieces = tuple(self._run_pieces)
-        self._run_text = []
-        self._run_pieces = []
-        self._run_length = 0
-        if not text.strip():
-            return
-        self.runs.append(TextRun(text, pieces, self._context))
-        lowered = text.lower()
-        if "http" in lowered or "www." in lowered:
-            self._bare_urls(text, pieces)
+        text = "".join(run_text)
+        raw = self._run_pieces
+        if not text.isspace():  # the run is not empty: the same as ``text.strip()``
+            self._pending.append((text, tuple(run_text), tuple(raw), self._context))
+        run_text.clear()
+        raw.clear()
 
-    def _bare_urls(self, text: str, pieces: tuple[tuple[int, int, int, bool], ...]) -> None:
+    def _settle_runs(self) -> None:
+        """Keep the runs (all, or the lean ones) and find the bare URLs in them.
+
+        Done once per page: the lower-cased runs are joined with line breaks and searched
+        for the keys and for ``http``/``www.`` (none of which holds white space, so no match
+        spans two runs); only the runs with a match need a closer look.
+        """
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        keys = self._run_keys
+        lowered = [run[0].lower() for run in pending]
+        joined = "\n".join(lowered)
+        starts = list(accumulate([len(text) + 1 for text in lowered], initial=0))
+        kept = set(range(len(pending))) if keys is None else _runs_with(joined, starts, keys)
+        bare = _runs_with(joined, starts, ("http", "www."))
+        for i in sorted(kept | bare):
+            text, parts, raw, context = pending[i]
+            offsets = accumulate(map(len, parts), initial=0)
+            pieces = tuple(
+                (offset, start, end, is_bare)
+                for offset, (start, end, is_bare) in zip(offsets, raw, strict=False)
+            )
+            if i in kept:
+                self.runs.append(TextRun(text, pieces, context))
+            if i in bare:
+                self._bare_urls(text, pieces, context)
+
+    def _bare_urls(
+        self, text: str, pieces: tuple[tuple[int, int, int, bool], ...], context: tuple[str, ...]
+    ) -> None:
         """GFM autolink literals in runs of source-exact text outside links."""
         data = self.index.data
         group: list[str] = []
@@ -327,12 +370,12 @@ class _Extractor:
                 group.append(value)
                 group_end = end
                 continue
-            self._scan_group(group, group_start)
+            self._scan_group(group, group_start, context)
             group = [value] if exact else []
             group_start, group_end = (start, end) if exact else (-1, -1)
-        self._scan_group(group, group_start)
+        self._scan_group(group, group_start, context)
 
-    def _scan_group(self, group: list[str], start: int) -> None:
+    def _scan_group(self, group: list[str], start: int, context: tuple[str, ...]) -> None:
         if not group:
             return
         text = "".join(group)
@@ -343,7 +386,7 @@ class _Extractor:
             offset = start + len(text[: match.start()].encode("utf-8"))
             target = url if "://" in url else "http://" + url
             location = self.index.location(offset)
-            self._emit(PageLink(target, location, url, self._context, LinkKind.BARE))
+            self._emit(PageLink(target, location, url, context, LinkKind.BARE))
 
     # --- emitting ------------------------------------------------------------------------
 
@@ -375,29 +418,103 @@ class _Extractor:
                     subject="page",
                 )
             )
+            self._settle_runs()
             return
         self._flush_run()
+        self._settle_runs()
 
     def _loop(self, events: Any) -> None:
-        text, start, end = self._text, self._start, self._end
+        starts = self._start_handlers()
+        ends = self._end_handlers()
+        blocks = _BLOCK_TAGS
+        flush = self._flush_run
+        run_text = self._run_text
+        run_pieces = self._run_pieces
+        links = self._links
+        items = self._items
+        base = self.base
+        masks = self._masks
         for event, span in events:
             if type(event) is dict:
                 value = event.get("Text")
                 if value is not None:
-                    if not self._skip:
-                        text(span["start"], span["end"], value)
+                    if self._skip:
+                        continue
+                    start = span["start"]
+                    end = span["end"]
+                    if masks and self._overlaps_mask(start, end):
+                        for piece_start, piece_end, piece in self._unmasked(start, end, value):
+                            self._piece(piece_start, piece_end, piece)
+                        continue
+                    # ``_piece``, inlined: this is the most frequent event by far
+                    heading = self._heading
+                    if not self._marked and heading is None and value and not value.isspace():
+                        self._mark_content()
+                    if links:
+                        last = links[-1]
+                        if last.image:  # alt text: the image's text, not rendered text
+                            last.text.append(value)
+                            continue
+                        for link in links:
+                            link.text.append(value)
+                    anchor = self._html_anchor
+                    if anchor is not None:
+                        anchor.text.append(value)
+                    if heading is not None:
+                        heading[2].append(value)
+                    for item in items:
+                        item.text.append(value)
+                    if value:
+                        run_pieces.append((base + start, base + end, not links and anchor is None))
+                        run_text.append(value)
                     continue
                 value = event.get("Start")
                 if value is not None:
                     tag = value if type(value) is str else next(iter(value))
-                    start(tag, value, span["start"], span["end"])
+                    if run_text and tag in blocks:
+                        flush()
+                    handler = starts.get(tag)
+                    if handler is not None:
+                        handler(tag, value, span["start"], span["end"])
                     continue
                 value = event.get("End")
                 if value is not None:
                     tag = value if type(value) is str else next(iter(value))
-                    end(tag, value, span["start"], span["end"])
+                    if run_text and tag in blocks:
+                        flush()
+                    handler = ends.get(tag)
+                    if handler is not None:
+                        handler(tag, value, span["start"], span["end"])
                     continue
+                if "Html" in event:
+                    continue  # the lines of an HtmlBlock: handled as a whole at its start
             self._event(event, span["start"], span["end"])
+
+    def _start_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
+        """What a Start event does, by tag (a tag not listed does nothing)."""
+        return {
+            "CodeBlock": self._start_code,
+            "MetadataBlock": self._start_metadata,
+            "Heading": self._start_heading,
+            "List": self._start_list,
+            "Item": self._start_item,
+            "Link": self._start_link,
+            "Image": self._start_link,
+            "HtmlBlock": self._start_html,
+        }
+
+    def _end_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
+        """What an End event does, by tag (a tag not listed does nothing)."""
+        return {
+            "CodeBlock": self._end_skipped,
+            "MetadataBlock": self._end_skipped,
+            "HtmlBlock": self._end_skipped,
+            "Heading": self._end_heading,
+            "List": self._end_list,
+            "Item": self._end_item,
+            "Link": self._end_link,
+            "Image": self._end_link,
+        }
 
     def _event(self, event: Any, start: int, end: int) -> None:
         if type(event) is dict:
@@ -410,12 +527,10 @@ class _Extractor:
             self._text(start, end, value)
             return
         if name == "Start":
-            tag = value if type(value) is str else next(iter(value))
-            self._start(tag, value, start, end)
+            self._start(value if type(value) is str else next(iter(value)), value, start, end)
             return
         if name == "End":
-            tag = value if type(value) is str else next(iter(value))
-            self._end(tag, value, start, end)
+            self._end(value if type(value) is str else next(iter(value)), value, start, end)
             return
         if self._skip:
             return
@@ -472,79 +587,56 @@ class _Extractor:
     def _start(self, tag: str, value: Any, start: int, end: int) -> None:
         if self._run_text and tag in _BLOCK_TAGS:
             self._flush_run()
-        if tag == "CodeBlock":
-            self._skip += 1
-            self._mark_content()
-        elif tag == "MetadataBlock":
-            self._skip += 1
-            self.front_matter = True
-        elif self._skip:
-            return
-        elif tag == "Heading":
-            level = int(value["Heading"]["level"][1:])
-            self._heading = (level, start, [])
-        elif tag == "List":
-            self._lists.append(value["List"] is not None)
-            self._mark_content()
-        elif tag == "Item":
-            self._mark_content()
-            ordered = self._lists[-1] if self._lists else False
-            self._items.append(_OpenItem(start, ordered, []))
-            self._marked = False
-        elif tag in ("Link", "Image"):
-            self._open_link(tag, value[tag], start)
-        elif tag == "HtmlBlock":
-            self._html(start, end, inline=False)
-            self._skip += 1
-        elif tag in ("Table", "BlockQuote", "FootnoteDefinition"):
-            pass
+        handler = self._start_handlers().get(tag)
+        if handler is not None:
+            handler(tag, value, start, end)
 
     def _end(self, tag: str, value: Any, start: int, end: int) -> None:
         if self._run_text and tag in _BLOCK_TAGS:
             self._flush_run()
-        if tag in ("CodeBlock", "MetadataBlock", "HtmlBlock"):
-            self._skip = max(0, self._skip - 1)
-            return
+        handler = self._end_handlers().get(tag)
+        if handler is not None:
+            handler(tag, value, start, end)
+
+    def _start_code(self, tag: str, value: Any, start: int, end: int) -> None:
+        self._skip += 1
+        self._mark_content()
+
+    def _start_metadata(self, tag: str, value: Any, start: int, end: int) -> None:
+        self._skip += 1
+        self.front_matter = True
+
+    def _start_heading(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip:
+            self._heading = (int(value["Heading"]["level"][1:]), start, [])
+
+    def _start_list(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip:
+            self._lists.append(value["List"] is not None)
+            self._mark_content()
+
+    def _start_item(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip:
+            self._mark_content()
+            ordered = self._lists[-1] if self._lists else False
+            self._items.append(_OpenItem(start, ordered, []))
+            self._marked = False
+
+    def _start_link(self, tag: str, value: Any, start: int, end: int) -> None:
         if self._skip:
             return
-        if tag == "Heading" and self._heading is not None:
-            level, h_start, parts = self._heading
-            self._heading = None
-            text = " ".join("".join(parts).split())
-            while self._stack and self._stack[-1][0] >= level:
-                self._stack.pop()
-            self._stack.append((level, text))
-            self._context = self._outer_context + tuple(t for _, t in self._stack)
-            self._marked = False
-            if not self.hidden_mode:
-                self.headings.append(_OpenHeading(level, text, self.loc(h_start), self.context()))
-        elif tag == "List":
-            if self._lists:
-                self._lists.pop()
-        elif tag == "Item" and self._items:
-            item = self._items.pop()
-            if not self.hidden_mode:
-                self.items.append(
-                    ListItem(
-                        self.loc(item.start),
-                        " ".join("".join(item.text).split()),
-                        self.context(),
-                        not item.has_content,
-                        item.ordered,
-                    )
-                )
-        elif tag in ("Link", "Image") and self._links:
-            self._close_link(self._links.pop())
-
-    def _open_link(self, tag: str, attrs: dict[str, Any], start: int) -> None:
         self._mark_content()
+        attrs = value[tag]
         link_type = str(attrs.get("link_type", "Inline"))
         url = str(attrs.get("dest_url", ""))
         definition = None
-        if tag == "Image":
+        image = tag == "Image"
+        if image:
             kind = LinkKind.IMAGE
             for parent in self._links:
                 parent.has_image = True
+        elif link_type == "Inline":
+            kind = LinkKind.INLINE
         elif link_type == "Autolink":
             kind = LinkKind.AUTOLINK
         elif link_type == "Email":
@@ -555,21 +647,69 @@ class _Extractor:
             definition = self._definition(str(attrs.get("id", "")))
         else:
             kind = LinkKind.INLINE
-        self._links.append(_OpenLink(url, kind, start, [], definition, image=tag == "Image"))
+        self._links.append(_OpenLink(url, kind, start, [], definition, False, image))
+
+    def _start_html(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip:
+            self._html(start, end, inline=False)
+            self._skip += 1
+
+    def _end_skipped(self, tag: str, value: Any, start: int, end: int) -> None:
+        self._skip = max(0, self._skip - 1)
+
+    def _end_heading(self, tag: str, value: Any, start: int, end: int) -> None:
+        if self._skip or self._heading is None:
+            return
+        level, h_start, parts = self._heading
+        self._heading = None
+        text = " ".join("".join(parts).split())
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, text))
+        self._context = self._outer_context + tuple(t for _, t in self._stack)
+        self._marked = False
+        if not self.hidden_mode:
+            self.headings.append(_OpenHeading(level, text, self.loc(h_start), self._context))
+
+    def _end_list(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip and self._lists:
+            self._lists.pop()
+
+    def _end_item(self, tag: str, value: Any, start: int, end: int) -> None:
+        if self._skip or not self._items:
+            return
+        item = self._items.pop()
+        if self.hidden_mode or (item.has_content and self._run_keys is not None):
+            return  # lean: only the empty items matter
+        self.items.append(
+            ListItem(
+                self.loc(item.start),
+                " ".join("".join(item.text).split()),
+                self._context,
+                not item.has_content,
+                item.ordered,
+            )
+        )
+
+    def _end_link(self, tag: str, value: Any, start: int, end: int) -> None:
+        if not self._skip and self._links:
+            self._close_link(self._links.pop())
 
     def _close_link(self, link: _OpenLink) -> None:
         if self._masked(link.start):
             return
         text = " ".join("".join(link.text).split())
+        location = self.index.location(self.base + link.start)
         self._emit(
             PageLink(
                 link.url,
-                self.loc(link.start),
+                location,
                 text,
-                self.context(),
+                self._context,
                 link.kind,
-                definition=link.definition,
-                has_image=link.has_image,
+                link.definition,
+                False,
+                link.has_image,
             )
         )
 
@@ -614,7 +754,12 @@ class _Extractor:
         if "](" not in body and "<" not in body and "http" not in body and "www." not in body:
             return
         sub = _Extractor(
-            self.index, body, base=self.base + offset, hidden=True, context=self.context()
+            self.index,
+            body,
+            base=self.base + offset,
+            hidden=True,
+            context=self._context,
+            run_keys=(),  # its runs count for nothing; only its links are kept
         )
         sub.run()
         self.hidden.extend(sub.hidden)
@@ -765,6 +910,44 @@ def scan_link_tags(fragment: str) -> list[tuple[int, str, str, str]]:
         (line_starts[tag.line - 1] + tag.column + tag.attr_offset, tag.name, tag.url, tag.text)
         for tag in parser.tags
     ]
+
+
+def _runs_with(joined: str, starts: list[int], needles: Sequence[str]) -> set[int]:
+    """Indexes of the runs (``joined`` with line breaks; ``starts``: where each begins) that
+    hold one of ``needles`` (which hold no white space)."""
+    found: set[int] = set()
+    for needle in needles:
+        if not needle:
+            return set(range(len(starts) - 1))
+        at = joined.find(needle)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            found.add(i)
+            at = joined.find(needle, starts[i + 1])
+    return found
+
+
+def mask_spans(data: bytes) -> list[tuple[int, int]]:
+    """The spans of ``_MASK.finditer(data)``, found faster: every mask starts with one of
+    ``_MASK_HINTS`` (``<%``, ``{{``, ``{:``, ``{%``), so the pattern is tried only where one
+    stands, and those are found with single-byte ``bytes.find`` (memchr) instead of a regex
+    scan of the whole page."""
+    spans: list[tuple[int, int]] = []
+    brace = data.find(b"{")
+    angle = data.find(b"<")
+    while brace >= 0 or angle >= 0:
+        at = brace if angle < 0 or 0 <= brace < angle else angle
+        match = _MASK.match(data, at) if data[at : at + 2] in _MASK_HINTS else None
+        if match is not None:
+            spans.append(match.span())
+            pos = match.end()
+        else:
+            pos = at + 1
+        if 0 <= brace < pos:
+            brace = data.find(b"{", pos)
+        if 0 <= angle < pos:
+            angle = data.find(b"<", pos)
+    return spans
 
 
 def _trim_url(url: str) -> str:

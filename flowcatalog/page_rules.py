@@ -480,6 +480,11 @@ def _compiled(placeholders: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tu
     return placeholder_pattern(placeholders), placeholder_keys(placeholders)
 
 
+def run_keys(placeholders: Sequence[str]) -> tuple[str, ...]:
+    """The keys a lean page (``page.read_page(run_keys=...)``) needs for ``page_findings``."""
+    return _compiled(tuple(placeholders))[1]
+
+
 def page_findings(
     doc: PageDoc, placeholders: Sequence[str], *, check_shapes: bool = True
 ) -> list[Finding]:

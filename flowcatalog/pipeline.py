@@ -7,12 +7,12 @@ The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading go
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from flowcatalog import figma_url, fsio
 from flowcatalog.findings import Finding, sort_findings
-from flowcatalog.model import Catalog, Link
+from flowcatalog.model import Catalog, FigmaRef, Link
 from flowcatalog.report import LinkResult, Report
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
@@ -35,25 +35,35 @@ def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
     return parse_catalog(fsio.read_text(path), path)
 
 
-def collect_links(links: Iterable[Link]) -> tuple[LinkResult, ...]:
-    """Distinct links by normalised URL, each with every place it occurs, in first-seen order."""
+def collect_links(
+    links: Iterable[Link], analysed: Mapping[str, tuple[str, FigmaRef | None]] | None = None
+) -> tuple[LinkResult, ...]:
+    """Distinct links by normalised URL, each with every place it occurs, in first-seen order.
+
+    ``analysed`` gives, by URL, what ``figma_url.analyse`` says of it (normalised form,
+    Figma identity) when that is known already (pages are analysed where they are parsed).
+    """
+    known = analysed or {}
     grouped: dict[str, list[Link]] = {}
     for link in links:
         if not link.url.strip():
             continue
-        key = figma_url.analyse(link.url).normalised
+        found = known.get(link.url)
+        key = found[0] if found is not None else figma_url.analyse(link.url).normalised
         grouped.setdefault(key, []).append(link)
     results = []
     for key, occurrences in grouped.items():
         first = occurrences[0]
+        figma = first.figma
+        if figma is None:
+            found = known.get(first.url)
+            figma = found[1] if found is not None else figma_url.analyse(first.url).figma
         results.append(
             LinkResult(
                 url=first.url,
                 normalised=key,
                 locations=tuple(link.location for link in occurrences),
-                figma=first.figma
-                if first.figma is not None
-                else figma_url.analyse(first.url).figma,
+                figma=figma,
             )
         )
     return tuple(results)
@@ -70,8 +80,10 @@ def build_report(
     findings: Iterable[Finding],
     links: Iterable[Link] = (),
     sources: Iterable[str] = (),
+    analysed: Mapping[str, tuple[str, FigmaRef | None]] | None = None,
 ) -> Report:
-    """Assemble the report: rule findings, coverage and the distinct links."""
+    """Assemble the report: rule findings, coverage and the distinct links (``analysed``:
+    see ``collect_links``)."""
     from flowcatalog.coverage import compute
 
     all_findings = list(findings)
@@ -82,7 +94,7 @@ def build_report(
     return Report(
         findings=sort_findings(all_findings),
         coverage=compute(catalog) if catalog is not None else None,
-        links=collect_links(all_links),
+        links=collect_links(all_links, analysed),
         sources=tuple(dict.fromkeys(sources)),
     )
 
@@ -96,6 +108,7 @@ def run_check(request: CheckRequest) -> Report:
         catalog, findings = load_catalog(request.catalog_path)
         sources.append(request.catalog_path)
     page_links: list[Link] = []
+    analysed: Mapping[str, tuple[str, FigmaRef | None]] = {}
     if request.pages or (catalog is not None and catalog.pages):
         from flowcatalog.page import lint_pages
 
@@ -104,7 +117,8 @@ def run_check(request: CheckRequest) -> Report:
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)
-    report = build_report(catalog, findings, page_links, sources)
+        analysed = linted.analysed
+    report = build_report(catalog, findings, page_links, sources, analysed)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
     return report

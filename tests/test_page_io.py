@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowcatalog import page
+from flowcatalog import figma_url, page
 from flowcatalog.errors import InputError
 from flowcatalog.page import decode_page, expand_paths, load_pages, read_page
 from flowcatalog.page_html import parse_html
 from flowcatalog.page_rules import check_pages
+from flowcatalog.pipeline import collect_links
 from tests.conftest import RunCli
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
@@ -238,3 +240,115 @@ def test_read_errors_cross_the_worker_boundary_as_input_errors(tmp_path: Path) -
     with pytest.raises(InputError) as caught:
         page.lint_files([str(tmp_path / "gone.md")], ())
     assert str(caught.value) == f"{tmp_path / 'gone.md'}: no such page"
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 9, 10, 11, 25])
+def test_read_head_reads_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "p.md"
+    path.write_bytes(bytes(range(97, 97 + 26))[:size])
+    with open(path, "rb") as handle:
+        assert page._read_head(handle, 10) == path.read_bytes()[:10]
+
+
+def test_read_head_follows_a_file_that_grows(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_bytes(b"abc")
+    with open(path, "rb") as handle:
+        with open(path, "ab") as more:
+            more.write(b"defghijklmnop")  # after the size was known, before the read
+        real_fstat = os.fstat
+
+        def stale(fd: int) -> os.stat_result:
+            result = real_fstat(fd)
+            return os.stat_result((*result[:6], 3, *result[7:]))  # st_size as it was
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "fstat", stale)
+            assert page._read_head(handle, 10) == b"abcdefghij"
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        *("http://", "https://", "HTTPS://", "ftp://", "a", "Z", "0", "-", ".", "_", "/", "?"),
+        *("#", ":", ":0", ":80", "@", "%3A", "[", "]", "\\", " ", "\t", "\x00", "\x7f", "é"),
+        *("\u00a0", "figma.com", ".figma.com", "www.", "a" * 63, "a" * 64, "example.com"),
+        "/p?x=1#f",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_plain_web_short_cut_agrees_with_figma_url(url: str) -> None:
+    assert page.analyse_url.__wrapped__(url) == figma_url.analyse.__wrapped__(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://handbook.example.com/ok/6477",
+        "http://a.b",
+        "https://x.figma.com/a",
+        "https://figma.com",
+        "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-2",
+        "http://a..b/",
+        "http://-a.b/",
+        "http://a.b.",
+        "https://" + "a" * 63 + ".com/",
+        "https://" + "a" * 64 + ".com/",
+        "http://a.com:0/",
+        "http://A.com/",
+        "http://a.com/" + "x" * 9000,
+        "http://a.com/ x",
+    ],
+)
+def test_plain_web_short_cut_examples(url: str) -> None:
+    assert page.analyse_url.__wrapped__(url) == figma_url.analyse.__wrapped__(url)
+    assert page._PLAIN_WEB_MAX == figma_url.MAX_URL_LENGTH
+
+
+def _pages(tmp_path: Path, count: int) -> list[str]:
+    for n in range(count):
+        (tmp_path / f"p{n:02}.md").write_text(
+            f"# Page {n}\n\n- [flow](https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x"
+            f"?node-id={n}-1)\n- \n\nTODO <https://w.example/{n % 3}> [x](http://www.figma.com/file/x)"
+            + "\n"
+            * n
+        )
+    return expand_paths([str(tmp_path)])
+
+
+def test_compact_results_expand_to_the_same(tmp_path: Path) -> None:
+    for path in [*_pages(tmp_path, 3), str(tmp_path / "gone.md")]:
+        for keep in (True, False):
+            result = page._lint_one((path, ("TODO",), keep))
+            assert page._expand(page._compact(result)) == result
+
+
+def test_shares_cover_every_page_once(tmp_path: Path) -> None:
+    work = [(path, (), False) for path in _pages(tmp_path, 11)]
+    shares = page._shares(work, 3)
+    assert sorted(i for share in shares for i in share) == list(range(11))
+    assert all(share == sorted(share) for share in shares)
+    assert all(share for share in shares)
+
+
+def test_a_failed_worker_leaves_its_share_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _pages(tmp_path, 6)
+    serial = page.lint_files(files, ("TODO",), jobs=1)
+
+    def broken(result: page._Linted) -> page._Compact:
+        raise RuntimeError("the worker fails")
+
+    monkeypatch.setattr(page, "_compact", broken)  # only workers compact their results
+    monkeypatch.setattr(page, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(page, "_can_fork", lambda: True)
+    assert page.lint_files(files, ("TODO",), jobs=3) == serial
+
+
+def test_collect_links_uses_what_the_pages_analysed(tmp_path: Path) -> None:
+    linted = page.lint_pages(_pages(tmp_path, 4), None, jobs=1)
+    assert set(linted.analysed) == {link.url for link in linted.links}
+    assert collect_links(linted.links, linted.analysed) == collect_links(linted.links)

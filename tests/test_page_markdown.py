@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowcatalog.page import PageDoc, read_page
-from flowcatalog.page_markdown import parse_markdown
-from flowcatalog.page_rules import check_pages
+from flowcatalog.page_markdown import _MASK, mask_spans, parse_markdown
+from flowcatalog.page_rules import DEFAULT_PLACEHOLDERS, check_pages, page_findings, run_keys
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
 FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id="
@@ -293,3 +293,58 @@ def test_handbook_like_text_parses(text: str) -> None:
         assert link.location.line is not None
         assert link.location.line >= 1
     check_pages([doc], None)
+
+
+def _lean_agrees(text: str, placeholders: tuple[str, ...]) -> None:
+    full = parse_markdown("p.md", text)
+    lean = parse_markdown("p.md", text, run_keys=run_keys(placeholders))
+    assert page_findings(lean, placeholders) == page_findings(full, placeholders)
+    assert (lean.links, lean.hidden_links, lean.headings, lean.problems) == (
+        full.links,
+        full.hidden_links,
+        full.headings,
+        full.problems,
+    )
+    assert set(lean.texts) <= set(full.texts)
+    assert [item for item in full.items if item.empty] == list(lean.items)
+
+
+@pytest.mark.parametrize(
+    "placeholders",
+    [DEFAULT_PLACEHOLDERS, ("to be added", "WIP"), (), ("Σ", "kelvin")],
+    ids=["default", "custom", "none", "non-ascii"],
+)
+def test_lean_page_gives_the_same_findings(
+    constructs: PageDoc, placeholders: tuple[str, ...]
+) -> None:
+    text = (DATA / "constructs.md").read_text(encoding="utf-8")
+    _lean_agrees(text, placeholders)
+    _lean_agrees(
+        "# Ω ΣΑΣ\n\n- \n- TO*DO* and T&#79;DO\n\n1. TBD\n\n| a | coming  soon |\n|---|---|\n"
+        "| <https://a.example> | www.b.example/x, https://c.example. |\n\n"
+        "<!-- TODO [x](https://h.example) https://bare.example -->\n\nKELVIN Σ wip\n",
+        placeholders,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_PIECES | st.sampled_from(["coming soon", "Fixme", "ΣΑΣ", "&#84;ODO"]), max_size=40)
+)
+def test_lean_page_gives_the_same_findings_on_any_mix(pieces: list[str]) -> None:
+    _lean_agrees("".join(pieces), DEFAULT_PLACEHOLDERS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["{", "}", ":", "%", "<", ">", "a", "\n", "{:", "{{", "}}", "%>", "<%", "é"]
+        )
+        | st.sampled_from(["{::comment}", "{:/comment}", "{:/}", "{:toc}", "<%= x %>"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_mask_spans_are_those_of_the_mask_pattern(text: str) -> None:
+    data = text.encode()
+    assert mask_spans(data) == [match.span() for match in _MASK.finditer(data)]
