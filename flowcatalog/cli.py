@@ -292,7 +292,35 @@ def links(paths: tuple[str, ...], catalog: str | None, fmt: str, occurrences: bo
     else:
         for link in report.links:
             click.echo(link.normalised)
-    return ExitCode.OK
+    return _unread_sources(report)
+
+
+#: rules meaning a source was not read (whole or in part): its links are missing from a list
+_UNREAD_RULES = frozenset(
+    {
+        "catalog-schema",
+        "unknown-key",
+        "duplicate-key",
+        "page-encoding",
+        "page-binary",
+        "page-too-large",
+        "page-unparsable",
+        "page-not-found",
+    }
+)
+
+
+def _unread_sources(report: Report) -> ExitCode:
+    """For listing commands: say on stderr which sources could not be read, and exit 1."""
+    from flowcatalog.findings import Severity
+    from flowcatalog.reporters.text import format_finding
+
+    unread = [
+        f for f in report.findings if f.rule in _UNREAD_RULES and f.severity is Severity.ERROR
+    ]
+    for finding in unread:
+        click.echo(format_finding(finding), err=True)
+    return ExitCode.FINDINGS if unread else ExitCode.OK
 
 
 @cli.command()

@@ -298,3 +298,15 @@ def test_absolute_paths_inside_the_working_directory_are_reported_relative(
     write(in_tmp, TWO_BY_TWO)
     result = run_cli("check", "--catalog", str(in_tmp / "catalog.yaml"))
     assert result.out.splitlines()[0].startswith("catalog.yaml:15:9: warning:")
+
+
+def test_links_says_which_sources_it_could_not_read(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "good.md").write_text("[a](https://example.com/a)\n", encoding="utf-8")
+    (in_tmp / "bad.md").write_bytes(b"caf\xe9 [b](https://example.com/b)\n")
+    result = run_cli("links", "good.md", "bad.md")
+    assert result.code == 1
+    assert result.out == "https://example.com/a\n"
+    assert result.err == (
+        "bad.md:1:4: error: not valid UTF-8: byte 0xe9 at byte offset 3 [page-encoding]\n"
+    )
+    assert run_cli("links", "good.md").code == 0
