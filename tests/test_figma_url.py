@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowcatalog.figma_url import UrlKind, analyse, normalise_node_id
@@ -195,12 +195,14 @@ def test_encodings_of_one_node_compare_equal() -> None:
     }
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_strings_never_raise(text: str) -> None:
     result = analyse(text)
     assert result.kind in UrlKind
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
 def test_arbitrary_figma_paths_never_raise(tail: str) -> None:
     for prefix in ("https://www.figma.com/", f"https://www.figma.com/design/{KEY}/x?node-id="):
