@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowcatalog.model import Catalog, Flow, Stage
-from flowcatalog.report import Cell, CellState, Coverage
+from flowcatalog.report import Cell, CellState, Coverage, ExtraFlow
 
 
 def _has_links(flow: Flow) -> bool:
@@ -54,8 +54,20 @@ def _cell(stage: Stage, deployment: str) -> Cell:
 
 def compute(catalog: Catalog) -> Coverage:
     cells = tuple(_cell(stage, dep.id) for stage in catalog.stages for dep in catalog.deployments)
+    extras = tuple(
+        ExtraFlow(
+            flow.stage,
+            flow.name,
+            tuple(link.url for link in flow.links if link.url.strip()),
+            flow.placeholder,
+            flow.location,
+        )
+        for flow in catalog.flows()
+        if flow.extra
+    )
     return Coverage(
         cells=cells,
         stage_names=tuple((s.id, s.name) for s in catalog.stages),
         deployment_names=tuple((d.id, d.name) for d in catalog.deployments),
+        extra_flows=extras,
     )

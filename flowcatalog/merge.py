@@ -25,6 +25,7 @@ from flowcatalog.report import (
     Cell,
     CellState,
     Coverage,
+    ExtraFlow,
     FigmaDetails,
     LinkResult,
     Report,
@@ -68,7 +69,24 @@ def _coverage(data: dict[str, Any]) -> Coverage:
                 location=_location(location) if isinstance(location, dict) else None,
             )
         )
-    return Coverage(tuple(cells), _names(data.get("stages")), _names(data.get("deployments")))
+    extras = []
+    for item in data.get("extra_flows") or ():
+        location = item.get("location")
+        extras.append(
+            ExtraFlow(
+                stage=str(item["stage"]),
+                name=str(item["name"]),
+                links=tuple(item.get("links") or ()),
+                placeholder=item.get("placeholder"),
+                location=_location(location) if isinstance(location, dict) else None,
+            )
+        )
+    return Coverage(
+        tuple(cells),
+        _names(data.get("stages")),
+        _names(data.get("deployments")),
+        tuple(extras),
+    )
 
 
 def _link(item: dict[str, Any]) -> LinkResult:

@@ -42,12 +42,25 @@ class Cell:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraFlow:
+    """A flow outside the matrix (renewal emails, say): documented, but no cell's."""
+
+    stage: str
+    name: str
+    links: tuple[str, ...] = ()
+    placeholder: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
-    """The matrix, stage-major in catalog order, with stage and deployment display names."""
+    """The matrix, stage-major in catalog order, with stage and deployment display names,
+    and the stages' extra flows."""
 
     cells: tuple[Cell, ...]
     stage_names: tuple[tuple[str, str], ...] = ()
     deployment_names: tuple[tuple[str, str], ...] = ()
+    extra_flows: tuple[ExtraFlow, ...] = ()
 
     @property
     def total(self) -> int:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import FigmaRef, Location
-from flowcatalog.report import Cell, CellState, Coverage, FigmaDetails, LinkResult, Report
+from flowcatalog.report import (
+    Cell,
+    CellState,
+    Coverage,
+    ExtraFlow,
+    FigmaDetails,
+    LinkResult,
+    Report,
+)
 
 KEY = "AbCdEfGhIjKlMnOpQrStUv"
 TRIAL = f"https://www.figma.com/design/{KEY}?node-id=1-2"
@@ -96,6 +104,15 @@ def coverage() -> Coverage:
             ("saas", "SaaS"),
             ("self-managed", "Self-managed"),
             ("dedicated", "Dedicated"),
+        ),
+        extra_flows=(
+            ExtraFlow(
+                "renewal",
+                "Emails <renewal>",
+                (f"https://www.figma.com/design/{KEY}?node-id=9-9",),
+                location=Location("catalog.yaml", 30, 9),
+            ),
+            ExtraFlow("renewal", "In-app banner", placeholder="coming soon"),
         ),
     )
 

@@ -78,6 +78,17 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
     assert report["coverage"]["deployments"] == [
         {"id": "saas", "name": "SaaS"}, {"id": "self-managed", "name": "Self-managed"},
     ]
+    assert report["coverage"]["extra_flows"] == [
+        {
+            "stage": "renewal", "name": "Emails",
+            "links": [
+                "https://www.figma.com/file/DCq7K8Srsv79tbH1yRkGbl/"
+                "Document-user-flows-gitlab-org-epics-3603?node-id=202%3A27"
+            ],
+            "placeholder": None,
+            "location": {"path": "catalog.yaml", "line": 69, "column": 9},
+        }
+    ]
     assert report["coverage"]["cells"][0]["location"] == {
         "path": "catalog.yaml", "line": 23, "column": 9,
     }

@@ -48,6 +48,37 @@ def _totals(coverage: Coverage) -> str:
     return text + ")"
 
 
+def markdown_extra_flows(coverage: Coverage) -> str:
+    """The extra flows as a Markdown list under a lead-in line ("" when there are none)."""
+    lines = _extra_flows(coverage, markdown=True)
+    if not lines:
+        return ""
+    return "Extra flows (outside the matrix):\n\n" + "".join(f"- {x}\n" for x in lines)
+
+
+def _extra_flows(coverage: Coverage, *, markdown: bool = False) -> list[str]:
+    """One line per flow outside the matrix: stage, name, and its links or placeholder."""
+    stages = dict(coverage.stage_names)
+    lines = []
+    for flow in coverage.extra_flows:
+        stage = stages.get(flow.stage, flow.stage)
+        if flow.links:
+            if markdown:
+                what = ", ".join(
+                    f"[{_link_text(url, i)}](<{_md_url(url)}>)"
+                    for i, url in enumerate(flow.links, start=1)
+                )
+            else:
+                what = f"{len(flow.links)} link{'s' if len(flow.links) != 1 else ''}"
+        elif flow.placeholder:
+            what = f"placeholder ({flow.placeholder})"
+        else:
+            what = "no link"
+        name = _md_escape(f"{stage}: {flow.name}") if markdown else f"{stage}: {flow.name}"
+        lines.append(f"{name}: {what}")
+    return lines
+
+
 def _footnotes(coverage: Coverage) -> list[str]:
     notes = []
     for cell in coverage.cells:
@@ -93,6 +124,10 @@ def render_text(report: Report, *, color: bool = False) -> str:
             parts.append(padded)
         out.append("  ".join(parts).rstrip())
     out.append("")
+    extras = _extra_flows(coverage)
+    if extras:
+        out.append("extra flows (outside the matrix):")
+        out.extend(f"  {line}" for line in extras)
     out.extend(_footnotes(coverage))
     out.append(_totals(coverage))
     return "\n".join(out) + "\n"
@@ -115,7 +150,8 @@ def _link_text(url: str, index: int) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: no column break, no raw HTML, no line break."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace("\n", " ")
 
 
 def markdown_table(coverage: Coverage) -> str:
@@ -147,6 +183,9 @@ def render_markdown(report: Report, *, color: bool = False) -> str:
     if coverage is None:
         return "_No catalog: no coverage to report._\n"
     out = ["## Flow coverage", "", markdown_table(coverage).rstrip("\n"), ""]
+    extras = markdown_extra_flows(coverage)
+    if extras:
+        out.append(extras)
     notes = _footnotes(coverage)
     if notes:
         out.extend(f"- {_md_escape(n)}" for n in notes)

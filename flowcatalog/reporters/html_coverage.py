@@ -148,6 +148,22 @@ def _matrix(report: Report) -> list[str]:
     for state, (icon, label) in LABELS.items():
         out.append(f'<li><span class="{state.value}">{icon} {label}</span></li>')
     out.append("</ul>")
+    if coverage.extra_flows:
+        out.append('<h3 id="extra-flows">Extra flows (outside the matrix)</h3>')
+        out.append('<ul class="extra-flows">')
+        for flow in coverage.extra_flows:
+            stage = stages.get(flow.stage, flow.stage)
+            if flow.links:
+                what = ", ".join(
+                    _anchor(url, _link_text(url, links.get(url))) + _status(links.get(url))
+                    for url in flow.links
+                )
+            elif flow.placeholder:
+                what = f'<span class="note">placeholder: {text(flow.placeholder)}</span>'
+            else:
+                what = '<span class="note">no link</span>'
+            out.append(f"<li><strong>{text(stage)}</strong>: {text(flow.name)}: {what}</li>")
+        out.append("</ul>")
     return out
 
 

@@ -40,6 +40,16 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
             }
             for cell in coverage.cells
         ],
+        "extra_flows": [
+            {
+                "stage": flow.stage,
+                "name": flow.name,
+                "links": list(flow.links),
+                "placeholder": flow.placeholder,
+                "location": _location(flow.location),
+            }
+            for flow in coverage.extra_flows
+        ],
     }
 
 

@@ -11,7 +11,7 @@ import re
 
 from flowcatalog.findings import Severity
 from flowcatalog.report import Report
-from flowcatalog.reporters.coverage_table import markdown_table
+from flowcatalog.reporters.coverage_table import markdown_extra_flows, markdown_table
 from flowcatalog.reporters.text import summary_line
 
 MAX_FINDINGS = 200
@@ -35,6 +35,9 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append(f"Generated {escape(report.generated_at)}.")
     if report.coverage is not None:
         out.extend(["", "### Coverage", "", markdown_table(report.coverage).rstrip("\n")])
+        extras = markdown_extra_flows(report.coverage)
+        if extras:
+            out.extend(["", extras.rstrip("\n")])
     out.extend(["", "### Findings", ""])
     if not report.findings:
         out.append("No findings.")
