@@ -86,7 +86,7 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
                 "Document-user-flows-gitlab-org-epics-3603?node-id=202%3A27"
             ],
             "placeholder": None,
-            "location": {"path": "catalog.yaml", "line": 69, "column": 9},
+            "location": {"path": "catalog.yaml", "line": 68, "column": 9},
         }
     ]
     assert report["coverage"]["cells"][0]["location"] == {
