@@ -62,6 +62,21 @@ def analyse_url(url: str) -> UrlAnalysis:
     return analyse(url)
 
 
+#: HTML elements whose attribute is a link of the page (raw HTML in Markdown, .html pages)
+LINK_ATTRIBUTES = {
+    "a": "href",
+    "area": "href",
+    "iframe": "src",
+    "img": "src",
+    "embed": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+}
+#: one attribute of a start tag: name, then an optional quoted or bare value
+HTML_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+
+
 class LinkKind(StrEnum):
     """How a link is written in the page."""
 

@@ -12,22 +12,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flowcatalog.page import Heading, LineIndex, LinkKind, ListItem, PageDoc, PageLink, TextRun
+from flowcatalog.page import (
+    HTML_ATTRIBUTE,
+    LINK_ATTRIBUTES,
+    Heading,
+    LineIndex,
+    LinkKind,
+    ListItem,
+    PageDoc,
+    PageLink,
+    TextRun,
+)
 
 _HEADING = re.compile(r"h([1-6])")
-_LINK_ATTRIBUTES = {
-    "a": "href",
-    "area": "href",
-    "iframe": "src",
-    "img": "src",
-    "embed": "src",
-    "source": "src",
-    "video": "src",
-    "audio": "src",
-}
 _NOT_TEXT = frozenset({"script", "style", "template", "pre", "code", "head", "title", "noscript"})
 _CONTENT_TAGS = frozenset({"img", "iframe", "video", "audio", "embed", "object", "table", "li"})
-_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
 class _Positions:
@@ -146,7 +145,7 @@ def parse_html(path: str, text: str) -> PageDoc:
                     parent_name == "ol",
                 )
             )
-        wanted = _LINK_ATTRIBUTES.get(name)
+        wanted = LINK_ATTRIBUTES.get(name)
         if wanted is None:
             continue
         raw = node.get(wanted)
@@ -202,7 +201,7 @@ def _attribute_index(text: str, start: int, element: str, attribute: str) -> int
     found)."""
     end = text.find(">", start)
     stop = len(text) if end < 0 else end
-    for match in _ATTRIBUTE.finditer(text, start + 1 + len(element), stop):
+    for match in HTML_ATTRIBUTE.finditer(text, start + 1 + len(element), stop):
         if match.group(1).lower() == attribute:
             return match.start(1)
     return start

@@ -33,7 +33,17 @@ from typing import Any
 
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Location
-from flowcatalog.page import Heading, LineIndex, LinkKind, ListItem, PageDoc, PageLink, TextRun
+from flowcatalog.page import (
+    HTML_ATTRIBUTE,
+    LINK_ATTRIBUTES,
+    Heading,
+    LineIndex,
+    LinkKind,
+    ListItem,
+    PageDoc,
+    PageLink,
+    TextRun,
+)
 
 _MASK = re.compile(
     rb"\{::comment\}.{0,100000}?\{:/(?:comment)?\}"  # kramdown comment: hides its content
@@ -48,19 +58,6 @@ _TEMPLATE = re.compile(r"<%|%>|\{\{|\}\}")
 _BARE_URL = re.compile(r"(?<![\w/@.:+-])(?:https?://|www\.)[^\s<]+", re.IGNORECASE)
 _TRAILING = "?!.,:*_~'\""
 _ENTITY_TAIL = re.compile(r"&[A-Za-z0-9]+;$")
-_LINK_ATTRIBUTES = {
-    "a": "href",
-    "area": "href",
-    "iframe": "src",
-    "img": "src",
-    "embed": "src",
-    "source": "src",
-    "video": "src",
-    "audio": "src",
-}
-_ATTRIBUTE = re.compile(
-    r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""",
-)
 _BLOCK_TAGS = frozenset(
     {
         "Paragraph",
@@ -841,7 +838,7 @@ class _TagScanner(HTMLParser):
             self._skip += 1
         if tag not in ("br", "p", "div", "span", "hr", "script", "style"):
             self.has_content = True
-        wanted = _LINK_ATTRIBUTES.get(tag)
+        wanted = LINK_ATTRIBUTES.get(tag)
         if wanted is None:
             return
         values = dict(attrs)
@@ -850,7 +847,7 @@ class _TagScanner(HTMLParser):
             return
         raw = self.get_starttag_text() or ""
         attr_offset = 0
-        for match in _ATTRIBUTE.finditer(raw, 1 + len(tag)):
+        for match in HTML_ATTRIBUTE.finditer(raw, 1 + len(tag)):
             if match.group(1).lower() == wanted:
                 attr_offset = match.start(1)
                 break
