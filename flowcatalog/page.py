@@ -86,6 +86,7 @@ class LinkKind(StrEnum):
     BARE = "bare"
     IMAGE = "image"
     HTML = "html"
+    TEMPLATE = "template"  # quoted in a shortcode, ERB or Liquid tag: {{< figma "https://..." >}}
 
 
 class LineIndex:

@@ -54,6 +54,9 @@ _MASK = re.compile(
     re.DOTALL,
 )
 _MASK_HINTS = (b"<%", b"{{", b"{:", b"{%")
+_TEMPLATE_TAGS = (b"<%", b"{{", b"{%")
+#: an absolute URL quoted inside a template tag: what a shortcode or helper renders as a link
+_TEMPLATE_URL = re.compile(rb"""["'](https?://[^"'\s<>]+)["']""")
 _TEMPLATE = re.compile(r"<%|%>|\{\{|\}\}")
 _BARE_URL = re.compile(r"(?<![\w/@.:+-])(?:https?://|www\.)[^\s<]+", re.IGNORECASE)
 _TRAILING = "?!.,:*_~'\""
@@ -215,6 +218,7 @@ class _Extractor:
         self._context: tuple[str, ...] = context
         self._masks: list[tuple[int, int]] = []
         self._mask_starts: list[int] = []
+        self._template_masks_done: set[int] = set()
         self._definitions: dict[str, Location] | None = None
         self._links: list[_OpenLink] = []
         self._items: list[_OpenItem] = []
@@ -440,6 +444,7 @@ class _Extractor:
                     start = span["start"]
                     end = span["end"]
                     if masks and self._overlaps_mask(start, end):
+                        self._template_links(start, end)
                         for piece_start, piece_end, piece in self._unmasked(start, end, value):
                             self._piece(piece_start, piece_end, piece)
                         continue
@@ -555,8 +560,29 @@ class _Extractor:
         elif name == "FootnoteReference":
             self._mark_content()
 
+    def _template_links(self, start: int, end: int) -> None:
+        """Absolute URLs quoted inside the template tags that rendered text at ``start:end``
+        (a Hugo shortcode's ``src="https://..."``, an ERB ``link_to``): the page shows them as
+        links or embeds, so they are links of the page. Each tag is read once."""
+        masks = self._masks
+        i = max(0, bisect_right(self._mask_starts, start) - 1)
+        while i < len(masks) and masks[i][0] < end:
+            tag_start, tag_end = masks[i]
+            if (
+                tag_end > start
+                and i not in self._template_masks_done
+                and self.data[tag_start : tag_start + 2] in _TEMPLATE_TAGS
+            ):
+                self._template_masks_done.add(i)
+                for match in _TEMPLATE_URL.finditer(self.data, tag_start, tag_end):
+                    url = match.group(1).decode("utf-8", "replace")
+                    where = self.loc(match.start(1))
+                    self._emit(PageLink(url, where, url, self._context, LinkKind.TEMPLATE))
+            i += 1
+
     def _text(self, start: int, end: int, value: str) -> None:
         if self._masks and self._overlaps_mask(start, end):
+            self._template_links(start, end)
             for piece_start, piece_end, piece in self._unmasked(start, end, value):
                 self._piece(piece_start, piece_end, piece)
             return

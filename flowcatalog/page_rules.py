@@ -197,7 +197,7 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
         [Emails]()
     """
     for link in doc.links:
-        if link.kind is LinkKind.BARE:
+        if link.kind in (LinkKind.BARE, LinkKind.TEMPLATE):
             continue
         if link.url.strip() in ("", "#"):
             shown = link.url.strip() or "empty"

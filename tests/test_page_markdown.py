@@ -49,6 +49,8 @@ def test_every_construct_at_its_place(constructs: PageDoc) -> None:
         (15, 10, "autolink", "https://auto.example/a", "https://auto.example/a"),
         (15, 44, "bare", "https://bare.example/b", "https://bare.example/b"),
         (15, 72, "bare", "http://www.bare.example", "www.bare.example"),
+        (19, 22, "template", "https://erb.example/", "https://erb.example/"),
+        (19, 67, "template", "https://shortcode.example/", "https://shortcode.example/"),
         (24, 3, "html", embed, "Trial"),
         (26, 14, "html", "https://inline-html.example/", "an anchor"),
         (43, 9, "inline", "https://unicode.example/", "ü"),
@@ -66,7 +68,9 @@ def test_reference_links_know_their_definition(constructs: PageDoc) -> None:
 
 
 def test_context_is_the_heading_path(constructs: PageDoc) -> None:
-    assert [link.context for link in constructs.links[6:8]] == [
+    assert [link.context for link in constructs.links[6:10]] == [
+        ("Links", "Templates"),
+        ("Links", "Templates"),
         ("Links", "Raw HTML"),
         ("Links", "Raw HTML"),
     ]
@@ -114,7 +118,9 @@ def test_constructs_findings(constructs: PageDoc) -> None:
         ),
         ("mail <me@example.com>", [(1, 6, "autolink", "mailto:me@example.com", "me@example.com")]),
         ("![shot](https://i.example/s.png)", [(1, 1, "image", "https://i.example/s.png", "shot")]),
-        ('<a href="<%= url %>">x</a> {{< ref "https://s.example/" >}}', []),
+        ('<a href="<%= url %>">x</a> {{< ref "https://s.example/" >}}',
+         [(1, 37, "template", "https://s.example/", "https://s.example/")]),
+        ('{{ .Site.BaseURL }} <%= root_url %> {% link "/docs" %}', []),
         ("```\nhttps://fence.example/\n```\n", []),
         ("---\nurl: https://front.example/\n---\n", []),
         ("+++\nurl = 'https://toml.example/'\n+++\n", []),
@@ -141,6 +147,7 @@ def test_constructs_findings(constructs: PageDoc) -> None:
         "email-autolink",
         "image",
         "template-urls",
+        "template-expressions",
         "fenced-code",
         "yaml-front-matter",
         "toml-front-matter",
@@ -348,3 +355,28 @@ def test_lean_page_gives_the_same_findings_on_any_mix(pieces: list[str]) -> None
 def test_mask_spans_are_those_of_the_mask_pattern(text: str) -> None:
     data = text.encode()
     assert mask_spans(data) == [match.span() for match in _MASK.finditer(data)]
+
+
+def test_urls_quoted_in_template_tags_are_links_where_rendered() -> None:
+    figma = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/F?node-id="
+    text = (
+        "# Flows\n\n"
+        f'{{{{< figma src="{figma}1-1" >}}}}\n\n'
+        f"Renewal: <%= link_to 'emails', '{figma}2-2' %> and {{{{ .Site.BaseURL }}}}.\n\n"
+        f"{{% include embed.html url='{figma}3-3' %}}\n\n"
+        "```\n"
+        f'{{{{< figma src="{figma}4-4" >}}}}\n'
+        "```\n\n"
+        f'<!-- {{{{< figma src="{figma}5-5" >}}}} -->\n'
+    )
+    doc = parse_markdown("p.md", text)
+    assert [(ln.location.line, ln.location.column, ln.url, ln.kind.value, ln.context)
+            for ln in doc.links] == [
+        (3, 16, f"{figma}1-1", "template", ("Flows",)),
+        (5, 33, f"{figma}2-2", "template", ("Flows",)),
+        (7, 28, f"{figma}3-3", "template", ("Flows",)),
+    ]
+    assert [ln.url for ln in doc.hidden_links] == [f"{figma}5-5"]
+    assert [(f.rule, f.location.line) for f in check_pages([doc], None)] == [
+        ("page-link-hidden", 13)
+    ]
