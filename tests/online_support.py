@@ -169,3 +169,27 @@ class FakeFigma:
                 "nodes": found,
             },
         )
+
+
+class InFlight:
+    """A pytest-httpserver handler that holds each request ``delay`` seconds and records the
+    most requests it ever had in flight at once (``peak``)."""
+
+    def __init__(self, delay: float = 0.03) -> None:
+        self.delay = delay
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any) -> Any:
+        import time
+
+        from werkzeug import Response
+
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(self.delay)
+        with self._lock:
+            self.now -= 1
+        return Response("")

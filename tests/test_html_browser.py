@@ -12,12 +12,12 @@ import os
 import shutil
 import struct
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from flowcatalog.reporters import badge, html_coverage
+from tests.html_support import parse_html
 from tests.report_fixture import make_report
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -58,24 +58,6 @@ def _run(tmp_path: Path, *args: str) -> str:
     return done.stdout
 
 
-class _Dom(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _dom(markup: str) -> _Dom:
-    dom = _Dom()
-    dom.feed(markup)
-    dom.close()
-    return dom
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -89,7 +71,7 @@ def test_html_report_renders_matrix_and_findings(tmp_path: Path) -> None:
     report = make_report()
     page = tmp_path / "coverage.html"
     page.write_text(html_coverage.render(report), "utf-8")
-    dom = _dom(_run(tmp_path, "--dump-dom", page.as_uri()))
+    dom = parse_html(_run(tmp_path, "--dump-dom", page.as_uri()))
     states = [a["data-state"] for t, a in dom.elements if t == "td" and "data-state" in a]
     assert states == [
         "documented",
@@ -136,7 +118,7 @@ def test_html_report_fits_a_phone_and_screenshots(tmp_path: Path) -> None:
         ),
         "utf-8",
     )
-    dom = _dom(_run(tmp_path, "--window-size=390,1800", "--dump-dom", probe.as_uri()))
+    dom = parse_html(_run(tmp_path, "--window-size=390,1800", "--dump-dom", probe.as_uri()))
     body = next(a for t, a in dom.elements if t == "body")
     viewport, content = map(int, (body["data-width"] or "0 1").split())
     assert viewport < 640  # the narrow-screen rules apply
@@ -156,7 +138,7 @@ def test_badge_renders(tmp_path: Path) -> None:
         "});</script></body></html>",
         "utf-8",
     )
-    dom = _dom(
+    dom = parse_html(
         _run(
             tmp_path,
             "--virtual-time-budget=5000",

@@ -21,7 +21,15 @@ from flowcatalog.http import (
     parse_retry_after,
 )
 from flowcatalog.liveness import ErrorKind, LinkStatus, classify
-from tests.online_support import FAST, free_port, local_server, methods, resetting_server, url
+from tests.online_support import (
+    FAST,
+    InFlight,
+    free_port,
+    local_server,
+    methods,
+    resetting_server,
+    url,
+)
 
 
 @pytest.fixture(scope="module")
@@ -338,17 +346,7 @@ def test_endless_body_is_not_read(server: HTTPServer) -> None:
 
 
 def test_per_host_limit_bounds_the_peak_in_flight(server: HTTPServer) -> None:
-    lock = threading.Lock()
-    state = {"now": 0, "peak": 0}
-
-    def handler(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["peak"] = max(state["peak"], state["now"])
-        time.sleep(0.03)
-        with lock:
-            state["now"] -= 1
-        return Response("")
+    handler = InFlight(0.03)
 
     for i in range(24):
         server.expect_request(f"/p{i}").respond_with_handler(handler)
@@ -357,7 +355,7 @@ def test_per_host_limit_bounds_the_peak_in_flight(server: HTTPServer) -> None:
     results = checker.check_all([url(server, f"/p{i}") for i in range(24)])
     checker.close()
     assert len(results) == 24
-    assert state["peak"] == 3
+    assert handler.peak == 3
 
 
 def test_host_interval_spaces_request_starts(server: HTTPServer) -> None:

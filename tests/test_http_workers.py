@@ -28,7 +28,7 @@ from flowcatalog.liveness import ErrorKind, Probe
 from flowcatalog.online import OnlineSettings, verify_online
 from flowcatalog.report import Report
 from tests.conftest import RunCli
-from tests.online_support import FAST, local_server, methods, url
+from tests.online_support import FAST, InFlight, local_server, methods, url
 from tests.test_online import L1, L2, link
 
 CANARY = "figd_canary-workers-51c7"
@@ -109,17 +109,7 @@ def test_split_run_gives_the_single_process_results(server: HTTPServer) -> None:
 
 
 def test_split_run_keeps_the_host_limit_over_all_processes(server: HTTPServer) -> None:
-    lock = threading.Lock()
-    state = {"now": 0, "peak": 0}
-
-    def handler(request: Request) -> Response:
-        with lock:
-            state["now"] += 1
-            state["peak"] = max(state["peak"], state["now"])
-        time.sleep(0.03)
-        with lock:
-            state["now"] -= 1
-        return Response("")
+    handler = InFlight(0.03)
 
     for i in range(60):
         server.expect_request(f"/p{i}").respond_with_handler(handler)
@@ -129,7 +119,7 @@ def test_split_run_keeps_the_host_limit_over_all_processes(server: HTTPServer) -
     assert checker.processes_used == 2
     assert len(results) == 60
     assert all(probe.status == 200 for probe in results.values())
-    assert 2 <= state["peak"] <= 4
+    assert 2 <= handler.peak <= 4
 
 
 def test_limits_are_divided_not_multiplied() -> None:

@@ -6,7 +6,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from flowcatalog.reporters import (
     sarif,
 )
 from tests.conftest import RunCli
+from tests.html_support import parse_html
 from tests.report_fixture import AWKWARD, clean_report, make_report
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -287,34 +287,16 @@ def test_github_info_is_a_notice_without_position_when_unknown() -> None:
 # --- HTML, SVG and escaping -------------------------------------------------------------
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse_html(document: str) -> _Collector:
-    parser = _Collector()
-    parser.feed(document)
-    parser.close()
-    return parser
 
 
 def test_html_is_self_contained_and_escaped() -> None:
-    page = _parse_html(get_reporter("html")(_nasty_report()))
-    tags = [t for t, _ in page.tags]
+    page = parse_html(get_reporter("html")(_nasty_report()))
+    tags = [t for t, _ in page.elements]
     assert "script" not in tags
     assert "link" not in tags
     assert "img" not in tags
-    assert all(not (a.get("src")) for _, a in page.tags)
-    hrefs = [a["href"] for t, a in page.tags if t == "a"]
+    assert all(not (a.get("src")) for _, a in page.elements)
+    hrefs = [a["href"] for t, a in page.elements if t == "a"]
     assert AWKWARD in hrefs
     assert all(h is not None and h.startswith("https://") for h in hrefs)
     assert NASTY.replace("\x00", "\ufffd").replace("\x1b", "\ufffd") in "".join(page.text)
@@ -333,11 +315,11 @@ def test_html_does_not_link_non_http_urls() -> None:
 
 
 def test_html_matrix_is_real_table_markup() -> None:
-    page = _parse_html(get_reporter("html")(make_report()))
-    headers = [a.get("scope") for t, a in page.tags if t == "th"]
+    page = parse_html(get_reporter("html")(make_report()))
+    headers = [a.get("scope") for t, a in page.elements if t == "th"]
     assert headers.count("col") == 4 + 4 + 3  # matrix, findings, links
     assert headers.count("row") == 3
-    states = [a.get("data-state") for t, a in page.tags if t == "td" and a.get("data-state")]
+    states = [a.get("data-state") for t, a in page.elements if t == "td" and a.get("data-state")]
     assert states == [
         "documented",
         "missing",
