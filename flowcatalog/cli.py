@@ -288,11 +288,53 @@ def links(paths: tuple[str, ...], catalog: str | None, fmt: str, occurrences: bo
 
         from flowcatalog.reporters.json_report import link_dict
 
-        click.echo(json.dumps([link_dict(link) for link in report.links], indent=2))
+        places = _link_places(catalog, paths)
+        items = []
+        for link in report.links:
+            item = link_dict(link)
+            for where in item["locations"]:
+                text, context = places.get(
+                    (where["path"], where["line"], where["column"]), ("", ())
+                )
+                where["text"] = text
+                where["context"] = list(context)
+            items.append(item)
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
     else:
         for link in report.links:
             click.echo(link.normalised)
     return _unread_sources(report)
+
+
+def _link_places(
+    catalog: str | None, paths: Sequence[str]
+) -> dict[tuple[str, int | None, int | None], tuple[str, tuple[str, ...]]]:
+    """The text and context (heading path, or stage and flow) of every link occurrence, by
+    position, for ``links --format json``."""
+    from flowcatalog.model import Link
+
+    found: list[Link] = []
+    catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
+    page_paths = [display_path(p) for p in paths]
+    if catalog_path is not None:
+        from flowcatalog.pipeline import load_catalog
+
+        loaded, _ = load_catalog(catalog_path)
+        if loaded is not None:
+            found.extend(loaded.links())
+            if not page_paths:
+                from flowcatalog.page import catalog_page_paths
+
+                page_paths = [path for path, _ in catalog_page_paths(loaded)]
+    if page_paths:
+        from flowcatalog.page import load_pages
+
+        docs, _ = load_pages(page_paths)
+        found.extend(link.to_link() for doc in docs for link in doc.links)
+    return {
+        (link.location.path, link.location.line, link.location.column): (link.text, link.context)
+        for link in found
+    }
 
 
 #: rules meaning a source was not read (whole or in part): its links are missing from a list

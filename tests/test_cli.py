@@ -321,3 +321,22 @@ def test_links_says_which_sources_it_could_not_read(run_cli: RunCli, in_tmp: Pat
         "bad.md:1:4: error: not valid UTF-8: byte 0xe9 at byte offset 3 [page-encoding]\n"
     )
     assert run_cli("links", "good.md").code == 0
+
+
+def test_links_json_gives_every_place_with_its_text_and_context(
+    run_cli: RunCli, in_repo: Path
+) -> None:
+    result = run_cli("links", "--format", "json")
+    assert result.code == 0
+    first = json.loads(result.out)[0]
+    assert first["normalised"] == (
+        "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl?node-id=138-97"
+    )
+    assert first["locations"] == [
+        {"path": "catalog.yaml", "line": 26, "column": 13, "text": "",
+         "context": ["Trial", "SaaS subscription purchase"]},
+        {"path": "docs/customer-subscription-lifecycle.md", "line": 50, "column": 3,
+         "text": "SaaS subscription purchase",
+         "context": ["Customer subscription lifecycle", "Current processes", "Trial",
+                     "UX flow documentation"]},
+    ]
