@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flowcatalog import figma_url, fsio
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, FigmaRef, Link
-from flowcatalog.report import LinkResult, Report
+from flowcatalog.report import Coverage, LinkResult, Report
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
 #: ``exclude:`` patterns in, the report with link statuses and online findings out
@@ -69,10 +69,10 @@ def collect_links(
     return tuple(results)
 
 
-def catalog_findings(catalog: Catalog) -> list[Finding]:
+def catalog_findings(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
     from flowcatalog.rules import check_catalog
 
-    return check_catalog(catalog)
+    return check_catalog(catalog, coverage)
 
 
 def build_report(
@@ -88,12 +88,13 @@ def build_report(
 
     all_findings = list(findings)
     all_links = list(links)
+    coverage = compute(catalog) if catalog is not None else None
     if catalog is not None:
-        all_findings.extend(catalog_findings(catalog))
+        all_findings.extend(catalog_findings(catalog, coverage))
         all_links = [*catalog.links(), *all_links]
     return Report(
         findings=sort_findings(all_findings),
-        coverage=compute(catalog) if catalog is not None else None,
+        coverage=coverage,
         links=collect_links(all_links, analysed),
         sources=tuple(dict.fromkeys(sources)),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Catalog
+from flowcatalog.report import Coverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +147,21 @@ def rule(rule_id: str) -> RuleInfo | None:
 
 
 def catalog_checks() -> tuple[CatalogCheck, ...]:
-    from flowcatalog.rules import flows, links, matrix
+    """The checks that need only the catalog (the matrix rules also take its coverage)."""
+    from flowcatalog.rules import flows, links
 
-    return (links.check, flows.check, matrix.check)
+    return (links.check, flows.check)
 
 
-def check_catalog(catalog: Catalog) -> list[Finding]:
-    """Every catalog rule's findings (unsorted)."""
+def check_catalog(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
+    """Every catalog rule's findings (unsorted); ``coverage`` is computed when not given."""
+    from flowcatalog.coverage import compute
+    from flowcatalog.rules import matrix
+
     findings: list[Finding] = []
     for check in catalog_checks():
         findings.extend(check(catalog))
+    findings.extend(matrix.check(catalog, coverage if coverage is not None else compute(catalog)))
     return findings
 
 

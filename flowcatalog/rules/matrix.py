@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flowcatalog.coverage import compute
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Catalog
-from flowcatalog.report import CellState
+from flowcatalog.report import CellState, Coverage
 
 
-def check(catalog: Catalog) -> Iterator[Finding]:
+def check(catalog: Catalog, coverage: Coverage) -> Iterator[Finding]:
+    """The matrix rules over ``coverage``, the catalog's coverage (``coverage.compute``)."""
     names = {d.id: d.name for d in catalog.deployments}
     stages = {s.id: s for s in catalog.stages}
-    for cell in compute(catalog).cells:
+    for cell in coverage.cells:
         stage = stages[cell.stage]
         label = f"{stage.name} / {names[cell.deployment]}"
         subject = f"{cell.stage}/{cell.deployment}"
