@@ -6,6 +6,7 @@ checks table is generated from ``all_rules()`` (``python -m flowcatalog.rules``)
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ _EXTENSIONS: tuple[tuple[str, str], ...] = (
 CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 
 
+@functools.cache
 def all_rules() -> tuple[RuleInfo, ...]:
     """Every rule, core first, then those of the page and online modules."""
     rules = list(CORE_RULES)
@@ -139,11 +141,13 @@ def all_rules() -> tuple[RuleInfo, ...]:
     return tuple(rules)
 
 
+@functools.cache
+def _by_id() -> dict[str, RuleInfo]:
+    return {info.id: info for info in all_rules()}
+
+
 def rule(rule_id: str) -> RuleInfo | None:
-    for info in all_rules():
-        if info.id == rule_id:
-            return info
-    return None
+    return _by_id().get(rule_id)
 
 
 def catalog_checks() -> tuple[CatalogCheck, ...]:
