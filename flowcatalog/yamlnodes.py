@@ -158,23 +158,19 @@ class _Converter:
         )
 
     def _mapping(self, node: yaml.MappingNode, at: PathKey, depth: int) -> dict[str, Any]:
+        """Explicit keys first (a repeated one is a finding), then keys from ``<<`` merges
+        that no explicit key or earlier merge source defines (YAML's merge rule)."""
+        merge_tag = _STANDARD + "merge"
         result: dict[str, Any] = {}
         first_seen: dict[str, Location] = {}
-        pairs = list(node.value)
-        merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in pairs:
-            if key_node.tag == _STANDARD + "merge":
-                sources = (
-                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                )
-                for source in sources:
-                    if isinstance(source, yaml.MappingNode):
-                        merged.extend(source.value)
+        sources: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == merge_tag:
+                if isinstance(value_node, yaml.SequenceNode):
+                    sources.extend(value_node.value)
+                else:
+                    sources.append(value_node)
                 continue
-        explicit = [(k, v) for k, v in pairs if k.tag != _STANDARD + "merge"]
-        explicit_keys = {k.value for k, _ in explicit if isinstance(k, yaml.ScalarNode)}
-        inherited = [(k, v) for k, v in merged if k.value not in explicit_keys]
-        for key_node, value_node in [*explicit, *inherited]:
             key_loc = _loc(self.path, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
                 self.findings.append(
@@ -189,8 +185,6 @@ class _Converter:
                 continue
             key = str(key_node.value)
             if key in first_seen:
-                if (key_node, value_node) in inherited:
-                    continue
                 self.findings.append(
                     Finding(
                         "duplicate-key",
@@ -204,4 +198,13 @@ class _Converter:
             first_seen[key] = key_loc
             self.key_marks[(*at, key)] = key_loc
             result[key] = self.convert(value_node, (*at, key), depth + 1)
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                continue
+            for key_node, value_node in source.value:
+                if not isinstance(key_node, yaml.ScalarNode) or str(key_node.value) in result:
+                    continue
+                key = str(key_node.value)
+                self.key_marks[(*at, key)] = _loc(self.path, key_node.start_mark)
+                result[key] = self.convert(value_node, (*at, key), depth + 1)
         return result

@@ -228,3 +228,16 @@ def test_control_character_is_refused_at_its_place() -> None:
         "c.yaml:2:9: character U+001F is not allowed in YAML "
         "(control characters are not allowed)"
     )
+
+
+def test_merge_keys_give_way_to_explicit_keys_and_earlier_sources() -> None:
+    from flowcatalog import yamlnodes
+
+    text = (
+        "base: &base {name: A, id: a}\n"
+        "more: &more {name: B, note: m}\n"
+        "item:\n  <<: [*base, *more]\n  id: explicit\n"
+    )
+    doc = yamlnodes.load(text, "c.yaml")
+    assert doc.data["item"] == {"id": "explicit", "name": "A", "note": "m"}
+    assert doc.findings == []
