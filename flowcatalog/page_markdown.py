@@ -471,20 +471,15 @@ class _Extractor:
                         run_text.append(value)
                     continue
                 value = event.get("Start")
+                handlers = starts
+                if value is None:
+                    value = event.get("End")
+                    handlers = ends
                 if value is not None:
                     tag = value if type(value) is str else next(iter(value))
                     if run_text and tag in blocks:
                         flush()
-                    handler = starts.get(tag)
-                    if handler is not None:
-                        handler(tag, value, span["start"], span["end"])
-                    continue
-                value = event.get("End")
-                if value is not None:
-                    tag = value if type(value) is str else next(iter(value))
-                    if run_text and tag in blocks:
-                        flush()
-                    handler = ends.get(tag)
+                    handler = handlers.get(tag)
                     if handler is not None:
                         handler(tag, value, span["start"], span["end"])
                     continue
