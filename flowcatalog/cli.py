@@ -68,6 +68,17 @@ def display_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
+def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> ExitCode:
+    """The run's exit code; coverage under ``--fail-under`` is said on stderr too."""
+    coverage = report.coverage
+    if fail_under is not None and coverage is not None and coverage.percent < fail_under:
+        click.echo(
+            f"flowcatalog: coverage {coverage.percent:.1f}% is under --fail-under {fail_under:g}",
+            err=True,
+        )
+    return report.exit_code(strict=strict, fail_under=fail_under)
+
+
 def resolve_catalog(catalog: str | None, *, have_pages: bool) -> str | None:
     """The catalog to read: the one given, ./catalog.yaml, or none when pages are linted alone."""
     if catalog is not None:
@@ -193,18 +204,7 @@ def check(
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
     write_reports(report, targets)
-    code = report.exit_code(strict=strict, fail_under=fail_under)
-    if (
-        fail_under is not None
-        and report.coverage is not None
-        and report.coverage.percent < fail_under
-    ):
-        click.echo(
-            f"flowcatalog: coverage {report.coverage.percent:.1f}% is under "
-            f"--fail-under {fail_under:g}",
-            err=True,
-        )
-    return code
+    return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
 @cli.command()
@@ -249,15 +249,7 @@ def coverage(
     report = Report(findings=(), coverage=compute(loaded), sources=(path,))
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
-    if fail_under is not None and report.coverage is not None:  # noqa: SIM102
-        if report.coverage.percent < fail_under:
-            click.echo(
-                f"flowcatalog: coverage {report.coverage.percent:.1f}% is under "
-                f"--fail-under {fail_under:g}",
-                err=True,
-            )
-            return ExitCode.FINDINGS
-    return ExitCode.OK
+    return _exit_code(report, strict=False, fail_under=fail_under)
 
 
 @cli.command()
@@ -396,7 +388,7 @@ def merge_command(
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
     write_reports(report, targets)
-    return report.exit_code(strict=strict, fail_under=fail_under)
+    return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
 from flowcatalog.cli_page import import_command, render_command  # noqa: E402
