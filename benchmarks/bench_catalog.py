@@ -73,10 +73,17 @@ def measure(label: str, cmd: list[str], cwd: Path, runs: int) -> float:
         wall, _, code = run(cmd, cwd)
         walls.append(wall)
     probe = subprocess.run(
-        [sys.executable, "-c",
-         "import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=-3,stderr=-3);"
-         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", *cmd],
-        cwd=cwd, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import resource,subprocess,sys;subprocess.run(sys.argv[1:],stdout=-3,stderr=-3);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+            *cmd,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     peak = int(probe.stdout.strip()) / 1024
     median = statistics.median(walls)
@@ -96,10 +103,12 @@ def main() -> None:
         (work / "catalog.yaml").write_text(make_catalog(args.flows), encoding="utf-8")
         size = (work / "catalog.yaml").stat().st_size
         print(f"catalog: {args.flows:,} flows, {size / 1e6:.1f} MB; median of {args.runs} runs")
-        own = measure("flowcatalog check (repo catalog.yaml)", [flowcatalog, "check"], REPO,
-                      args.runs)
-        ours = measure(f"flowcatalog check ({args.flows:,} flows)", [flowcatalog, "check"], work,
-                       args.runs)
+        own = measure(
+            "flowcatalog check (repo catalog.yaml)", [flowcatalog, "check"], REPO, args.runs
+        )
+        ours = measure(
+            f"flowcatalog check ({args.flows:,} flows)", [flowcatalog, "check"], work, args.runs
+        )
         peer = shutil.which("check-jsonschema", path=str(bindir))
         if peer is None:
             print("check-jsonschema not installed (pip install -e '.[bench]'): no peer ratio")
@@ -107,7 +116,9 @@ def main() -> None:
         schema = str(REPO / "flowcatalog" / "catalog.schema.json")
         theirs = measure(
             "check-jsonschema (schema only, same file)",
-            [peer, "--schemafile", schema, "catalog.yaml"], work, args.runs,
+            [peer, "--schemafile", schema, "catalog.yaml"],
+            work,
+            args.runs,
         )
         print(f"ratio flowcatalog / check-jsonschema: {ours / theirs:.2f}")
         print(f"start-up on the repo catalog: {own * 1000:.0f} ms")

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from flowcatalog.cli import main
+from flowcatalog.cli.main import main
 
 sys.exit(main())

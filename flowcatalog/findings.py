@@ -1,4 +1,4 @@
-"""Findings: what a check reports about user data."""
+"""Findings and rules: what a check reports about user data, and the rule that says so."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: its kebab-case id, default severity, one-line summary and the area it checks
+    (catalog, pages or online). Every finding names one; ``rules.registry`` lists them all."""
+
+    id: str
+    severity: Severity
+    summary: str
+    area: str
 
 
 @dataclass(frozen=True, slots=True)

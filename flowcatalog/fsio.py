@@ -1,15 +1,19 @@
-"""File reading and atomic writing: the filesystem edge."""
+"""The filesystem edge: the one file reader and decoder, path expansion, atomic writes."""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flowcatalog.errors import InputError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+_GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
@@ -99,3 +103,68 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def read_head(path: str, limit: int, *, what: str = "file") -> bytes:
+    """The first ``limit`` bytes of a file (all of it when shorter); a file that cannot be
+    read is an ``InputError`` naming ``what`` it was meant to be.
+
+    ``read(limit)`` alone would allocate ``limit`` bytes for every page, however small; the
+    file's size (when it has one) says how much to ask for, plus one byte to notice growth.
+    """
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if not 0 < size < limit:
+                return handle.read(limit)
+            data = handle.read(size + 1)
+            if len(data) > size:  # it grew since: read on, up to the limit
+                data += handle.read(limit - len(data))
+            return data
+    except FileNotFoundError:
+        raise InputError(f"no such {what}", location=path) from None
+    except IsADirectoryError:
+        raise InputError(f"is a directory, not a {what}", location=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", location=path) from None
+
+
+def expand_paths(
+    paths: Iterable[str], *, is_page: Callable[[str], bool], expected: str
+) -> list[str]:
+    """Files as given, directories searched recursively for pages, globs expanded.
+
+    A missing path, a glob matching no page or a file of another type named explicitly is an
+    ``InputError``. Dot-directories (``.git``) and ``node_modules`` are skipped. Each page is
+    listed once, in the order first met; directory contents are sorted.
+    """
+    found: dict[str, None] = {}
+    for raw in paths:
+        if os.path.isdir(raw):
+            found.update(dict.fromkeys(_walk(raw, is_page)))
+        elif os.path.exists(raw):
+            if not is_page(raw):
+                raise InputError(f"not a page; expected {expected}", location=raw)
+            found[raw] = None
+        elif _GLOB_CHARS.search(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            pages: list[str] = []
+            for match in matches:
+                if os.path.isdir(match):
+                    pages.extend(_walk(match, is_page))
+                elif is_page(match):
+                    pages.append(match)
+            if not pages:
+                raise InputError("no page matches this pattern", location=raw)
+            found.update(dict.fromkeys(pages))
+        else:
+            raise InputError("no such file or directory", location=raw)
+    return list(found)
+
+
+def _walk(top: str, is_page: Callable[[str], bool]) -> list[str]:
+    pages: list[str] = []
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        pages.extend(os.path.join(root, name) for name in sorted(files) if is_page(name))
+    return pages

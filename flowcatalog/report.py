@@ -7,85 +7,24 @@ is the documented contract (version 1).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Location
 
 REPORT_VERSION = 1
 
-
-class CellState(StrEnum):
-    DOCUMENTED = "documented"
-    NOT_APPLICABLE = "not-applicable"
-    PLACEHOLDER = "placeholder"
-    MISSING = "missing"
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One stage x deployment cell of the coverage matrix.
-
-    ``flows`` names the flows that cover the cell; ``shared_with`` lists the other
-    deployments one of those flows also covers (Cancelation's single flow, say).
-    """
-
-    stage: str
-    deployment: str
-    state: CellState
-    links: tuple[str, ...] = ()
-    flows: tuple[str, ...] = ()
-    shared_with: tuple[str, ...] = ()
-    reason: str | None = None
-    location: Location | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ExtraFlow:
-    """A flow outside the matrix (renewal emails, say): documented, but no cell's."""
-
-    stage: str
-    name: str
-    links: tuple[str, ...] = ()
-    placeholder: str | None = None
-    location: Location | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """The matrix, stage-major in catalog order, with stage and deployment display names,
-    and the stages' extra flows."""
-
-    cells: tuple[Cell, ...]
-    stage_names: tuple[tuple[str, str], ...] = ()
-    deployment_names: tuple[tuple[str, str], ...] = ()
-    extra_flows: tuple[ExtraFlow, ...] = ()
-
-    @property
-    def total(self) -> int:
-        """Cells that need a flow: every cell but the not-applicable ones."""
-        return sum(1 for c in self.cells if c.state is not CellState.NOT_APPLICABLE)
-
-    @property
-    def documented(self) -> int:
-        return sum(1 for c in self.cells if c.state is CellState.DOCUMENTED)
-
-    @property
-    def not_applicable(self) -> int:
-        return sum(1 for c in self.cells if c.state is CellState.NOT_APPLICABLE)
-
-    @property
-    def percent(self) -> float:
-        if self.total == 0:
-            return 100.0
-        return round(100.0 * self.documented / self.total, 1)
-
-    def cell(self, stage: str, deployment: str) -> Cell | None:
-        for c in self.cells:
-            if c.stage == stage and c.deployment == deployment:
-                return c
-        return None
+__all__ = [
+    "REPORT_VERSION",
+    "Cell",
+    "CellState",
+    "Coverage",
+    "ExtraFlow",
+    "FigmaDetails",
+    "LinkResult",
+    "Report",
+]
 
 
 @dataclass(frozen=True, slots=True)

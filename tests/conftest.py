@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flowcatalog.cli import main
+from flowcatalog.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

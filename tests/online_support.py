@@ -10,7 +10,7 @@ from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-from flowcatalog.http import HttpSettings
+from flowcatalog.online.web import HttpSettings
 
 #: millisecond timings so a whole test file runs in a second or two
 FAST = HttpSettings(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flowcatalog.cache import Cache, default_path
-from flowcatalog.figma_api import CachedFile, FigmaClient, FigmaSettings, FigmaToken
-from flowcatalog.liveness import FigmaStatus, Probe
 from flowcatalog.model import FigmaRef
+from flowcatalog.online.cache import Cache, default_path
+from flowcatalog.online.figma_api import CachedFile, FigmaClient, FigmaSettings, FigmaToken
+from flowcatalog.online.liveness import FigmaStatus, Probe
 from tests.online_support import FakeFigma, local_server, url
 
 TOKEN = "figd_canary-cache-5b2f91"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowcatalog.catalog import parse_catalog
+from flowcatalog.catalog.build import parse_catalog
 from flowcatalog.errors import InputError
 
 FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X?node-id="
@@ -81,10 +81,13 @@ def test_duplicate_key_is_reported_not_silently_dropped() -> None:
 def test_unknown_key_suggests_the_closest() -> None:
     text = BASE.replace("        deployments: [saas]", "        deployment: [saas]")
     assert problems(text) == [
-        (9, 9, "catalog-schema",
-         "stages[0].flows[0] is missing the required key 'deployments'"),
-        (10, 9, "unknown-key",
-         "unknown key 'deployment' in stages[0].flows[0]; did you mean 'deployments'?"),
+        (9, 9, "catalog-schema", "stages[0].flows[0] is missing the required key 'deployments'"),
+        (
+            10,
+            9,
+            "unknown-key",
+            "unknown key 'deployment' in stages[0].flows[0]; did you mean 'deployments'?",
+        ),
     ]
 
 
@@ -105,25 +108,37 @@ def test_bad_id_and_version() -> None:
     text = BASE.replace("version: 1", "version: 2").replace("id: trial", "id: Trial Stage")
     assert problems(text) == [
         (1, 10, "catalog-schema", "unsupported catalog version 2; expected 1"),
-        (6, 9, "catalog-schema",
-         "'Trial Stage' is not a valid id; expected a lower-case slug of letters, digits, "
-         "'-' and '_' (e.g. 'self-managed')"),
+        (
+            6,
+            9,
+            "catalog-schema",
+            "'Trial Stage' is not a valid id; expected a lower-case slug of letters, digits, "
+            "'-' and '_' (e.g. 'self-managed')",
+        ),
     ]
 
 
 def test_undeclared_deployment_is_a_reference_error() -> None:
     text = BASE.replace("deployments: [saas]", "deployments: [saas, dedicated]")
     assert problems(text) == [
-        (10, 29, "unknown-reference",
-         "deployment 'dedicated' is not declared under 'deployments'; declared: saas"),
+        (
+            10,
+            29,
+            "unknown-reference",
+            "deployment 'dedicated' is not declared under 'deployments'; declared: saas",
+        ),
     ]
 
 
 def test_undeclared_deployment_suggests_close_id() -> None:
     text = BASE + "    not_applicable:\n      sas: no trial for it\n"
     assert problems(text) == [
-        (14, 12, "unknown-reference",
-         "deployment 'sas' is not declared under 'deployments'; did you mean 'saas'?"),
+        (
+            14,
+            12,
+            "unknown-reference",
+            "deployment 'sas' is not declared under 'deployments'; did you mean 'saas'?",
+        ),
     ]
 
 
@@ -193,8 +208,9 @@ def test_yes_and_no_stay_what_yaml_says() -> None:
 
 yaml_like = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -225,13 +241,12 @@ def test_arbitrary_yaml_data_is_a_finding_or_a_clean_error(data: object) -> None
 
 def test_control_character_is_refused_at_its_place() -> None:
     assert input_error("version: 1\ntitle: a\x1fb\n") == (
-        "c.yaml:2:9: character U+001F is not allowed in YAML "
-        "(control characters are not allowed)"
+        "c.yaml:2:9: character U+001F is not allowed in YAML (control characters are not allowed)"
     )
 
 
 def test_merge_keys_give_way_to_explicit_keys_and_earlier_sources() -> None:
-    from flowcatalog import yamlnodes
+    from flowcatalog.catalog import yamlnodes
 
     text = (
         "base: &base {name: A, id: a}\n"

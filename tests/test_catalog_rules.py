@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from flowcatalog.catalog import parse_catalog
-from flowcatalog.coverage import compute
-from flowcatalog.pipeline import build_report
+from flowcatalog.catalog.build import parse_catalog
+from flowcatalog.catalog.coverage import compute
+from flowcatalog.pipeline.run import build_report
 from flowcatalog.report import CellState
 from tests.conftest import REPO
 
@@ -44,50 +44,72 @@ def test_all_cells_documented_is_silent() -> None:
     ("flows", "tail", "expected"),
     [
         pytest.param(
-            f"      - name: a\n        deployments: [saas]\n        links: ['{F}1-2']\n", "",
-            [(6, 5, "missing-cell")], id="missing-cell",
+            f"      - name: a\n        deployments: [saas]\n        links: ['{F}1-2']\n",
+            "",
+            [(6, 5, "missing-cell")],
+            id="missing-cell",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas, sm]\n        links: ['{F}1-2', '{F}1:2']\n",
-            "", [(9, 9, "shared-flow"), (11, 86, "duplicate-node")], id="duplicate-node-same-flow",
+            "",
+            [(9, 9, "shared-flow"), (11, 86, "duplicate-node")],
+            id="duplicate-node-same-flow",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas]\n        links: ['{F}1-2']\n"
             f"      - name: b\n        deployments: [sm]\n        links: ['{F.replace('/X', '/Y')}1%3A2']\n",
-            "", [(14, 17, "duplicate-node")], id="duplicate-node-other-flow",
+            "",
+            [(14, 17, "duplicate-node")],
+            id="duplicate-node-other-flow",
         ),
         pytest.param(
             "      - name: a\n        deployments: [saas, sm]\n"
-            "        links: ['https://help.figma.com/hc/x']\n", "",
-            [(9, 9, "shared-flow"), (11, 17, "flow-link-not-figma")], id="not-figma",
+            "        links: ['https://help.figma.com/hc/x']\n",
+            "",
+            [(9, 9, "shared-flow"), (11, 17, "flow-link-not-figma")],
+            id="not-figma",
         ),
         pytest.param(
-            "      - name: a\n        deployments: [saas, sm]\n        links: []\n", "",
-            [(9, 9, "empty-link-list"), (9, 9, "shared-flow")], id="empty-link-list",
+            "      - name: a\n        deployments: [saas, sm]\n        links: []\n",
+            "",
+            [(9, 9, "empty-link-list"), (9, 9, "shared-flow")],
+            id="empty-link-list",
         ),
         pytest.param(
-            "      - name: a\n        deployments: [saas, sm]\n", "",
-            [(9, 9, "flow-without-links"), (9, 9, "shared-flow")], id="flow-without-links",
+            "      - name: a\n        deployments: [saas, sm]\n",
+            "",
+            [(9, 9, "flow-without-links"), (9, 9, "shared-flow")],
+            id="flow-without-links",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas, sm]\n        links:\n          - {F}1-2\n          -\n",
-            "", [(9, 9, "shared-flow"), (13, 12, "empty-item")], id="empty-link-item",
+            "",
+            [(9, 9, "shared-flow"), (13, 12, "empty-item")],
+            id="empty-link-item",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas]\n        links: ['{F}1-2']\n"
-            "      - name: b\n        deployments: [sm]\n        placeholder: coming soon\n", "",
-            [(12, 9, "placeholder-cell")], id="placeholder-cell",
+            "      - name: b\n        deployments: [sm]\n        placeholder: coming soon\n",
+            "",
+            [(12, 9, "placeholder-cell")],
+            id="placeholder-cell",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas, sm]\n        links: ['{F}1-2']\n",
             "    not_applicable:\n      sm: not sold there\n",
-            [(9, 9, "shared-flow"), (13, 11, "not-applicable-overlap")], id="na-overlap",
+            [(9, 9, "shared-flow"), (13, 11, "not-applicable-overlap")],
+            id="na-overlap",
         ),
         pytest.param(
             f"      - name: a\n        deployments: [saas, sm]\n        links: ['{F}1-2']\n",
             "future_iterations:\n  - title: x\n    links: [ftp://x]\n  - null\n  - ''\n",
-            [(9, 9, "shared-flow"), (14, 13, "url-invalid"), (15, 5, "empty-item"),
-             (16, 5, "empty-item")], id="future-iterations",
+            [
+                (9, 9, "shared-flow"),
+                (14, 13, "url-invalid"),
+                (15, 5, "empty-item"),
+                (16, 5, "empty-item"),
+            ],
+            id="future-iterations",
         ),
     ],
 )
@@ -108,7 +130,10 @@ def test_coverage_cell_details() -> None:
     sm = coverage.cell("s", "sm")
     assert sm is not None
     assert (sm.state, sm.flows, sm.shared_with, sm.links) == (
-        CellState.DOCUMENTED, ("a",), ("saas",), (f"{F}1-2",)
+        CellState.DOCUMENTED,
+        ("a",),
+        ("saas",),
+        (f"{F}1-2",),
     )
     assert (coverage.documented, coverage.total, coverage.percent) == (2, 2, 100.0)
 
@@ -116,7 +141,10 @@ def test_coverage_cell_details() -> None:
 def test_python_dash_m_runs_the_cli() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "flowcatalog", "check", "--format", "json"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert '"version": 1' in proc.stdout

@@ -12,7 +12,7 @@ import click
 import pytest
 import yaml
 
-from flowcatalog.cli import cli
+from flowcatalog.cli.main import cli
 from flowcatalog.reporters import REPORTERS
 
 CI = Path(__file__).resolve().parent.parent / "ci"

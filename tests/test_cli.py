@@ -76,11 +76,13 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
     assert list(report) == ["version", "summary", "coverage", "findings", "links", "sources"]
     assert report["coverage"]["stages"][4] == {"id": "cancelation", "name": "Cancelation"}
     assert report["coverage"]["deployments"] == [
-        {"id": "saas", "name": "SaaS"}, {"id": "self-managed", "name": "Self-managed"},
+        {"id": "saas", "name": "SaaS"},
+        {"id": "self-managed", "name": "Self-managed"},
     ]
     assert report["coverage"]["extra_flows"] == [
         {
-            "stage": "renewal", "name": "Emails",
+            "stage": "renewal",
+            "name": "Emails",
             "links": [
                 "https://www.figma.com/file/DCq7K8Srsv79tbH1yRkGbl/"
                 "Document-user-flows-gitlab-org-epics-3603?node-id=202%3A27"
@@ -90,11 +92,17 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
         }
     ]
     assert report["coverage"]["cells"][0]["location"] == {
-        "path": "catalog.yaml", "line": 23, "column": 9,
+        "path": "catalog.yaml",
+        "line": 23,
+        "column": 9,
     }
     assert report["version"] == 1
     assert report["summary"] == {
-        "errors": 0, "warnings": 5, "infos": 1, "links": 11, "figma_links": 10,
+        "errors": 0,
+        "warnings": 5,
+        "infos": 1,
+        "links": 11,
+        "figma_links": 10,
     }
     coverage = report["coverage"]
     assert (coverage["documented"], coverage["total"], coverage["percent"]) == (10, 10, 100.0)
@@ -108,15 +116,23 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
     assert cancel[0]["links"] == cancel[1]["links"]
     assert report["findings"][:2] == [
         {
-            "rule": "shared-flow", "severity": "info",
+            "rule": "shared-flow",
+            "severity": "info",
             "message": "one flow 'UX flow documentation' covers SaaS, Self-managed of Cancelation",
-            "path": "catalog.yaml", "line": 77, "column": 9, "url": None,
+            "path": "catalog.yaml",
+            "line": 77,
+            "column": 9,
+            "url": None,
             "subject": "cancelation/UX flow documentation",
         },
         {
-            "rule": "empty-item", "severity": "warning",
+            "rule": "empty-item",
+            "severity": "warning",
             "message": "future iteration 2 is empty",
-            "path": "catalog.yaml", "line": 87, "column": 5, "url": None,
+            "path": "catalog.yaml",
+            "line": 87,
+            "column": 5,
+            "url": None,
             "subject": "future_iterations/2",
         },
     ]
@@ -124,8 +140,18 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
         link["figma"]["node_id"] for link in report["links"] if link["figma"] is not None
     )
     assert figma_nodes == sorted(
-        ["28:28", "72:35", "96:59", "138:97", "143:0", "202:27", "252:242", "302:5577",
-         "626:134", "626:222"]
+        [
+            "28:28",
+            "72:35",
+            "96:59",
+            "138:97",
+            "143:0",
+            "202:27",
+            "252:242",
+            "302:5577",
+            "626:134",
+            "626:222",
+        ]
     )
 
 
@@ -170,9 +196,13 @@ def test_coverage_fail_under(run_cli: RunCli, in_tmp: Path) -> None:
 
 
 def test_fail_under_alone_fails_a_clean_catalog(run_cli: RunCli, in_tmp: Path) -> None:
-    text = TWO_BY_TWO.replace(
-        "          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X\n", f"          - {FIGMA}3-4\n"
-    ) + "    not_applicable:\n      dedicated: none\n"
+    text = (
+        TWO_BY_TWO.replace(
+            "          - https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/X\n",
+            f"          - {FIGMA}3-4\n",
+        )
+        + "    not_applicable:\n      dedicated: none\n"
+    )
     write(in_tmp, text)
     assert run_cli("check").code == 0
     result = run_cli("check", "--fail-under", "90")
@@ -184,12 +214,17 @@ def test_fail_under_alone_fails_a_clean_catalog(run_cli: RunCli, in_tmp: Path) -
     ("args", "err"),
     [
         (("check", "--catalog", "nope.yaml"), "flowcatalog: error: nope.yaml: no such file\n"),
-        (("check",), "flowcatalog: error: no catalog.yaml in the current directory; "
-                     "pass --catalog PATH (or page paths)\n"),
+        (
+            ("check",),
+            "flowcatalog: error: no catalog.yaml in the current directory; "
+            "pass --catalog PATH (or page paths)\n",
+        ),
         (("check", "--catalog", "."), "flowcatalog: error: .: is a directory, not a file\n"),
     ],
 )
-def test_input_errors_exit_2(run_cli: RunCli, in_tmp: Path, args: tuple[str, ...], err: str) -> None:
+def test_input_errors_exit_2(
+    run_cli: RunCli, in_tmp: Path, args: tuple[str, ...], err: str
+) -> None:
     result = run_cli(*args)
     assert (result.code, result.out, result.err) == (2, "", err)
 
@@ -207,7 +242,8 @@ def test_non_utf8_catalog(run_cli: RunCli, in_tmp: Path) -> None:
     (in_tmp / "catalog.yaml").write_bytes(b"version: 1\ntitle: caf\xe9\n")
     result = run_cli("check")
     assert (result.code, result.err) == (
-        2, "flowcatalog: error: catalog.yaml:2:11: not valid UTF-8: byte 0xe9 at offset 21\n"
+        2,
+        "flowcatalog: error: catalog.yaml:2:11: not valid UTF-8: byte 0xe9 at offset 21\n",
     )
 
 
@@ -228,12 +264,12 @@ def test_usage_error_exit_2(run_cli: RunCli, in_tmp: Path) -> None:
 def test_internal_error_exit_3_without_traceback(
     run_cli: RunCli, in_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flowcatalog.pipeline
+    import flowcatalog.pipeline.run
 
     def boom(*_: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(flowcatalog.pipeline, "run_check", boom)
+    monkeypatch.setattr(flowcatalog.pipeline.run, "run_check", boom)
     result = run_cli("check")
     assert result.code == 3
     assert result.err == (
@@ -295,10 +331,13 @@ def test_catalog_header_references_the_schema() -> None:
 
 
 def test_a_third_deployment_works_unchanged(run_cli: RunCli, in_tmp: Path) -> None:
-    write(in_tmp, TWO_BY_TWO.replace(
-        "  - id: dedicated\n    name: Dedicated\n",
-        "  - id: dedicated\n    name: Dedicated\n  - id: self-managed\n    name: Self-managed\n",
-    ))
+    write(
+        in_tmp,
+        TWO_BY_TWO.replace(
+            "  - id: dedicated\n    name: Dedicated\n",
+            "  - id: dedicated\n    name: Dedicated\n  - id: self-managed\n    name: Self-managed\n",
+        ),
+    )
     result = run_cli("coverage", "--format", "json")
     assert len(json.loads(result.out)["cells"]) == 6
 
@@ -333,10 +372,23 @@ def test_links_json_gives_every_place_with_its_text_and_context(
         "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl?node-id=138-97"
     )
     assert first["locations"] == [
-        {"path": "catalog.yaml", "line": 26, "column": 13, "text": "",
-         "context": ["Trial", "SaaS subscription purchase"]},
-        {"path": "docs/customer-subscription-lifecycle.md", "line": 50, "column": 3,
-         "text": "SaaS subscription purchase",
-         "context": ["Customer subscription lifecycle", "Current processes", "Trial",
-                     "UX flow documentation"]},
+        {
+            "path": "catalog.yaml",
+            "line": 26,
+            "column": 13,
+            "text": "",
+            "context": ["Trial", "SaaS subscription purchase"],
+        },
+        {
+            "path": "docs/customer-subscription-lifecycle.md",
+            "line": 50,
+            "column": 3,
+            "text": "SaaS subscription purchase",
+            "context": [
+                "Customer subscription lifecycle",
+                "Current processes",
+                "Trial",
+                "UX flow documentation",
+            ],
+        },
     ]

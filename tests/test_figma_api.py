@@ -13,9 +13,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flowcatalog.figma_api import FigmaClient, FigmaSettings, FigmaToken, api_origin
-from flowcatalog.liveness import FigmaStatus
 from flowcatalog.model import FigmaRef
+from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken, api_origin
+from flowcatalog.online.liveness import FigmaStatus
 from tests.online_support import FakeFigma, local_server, url
 
 TOKEN = "figd_canary-7c1e2b9d-secret"

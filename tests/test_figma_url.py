@@ -6,73 +6,131 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowcatalog.figma_url import UrlKind, analyse, normalise_node_id
 from flowcatalog.model import FigmaRef
+from flowcatalog.urls import UrlKind, analyse, normalise_node_id
 
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
 BRANCH = "Br4nchKey0123456789abcd"
 SEED_SLUG = "Document-user-flows-%5Bgitlab-org%2F-%2Fepics%2F3603%5D"
 
 VALID = [
-    ("seed file", f"https://www.figma.com/file/{KEY}/Document-user-flows?node-id=138%3A97",
-     FigmaRef("file", KEY, "138:97")),
-    ("slug with encoded slashes", f"https://www.figma.com/file/{KEY}/{SEED_SLUG}?node-id=28%3A28",
-     FigmaRef("file", KEY, "28:28")),
-    ("design dash form", f"https://www.figma.com/design/{KEY}/Flows?node-id=138-97",
-     FigmaRef("design", KEY, "138:97")),
-    ("bare host raw colon", f"https://figma.com/design/{KEY}?node-id=1:2",
-     FigmaRef("design", KEY, "1:2")),
-    ("empty slug trailing slash", f"https://figma.com/file/{KEY}/?node-id=1-2",
-     FigmaRef("file", KEY, "1:2")),
-    ("dev mode", f"https://www.figma.com/design/{KEY}/X?node-id=1-2&m=dev",
-     FigmaRef("design", KEY, "1:2")),
-    ("proto with extras",
-     f"https://www.figma.com/proto/{KEY}/X?page-id=0%3A1&node-id=5-3"
-     "&starting-point-node-id=5%3A3&scaling=scale-down&t=FFhXL1uDluUxMH9W-4",
-     FigmaRef("proto", KEY, "5:3")),
-    ("board", f"https://www.figma.com/board/{KEY}/Map?node-id=0-1",
-     FigmaRef("board", KEY, "0:1")),
-    ("slides", f"https://www.figma.com/slides/{KEY}/Deck?node-id=1-20",
-     FigmaRef("slides", KEY, "1:20")),
-    ("deck", f"https://www.figma.com/deck/{KEY}/Deck?node-id=1-20",
-     FigmaRef("deck", KEY, "1:20")),
-    ("instance id encoded", f"https://www.figma.com/design/{KEY}/X?node-id=I2265%3A10664%3B51954%3A18639",
-     FigmaRef("design", KEY, "I2265:10664;51954:18639")),
-    ("instance id dash form", f"https://www.figma.com/design/{KEY}/X?node-id=I32-9%3B44-5",
-     FigmaRef("design", KEY, "I32:9;44:5")),
-    ("make", f"https://www.figma.com/make/{KEY}/App?node-id=0-1",
-     FigmaRef("make", KEY, "0:1")),
-    ("site", f"https://www.figma.com/site/{KEY}/Site?node-id=2-3",
-     FigmaRef("site", KEY, "2:3")),
-    ("buzz", f"https://www.figma.com/buzz/{KEY}/Campaign?node-id=4-5",
-     FigmaRef("buzz", KEY, "4:5")),
-    ("fragment ignored", f"https://www.figma.com/design/{KEY}/X?node-id=1-2#comments",
-     FigmaRef("design", KEY, "1:2")),
-    ("encoded dash", f"https://www.figma.com/design/{KEY}/X?node-id=1%2D2",
-     FigmaRef("design", KEY, "1:2")),
-    ("branch", f"https://www.figma.com/design/{KEY}/branch/{BRANCH}/X?node-id=1-2",
-     FigmaRef("design", KEY, "1:2", branch_key=BRANCH)),
-    ("file branch", f"https://www.figma.com/file/{KEY}/branch/{BRANCH}?node-id=1-2",
-     FigmaRef("file", KEY, "1:2", branch_key=BRANCH)),
-    ("version pinned", f"https://www.figma.com/design/{KEY}/X?version-id=4242&node-id=1-2",
-     FigmaRef("design", KEY, "1:2", version_id="4242")),
-    ("long legacy key", "https://www.figma.com/file/cU16PQei0xJnwqRF1wG8VmUT/X?node-id=1%3A2",
-     FigmaRef("file", "cU16PQei0xJnwqRF1wG8VmUT", "1:2")),
-    ("new embed host", f"https://embed.figma.com/design/{KEY}/X?node-id=1-2&embed-host=share",
-     FigmaRef("design", KEY, "1:2")),
-    ("legacy embed wrapper",
-     "https://www.figma.com/embed?embed_host=share&url=https%3A%2F%2Fwww.figma.com%2Ffile%2F"
-     f"{KEY}%2FX%3Fnode-id%3D138%253A97",
-     FigmaRef("file", KEY, "138:97")),
-    ("upper-case host", f"https://WWW.Figma.com/design/{KEY}/X?node-id=1-2",
-     FigmaRef("design", KEY, "1:2")),
-    ("unknown query parameters ignored",
-     f"https://www.figma.com/design/{KEY}/X?viewport=1,2,0.5&type=design&mode=dev&node-id=1-2&fuid=9",
-     FigmaRef("design", KEY, "1:2")),
+    (
+        "seed file",
+        f"https://www.figma.com/file/{KEY}/Document-user-flows?node-id=138%3A97",
+        FigmaRef("file", KEY, "138:97"),
+    ),
+    (
+        "slug with encoded slashes",
+        f"https://www.figma.com/file/{KEY}/{SEED_SLUG}?node-id=28%3A28",
+        FigmaRef("file", KEY, "28:28"),
+    ),
+    (
+        "design dash form",
+        f"https://www.figma.com/design/{KEY}/Flows?node-id=138-97",
+        FigmaRef("design", KEY, "138:97"),
+    ),
+    (
+        "bare host raw colon",
+        f"https://figma.com/design/{KEY}?node-id=1:2",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "empty slug trailing slash",
+        f"https://figma.com/file/{KEY}/?node-id=1-2",
+        FigmaRef("file", KEY, "1:2"),
+    ),
+    (
+        "dev mode",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2&m=dev",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "proto with extras",
+        f"https://www.figma.com/proto/{KEY}/X?page-id=0%3A1&node-id=5-3"
+        "&starting-point-node-id=5%3A3&scaling=scale-down&t=FFhXL1uDluUxMH9W-4",
+        FigmaRef("proto", KEY, "5:3"),
+    ),
+    ("board", f"https://www.figma.com/board/{KEY}/Map?node-id=0-1", FigmaRef("board", KEY, "0:1")),
+    (
+        "slides",
+        f"https://www.figma.com/slides/{KEY}/Deck?node-id=1-20",
+        FigmaRef("slides", KEY, "1:20"),
+    ),
+    ("deck", f"https://www.figma.com/deck/{KEY}/Deck?node-id=1-20", FigmaRef("deck", KEY, "1:20")),
+    (
+        "instance id encoded",
+        f"https://www.figma.com/design/{KEY}/X?node-id=I2265%3A10664%3B51954%3A18639",
+        FigmaRef("design", KEY, "I2265:10664;51954:18639"),
+    ),
+    (
+        "instance id dash form",
+        f"https://www.figma.com/design/{KEY}/X?node-id=I32-9%3B44-5",
+        FigmaRef("design", KEY, "I32:9;44:5"),
+    ),
+    ("make", f"https://www.figma.com/make/{KEY}/App?node-id=0-1", FigmaRef("make", KEY, "0:1")),
+    ("site", f"https://www.figma.com/site/{KEY}/Site?node-id=2-3", FigmaRef("site", KEY, "2:3")),
+    (
+        "buzz",
+        f"https://www.figma.com/buzz/{KEY}/Campaign?node-id=4-5",
+        FigmaRef("buzz", KEY, "4:5"),
+    ),
+    (
+        "fragment ignored",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2#comments",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "encoded dash",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1%2D2",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "branch",
+        f"https://www.figma.com/design/{KEY}/branch/{BRANCH}/X?node-id=1-2",
+        FigmaRef("design", KEY, "1:2", branch_key=BRANCH),
+    ),
+    (
+        "file branch",
+        f"https://www.figma.com/file/{KEY}/branch/{BRANCH}?node-id=1-2",
+        FigmaRef("file", KEY, "1:2", branch_key=BRANCH),
+    ),
+    (
+        "version pinned",
+        f"https://www.figma.com/design/{KEY}/X?version-id=4242&node-id=1-2",
+        FigmaRef("design", KEY, "1:2", version_id="4242"),
+    ),
+    (
+        "long legacy key",
+        "https://www.figma.com/file/cU16PQei0xJnwqRF1wG8VmUT/X?node-id=1%3A2",
+        FigmaRef("file", "cU16PQei0xJnwqRF1wG8VmUT", "1:2"),
+    ),
+    (
+        "new embed host",
+        f"https://embed.figma.com/design/{KEY}/X?node-id=1-2&embed-host=share",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "legacy embed wrapper",
+        "https://www.figma.com/embed?embed_host=share&url=https%3A%2F%2Fwww.figma.com%2Ffile%2F"
+        f"{KEY}%2FX%3Fnode-id%3D138%253A97",
+        FigmaRef("file", KEY, "138:97"),
+    ),
+    (
+        "upper-case host",
+        f"https://WWW.Figma.com/design/{KEY}/X?node-id=1-2",
+        FigmaRef("design", KEY, "1:2"),
+    ),
+    (
+        "unknown query parameters ignored",
+        f"https://www.figma.com/design/{KEY}/X?viewport=1,2,0.5&type=design&mode=dev&node-id=1-2&fuid=9",
+        FigmaRef("design", KEY, "1:2"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("url", "ref"), [(u, r) for _, u, r in VALID], ids=[i for i, _, _ in VALID])
+@pytest.mark.parametrize(
+    ("url", "ref"), [(u, r) for _, u, r in VALID], ids=[i for i, _, _ in VALID]
+)
 def test_valid_figma_links(url: str, ref: FigmaRef) -> None:
     result = analyse(url)
     assert result.kind is UrlKind.FIGMA_FILE
@@ -83,38 +141,72 @@ def test_valid_figma_links(url: str, ref: FigmaRef) -> None:
 INVALID = [
     ("node-id missing", f"https://www.figma.com/file/{KEY}/X", "figma-node-id-missing"),
     ("node-id empty", f"https://www.figma.com/file/{KEY}/X?node-id=", "figma-node-id-malformed"),
-    ("node-id repeated", f"https://www.figma.com/design/{KEY}/X?node-id=1-2&node-id=3-4",
-     "figma-node-id-repeated"),
-    ("node-id words", f"https://www.figma.com/design/{KEY}/X?node-id=wrongID",
-     "figma-node-id-malformed"),
-    ("node-id one number", f"https://www.figma.com/design/{KEY}/X?node-id=138",
-     "figma-node-id-malformed"),
-    ("node-id negative", f"https://www.figma.com/design/{KEY}/X?node-id=-1:2",
-     "figma-node-id-malformed"),
-    ("node-id double encoded", f"https://www.figma.com/design/{KEY}/X?node-id=1%253A2",
-     "figma-node-id-malformed"),
-    ("node-id three parts", f"https://www.figma.com/design/{KEY}/X?node-id=1-2-3",
-     "figma-node-id-malformed"),
+    (
+        "node-id repeated",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2&node-id=3-4",
+        "figma-node-id-repeated",
+    ),
+    (
+        "node-id words",
+        f"https://www.figma.com/design/{KEY}/X?node-id=wrongID",
+        "figma-node-id-malformed",
+    ),
+    (
+        "node-id one number",
+        f"https://www.figma.com/design/{KEY}/X?node-id=138",
+        "figma-node-id-malformed",
+    ),
+    (
+        "node-id negative",
+        f"https://www.figma.com/design/{KEY}/X?node-id=-1:2",
+        "figma-node-id-malformed",
+    ),
+    (
+        "node-id double encoded",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1%253A2",
+        "figma-node-id-malformed",
+    ),
+    (
+        "node-id three parts",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2-3",
+        "figma-node-id-malformed",
+    ),
     ("key too short", "https://www.figma.com/design/abc123/X?node-id=1-2", "figma-file-key"),
-    ("key with dash", "https://www.figma.com/design/DCq7K8Srsv79-tbH1yRkGbl/X?node-id=1-2",
-     "figma-file-key"),
+    (
+        "key with dash",
+        "https://www.figma.com/design/DCq7K8Srsv79-tbH1yRkGbl/X?node-id=1-2",
+        "figma-file-key",
+    ),
     ("key too long", f"https://www.figma.com/design/{'a' * 129}/X?node-id=1-2", "figma-file-key"),
-    ("bad branch key", f"https://www.figma.com/design/{KEY}/branch/short/X?node-id=1-2",
-     "figma-file-key"),
-    ("branch without key", f"https://www.figma.com/design/{KEY}/branch?node-id=1-2",
-     "figma-file-key"),
+    (
+        "bad branch key",
+        f"https://www.figma.com/design/{KEY}/branch/short/X?node-id=1-2",
+        "figma-file-key",
+    ),
+    (
+        "branch without key",
+        f"https://www.figma.com/design/{KEY}/branch?node-id=1-2",
+        "figma-file-key",
+    ),
     ("plain http", f"http://www.figma.com/design/{KEY}/X?node-id=1-2", "figma-https"),
-    ("version not a number", f"https://www.figma.com/design/{KEY}/X?node-id=1-2&version-id=abc",
-     "figma-version-id"),
+    (
+        "version not a number",
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2&version-id=abc",
+        "figma-version-id",
+    ),
     ("embed without url", "https://www.figma.com/embed?embed_host=share", "figma-embed"),
-    ("embed of a web page", "https://www.figma.com/embed?url=https%3A%2F%2Fexample.com%2F",
-     "figma-embed"),
-    ("unknown kind", f"https://www.figma.com/whiteboard/{KEY}/X?node-id=1-2",
-     "figma-unknown-kind"),
+    (
+        "embed of a web page",
+        "https://www.figma.com/embed?url=https%3A%2F%2Fexample.com%2F",
+        "figma-embed",
+    ),
+    ("unknown kind", f"https://www.figma.com/whiteboard/{KEY}/X?node-id=1-2", "figma-unknown-kind"),
 ]
 
 
-@pytest.mark.parametrize(("url", "rule"), [(u, r) for _, u, r in INVALID], ids=[i for i, _, _ in INVALID])
+@pytest.mark.parametrize(
+    ("url", "rule"), [(u, r) for _, u, r in INVALID], ids=[i for i, _, _ in INVALID]
+)
 def test_invalid_figma_links(url: str, rule: str) -> None:
     result = analyse(url)
     assert rule in [p.rule for p in result.problems]
@@ -167,13 +259,18 @@ def test_figma_pages_are_not_file_links(url: str) -> None:
         ("ftp://example.com/x", UrlKind.INVALID, "scheme 'ftp'; expected an absolute https:// URL"),
         ("www.example.com/page", UrlKind.INVALID, "no scheme; expected an absolute https:// URL"),
         ("https://", UrlKind.INVALID, "URL has no host"),
-        ("https://exa mple.com/", UrlKind.INVALID,
-         "URL contains white space or control characters"),
+        (
+            "https://exa mple.com/",
+            UrlKind.INVALID,
+            "URL contains white space or control characters",
+        ),
         ("https://bad_host!.com/", UrlKind.INVALID, "host 'bad_host!.com' is not a valid name"),
-        ("https://example.com:99999/", UrlKind.INVALID,
-         "malformed URL: Port out of range 0-65535"),
-        ("https://user:pw@example.com/", UrlKind.INVALID,
-         "URL carries user information before the host"),
+        ("https://example.com:99999/", UrlKind.INVALID, "malformed URL: Port out of range 0-65535"),
+        (
+            "https://user:pw@example.com/",
+            UrlKind.INVALID,
+            "URL carries user information before the host",
+        ),
         ("https://[::1/", UrlKind.INVALID, "malformed URL: Invalid IPv6 URL"),
     ],
 )
@@ -185,8 +282,14 @@ def test_web_links(url: str, kind: UrlKind, message: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("138:97", "138:97"), ("138-97", "138:97"), ("I32-9;44-5", "I32:9;44:5"),
-     ("I1:2;3:4", "I1:2;3:4"), ("x", None), ("1--2", None)],
+    [
+        ("138:97", "138:97"),
+        ("138-97", "138:97"),
+        ("I32-9;44-5", "I32:9;44:5"),
+        ("I1:2;3:4", "I1:2;3:4"),
+        ("x", None),
+        ("1--2", None),
+    ],
 )
 def test_normalise_node_id(raw: str, expected: str | None) -> None:
     assert normalise_node_id(raw) == expected

@@ -58,8 +58,6 @@ def _run(tmp_path: Path, *args: str) -> str:
     return done.stdout
 
 
-
-
 def _png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -14,13 +14,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flowcatalog.http import (
-    HttpSettings,
-    WebChecker,
-    address_forbidden,
-    parse_retry_after,
-)
-from flowcatalog.liveness import ErrorKind, LinkStatus, classify
+from flowcatalog.online.guard import address_forbidden
+from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
+from flowcatalog.online.policy import parse_retry_after
+from flowcatalog.online.web import HttpSettings, WebChecker
 from tests.online_support import (
     FAST,
     InFlight,

@@ -14,9 +14,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flowcatalog import http_workers
-from flowcatalog.http import WebChecker
-from flowcatalog.http_workers import (
+from flowcatalog.online import parallel as http_workers
+from flowcatalog.online.liveness import ErrorKind, Probe
+from flowcatalog.online.parallel import (
     HelperPool,
     ParallelChecker,
     choose_processes,
@@ -24,8 +24,8 @@ from flowcatalog.http_workers import (
     helpers_to_prestart,
     share_settings,
 )
-from flowcatalog.liveness import ErrorKind, Probe
-from flowcatalog.online import OnlineSettings, verify_online
+from flowcatalog.online.verify import OnlineSettings, verify_online
+from flowcatalog.online.web import WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
 from tests.online_support import FAST, InFlight, local_server, methods, url
@@ -343,7 +343,7 @@ def test_helper_rejects_a_garbled_start() -> None:
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, "-c", "from flowcatalog.http_workers import main; main()"],
+        [sys.executable, "-c", "from flowcatalog.online.parallel import main; main()"],
         input=b"\x00\x00\x00\x05junk!",
         capture_output=True,
         timeout=30,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flowcatalog.catalog import parse_catalog
-from flowcatalog.importer import import_page, infer_deployments, slug
+from flowcatalog.catalog.build import parse_catalog
 from flowcatalog.model import Catalog
-from flowcatalog.page import read_page
-from flowcatalog.page_markdown import parse_markdown
-from flowcatalog.render import render_page
+from flowcatalog.pages.importer import import_page, infer_deployments, slug
+from flowcatalog.pages.load import read_page
+from flowcatalog.pages.markdown import parse_markdown
+from flowcatalog.pages.render import render_page
 from tests.conftest import RunCli
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flowcatalog.findings import Severity
-from flowcatalog.liveness import (
+from flowcatalog.model import Location
+from flowcatalog.online.liveness import (
     RULES,
     ErrorKind,
     FigmaResult,
@@ -18,7 +19,6 @@ from flowcatalog.liveness import (
     shape_only_finding,
     web_findings,
 )
-from flowcatalog.model import Location
 
 U = "https://example.org/page"
 L1 = Location("catalog.yaml", 3, 9)

@@ -10,12 +10,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from flowcatalog.cache import Cache
-from flowcatalog.figma_url import analyse
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Location
-from flowcatalog.online import OnlineSettings, OnlineSummary, verify_online
+from flowcatalog.online.cache import Cache
+from flowcatalog.online.verify import OnlineSettings, OnlineSummary, verify_online
 from flowcatalog.report import LinkResult, Report
+from flowcatalog.urls import analyse
 from tests.online_support import FAST, FakeFigma, local_server, url
 
 TOKEN = "figd_canary-online-0d9a"

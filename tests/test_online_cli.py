@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from flowcatalog.cli import cli
-from flowcatalog.cli_online import parse_accept, parse_duration
+from flowcatalog.cli.main import cli
+from flowcatalog.cli.online import parse_accept, parse_duration
 from flowcatalog.errors import UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 from tests.conftest import RunCli
@@ -181,10 +181,10 @@ def test_offline_check_imports_no_network_module(tmp_path: Path) -> None:
     catalog.write_text(CATALOG.format(key=KEY, base="http://127.0.0.1:9"))
     code = (
         "import sys\n"
-        "from flowcatalog.cli import main\n"
+        "from flowcatalog.cli.main import main\n"
         f"main(['check', '--catalog', {str(catalog)!r}, '-o', {str(tmp_path / 'o.txt')!r}])\n"
-        "heavy = {'requests', 'urllib3', 'sqlite3', 'flowcatalog.http', 'flowcatalog.online',\n"
-        "         'flowcatalog.figma_api', 'flowcatalog.cache'}\n"
+        "heavy = {'requests', 'urllib3', 'sqlite3', 'flowcatalog.online.web', 'flowcatalog.online.verify',\n"
+        "         'flowcatalog.online.figma_api', 'flowcatalog.online.cache'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run(
@@ -278,7 +278,7 @@ def test_canary_token_never_leaks(
 def test_progress_bar_draws_in_place_and_clears() -> None:
     import io
 
-    from flowcatalog.cli_online import ProgressBar
+    from flowcatalog.cli.online import ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar(stream, width=10)
@@ -294,7 +294,7 @@ def test_progress_bar_draws_in_place_and_clears() -> None:
 
 
 def test_summary_line() -> None:
-    from flowcatalog.online import HostLine, OnlineSummary
+    from flowcatalog.online.verify import HostLine, OnlineSummary
 
     summary = OnlineSummary(
         web=3, figma=2, cached=1, requests=4, figma_calls=1, elapsed=1.25, figma_token=True,

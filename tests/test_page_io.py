@@ -10,12 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowcatalog import figma_url, page
+from flowcatalog import fsio
+from flowcatalog import urls as figma_url
 from flowcatalog.errors import InputError
-from flowcatalog.page import decode_page, expand_paths, load_pages, read_page
-from flowcatalog.page_html import parse_html
-from flowcatalog.page_rules import check_pages
-from flowcatalog.pipeline import collect_links
+from flowcatalog.pages import doc as page
+from flowcatalog.pages.doc import decode_page
+from flowcatalog.pages.html import parse_html
+from flowcatalog.pages.load import expand_pages, load_pages, parse_page, read_page
+from flowcatalog.pipeline import pages as lint
+from flowcatalog.pipeline.run import collect_links
+from flowcatalog.rules.page_content import check_pages
 from tests.conftest import RunCli
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
@@ -26,7 +30,7 @@ def test_bom_is_dropped_and_crlf_kept() -> None:
     text, problems = decode_page("p.md", b"\xef\xbb\xbf# T\r\n\r\n[x](https://x.example/)\r\n")
     assert problems == ()
     assert text == "# T\r\n\r\n[x](https://x.example/)\r\n"
-    doc = page.parse_page("p.md", text)
+    doc = parse_page("p.md", text)
     assert [(link.location.line, link.location.column) for link in doc.links] == [(3, 1)]
 
 
@@ -67,13 +71,13 @@ def test_a_ten_megabyte_page_is_read(tmp_path: Path) -> None:
 
 
 def test_directories_are_searched_recursively_and_sorted() -> None:
-    found = [Path(p).relative_to(TREE).as_posix() for p in expand_paths([str(TREE)])]
+    found = [Path(p).relative_to(TREE).as_posix() for p in expand_pages([str(TREE)])]
     assert found == ["a.markdown", "sub/page.md.erb"]
 
 
 def test_globs_and_duplicates() -> None:
     pattern = str(TREE / "**" / "*.md.erb")
-    found = expand_paths([pattern, str(TREE / "sub" / "page.md.erb")])
+    found = expand_pages([pattern, str(TREE / "sub" / "page.md.erb")])
     assert [Path(p).name for p in found] == ["page.md.erb"]
 
 
@@ -86,13 +90,13 @@ def test_globs_and_duplicates() -> None:
 )
 def test_bad_paths_are_input_errors(path: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
-        expand_paths([path])
+        expand_pages([path])
     assert str(caught.value) == message
 
 
 def test_a_file_of_another_type_is_refused() -> None:
     with pytest.raises(InputError) as caught:
-        expand_paths([str(TREE / "notes.txt")])
+        expand_pages([str(TREE / "notes.txt")])
     assert str(caught.value).endswith(
         "notes.txt: not a page; expected .md, .markdown, .md.erb or .html"
     )
@@ -222,14 +226,14 @@ def test_parallel_and_serial_lint_agree(tmp_path: Path, monkeypatch: pytest.Monk
         forks.append(True)
         return True
 
-    monkeypatch.setattr(page, "_can_fork", can_fork)
-    for n in range(page.PARALLEL_MIN_PAGES + 8):
+    monkeypatch.setattr(lint, "_can_fork", can_fork)
+    for n in range(lint.PARALLEL_MIN_PAGES + 8):
         (tmp_path / f"p{n:02}.md").write_text(
             f"# Page {n}\n\n- [flow](https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x"
             f"?node-id={n}-1)\n- \n\nTODO {'[bad](http://www.figma.com/file/x)' if n % 7 else ''}\n"
         )
-    serial = page.lint_pages([str(tmp_path)], None, jobs=1)
-    parallel = page.lint_pages([str(tmp_path)], None, jobs=2)
+    serial = lint.lint_pages([str(tmp_path)], None, jobs=1)
+    parallel = lint.lint_pages([str(tmp_path)], None, jobs=2)
     assert forks == [True]  # the serial run (jobs=1) never asks
     assert serial == parallel
     assert len(serial.links) == 2 * len(serial.sources) - 6
@@ -238,7 +242,7 @@ def test_parallel_and_serial_lint_agree(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_read_errors_cross_the_worker_boundary_as_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
-        page.lint_files([str(tmp_path / "gone.md")], ())
+        lint.lint_files([str(tmp_path / "gone.md")], ())
     assert str(caught.value) == f"{tmp_path / 'gone.md'}: no such page"
 
 
@@ -246,25 +250,21 @@ def test_read_errors_cross_the_worker_boundary_as_input_errors(tmp_path: Path) -
 def test_read_head_reads_up_to_the_limit(tmp_path: Path, size: int) -> None:
     path = tmp_path / "p.md"
     path.write_bytes(bytes(range(97, 97 + 26))[:size])
-    with open(path, "rb") as handle:
-        assert page._read_head(handle, 10) == path.read_bytes()[:10]
+    assert fsio.read_head(str(path), 10) == path.read_bytes()[:10]
 
 
 def test_read_head_follows_a_file_that_grows(tmp_path: Path) -> None:
     path = tmp_path / "p.md"
-    path.write_bytes(b"abc")
-    with open(path, "rb") as handle:
-        with open(path, "ab") as more:
-            more.write(b"defghijklmnop")  # after the size was known, before the read
-        real_fstat = os.fstat
+    path.write_bytes(b"abcdefghijklmnop")  # grown to this after its size was taken as 3
+    real_fstat = os.fstat
 
-        def stale(fd: int) -> os.stat_result:
-            result = real_fstat(fd)
-            return os.stat_result((*result[:6], 3, *result[7:]))  # st_size as it was
+    def stale(fd: int) -> os.stat_result:
+        result = real_fstat(fd)
+        return os.stat_result((*result[:6], 3, *result[7:]))  # st_size as it was
 
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(os, "fstat", stale)
-            assert page._read_head(handle, 10) == b"abcdefghij"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fstat", stale)
+        assert fsio.read_head(str(path), 10) == b"abcdefghij"
 
 
 _URL_PIECES = st.sampled_from(
@@ -315,19 +315,19 @@ def _pages(tmp_path: Path, count: int) -> list[str]:
             + "\n"
             * n
         )
-    return expand_paths([str(tmp_path)])
+    return expand_pages([str(tmp_path)])
 
 
 def test_compact_results_expand_to_the_same(tmp_path: Path) -> None:
     for path in [*_pages(tmp_path, 3), str(tmp_path / "gone.md")]:
         for keep in (True, False):
-            result = page._lint_one((path, ("TODO",), keep))
-            assert page._expand(page._compact(result)) == result
+            result = lint._lint_one((path, ("TODO",), keep))
+            assert lint._expand(lint._compact(result)) == result
 
 
 def test_shares_cover_every_page_once(tmp_path: Path) -> None:
     work = [(path, (), False) for path in _pages(tmp_path, 11)]
-    shares = page._shares(work, 3)
+    shares = lint._shares(work, 3)
     assert sorted(i for share in shares for i in share) == list(range(11))
     assert all(share == sorted(share) for share in shares)
     assert all(share for share in shares)
@@ -337,18 +337,18 @@ def test_a_failed_worker_leaves_its_share_to_the_parent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _pages(tmp_path, 6)
-    serial = page.lint_files(files, ("TODO",), jobs=1)
+    serial = lint.lint_files(files, ("TODO",), jobs=1)
 
-    def broken(result: page._Linted) -> page._Compact:
+    def broken(result: lint._Linted) -> lint._Compact:
         raise RuntimeError("the worker fails")
 
-    monkeypatch.setattr(page, "_compact", broken)  # only workers compact their results
-    monkeypatch.setattr(page, "PARALLEL_MIN_PAGES", 2)
-    monkeypatch.setattr(page, "_can_fork", lambda: True)
-    assert page.lint_files(files, ("TODO",), jobs=3) == serial
+    monkeypatch.setattr(lint, "_compact", broken)  # only workers compact their results
+    monkeypatch.setattr(lint, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(lint, "_can_fork", lambda: True)
+    assert lint.lint_files(files, ("TODO",), jobs=3) == serial
 
 
 def test_collect_links_uses_what_the_pages_analysed(tmp_path: Path) -> None:
-    linted = page.lint_pages(_pages(tmp_path, 4), None, jobs=1)
+    linted = lint.lint_pages(_pages(tmp_path, 4), None, jobs=1)
     assert set(linted.analysed) == {link.url for link in linted.links}
     assert collect_links(linted.links, linted.analysed) == collect_links(linted.links)

@@ -8,9 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowcatalog.page import PageDoc, read_page
-from flowcatalog.page_markdown import _MASK, mask_spans, parse_markdown
-from flowcatalog.page_rules import DEFAULT_PLACEHOLDERS, check_pages, page_findings, run_keys
+from flowcatalog.pages.doc import PageDoc
+from flowcatalog.pages.load import read_page
+from flowcatalog.pages.markdown import _MASK, mask_spans, parse_markdown
+from flowcatalog.rules.page_content import (
+    DEFAULT_PLACEHOLDERS,
+    check_pages,
+    page_findings,
+    run_keys,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
 FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id="
@@ -118,8 +124,10 @@ def test_constructs_findings(constructs: PageDoc) -> None:
         ),
         ("mail <me@example.com>", [(1, 6, "autolink", "mailto:me@example.com", "me@example.com")]),
         ("![shot](https://i.example/s.png)", [(1, 1, "image", "https://i.example/s.png", "shot")]),
-        ('<a href="<%= url %>">x</a> {{< ref "https://s.example/" >}}',
-         [(1, 37, "template", "https://s.example/", "https://s.example/")]),
+        (
+            '<a href="<%= url %>">x</a> {{< ref "https://s.example/" >}}',
+            [(1, 37, "template", "https://s.example/", "https://s.example/")],
+        ),
         ('{{ .Site.BaseURL }} <%= root_url %> {% link "/docs" %}', []),
         ("```\nhttps://fence.example/\n```\n", []),
         ("---\nurl: https://front.example/\n---\n", []),
@@ -370,8 +378,10 @@ def test_urls_quoted_in_template_tags_are_links_where_rendered() -> None:
         f'<!-- {{{{< figma src="{figma}5-5" >}}}} -->\n'
     )
     doc = parse_markdown("p.md", text)
-    assert [(ln.location.line, ln.location.column, ln.url, ln.kind.value, ln.context)
-            for ln in doc.links] == [
+    assert [
+        (ln.location.line, ln.location.column, ln.url, ln.kind.value, ln.context)
+        for ln in doc.links
+    ] == [
         (3, 16, f"{figma}1-1", "template", ("Flows",)),
         (5, 33, f"{figma}2-2", "template", ("Flows",)),
         (7, 28, f"{figma}3-3", "template", ("Flows",)),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flowcatalog.catalog import parse_catalog
+from flowcatalog.catalog.build import parse_catalog
 from flowcatalog.model import Catalog
-from flowcatalog.page import read_page
-from flowcatalog.page_markdown import parse_markdown
-from flowcatalog.page_rules import (
+from flowcatalog.pages.load import read_page
+from flowcatalog.pages.markdown import parse_markdown
+from flowcatalog.rules.page_content import (
     PAGE_RULES,
     RULES,
     check_pages,
@@ -185,6 +185,6 @@ def test_repo_page_agrees_with_repo_catalog() -> None:
 
 
 def test_rule_list_for_the_registry() -> None:
-    ids = [rule_id for rule_id, _, _ in RULES]
+    ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids)) == len(PAGE_RULES)
     assert all(rule_id.startswith("page-") for rule_id in ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flowcatalog.rules import all_rules, markdown_table
+from flowcatalog.rules.registry import all_rules, markdown_table
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

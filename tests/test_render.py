@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from flowcatalog.catalog import parse_catalog
+from flowcatalog.catalog.build import parse_catalog
 from flowcatalog.errors import InputError
 from flowcatalog.model import Catalog
-from flowcatalog.render import find_region, render_page, write_atomically
+from flowcatalog.pages.render import find_region, render_page, write_atomically
 from tests.conftest import RunCli
 
 F = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id="

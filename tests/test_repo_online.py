@@ -13,8 +13,18 @@ from tests.conftest import RunCli
 from tests.online_support import FakeFigma, local_server, url
 
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
-NODES = ["28:28", "72:35", "96:59", "138:97", "143:0", "202:27", "252:242", "302:5577",
-         "626:134", "626:222"]
+NODES = [
+    "28:28",
+    "72:35",
+    "96:59",
+    "138:97",
+    "143:0",
+    "202:27",
+    "252:242",
+    "302:5577",
+    "626:134",
+    "626:222",
+]
 
 
 def test_repo_catalog_costs_one_figma_call(
@@ -28,9 +38,19 @@ def test_repo_catalog_costs_one_figma_call(
     server: HTTPServer
     with local_server() as server:
         fake.install(server)
-        args = ["check", "--online", "--exclude", "gitlab\\.com", "--figma-api",
-                url(server, ""), "--cache", str(tmp_path / "cache.sqlite3"), "--quiet",
-                "--format", "json"]
+        args = [
+            "check",
+            "--online",
+            "--exclude",
+            "gitlab\\.com",
+            "--figma-api",
+            url(server, ""),
+            "--cache",
+            str(tmp_path / "cache.sqlite3"),
+            "--quiet",
+            "--format",
+            "json",
+        ]
         first = run_cli(*args)
         assert first.code == 0, first.err
         assert len(fake.calls("/nodes")) == 1

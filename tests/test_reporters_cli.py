@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flowcatalog.changed import changed_files, select
 from flowcatalog.errors import InputError
+from flowcatalog.runs.changed import changed_files, select
 from tests.conftest import RunCli
 
 REPO = Path(__file__).resolve().parent.parent

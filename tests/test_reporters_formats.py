@@ -219,7 +219,7 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(report: Report) -> None:
 
 
 def test_sarif_rule_metadata_comes_from_the_registry() -> None:
-    from flowcatalog.rules import rule
+    from flowcatalog.rules.registry import rule
 
     info = rule("missing-cell")
     assert info is not None
@@ -285,8 +285,6 @@ def test_github_info_is_a_notice_without_position_when_unknown() -> None:
 
 
 # --- HTML, SVG and escaping -------------------------------------------------------------
-
-
 
 
 def test_html_is_self_contained_and_escaped() -> None:
@@ -378,7 +376,7 @@ def test_badge_says_the_percentage() -> None:
 def test_repo_catalog_renders_valid_junit_sarif_and_codequality(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flowcatalog.pipeline import CheckRequest, run_check
+    from flowcatalog.pipeline.run import CheckRequest, run_check
 
     # as in CI: run from the repository root, so every path is repo-relative
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)

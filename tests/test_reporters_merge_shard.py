@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from flowcatalog.errors import InputError, UsageError
-from flowcatalog.merge import load_report, merge
 from flowcatalog.report import Report
 from flowcatalog.reporters import REPORTERS, get_reporter
 from flowcatalog.reporters.json_report import render as render_json
-from flowcatalog.shard import Shard, bucket, parse_shard, restrict
+from flowcatalog.runs.merge import load_report, merge
+from flowcatalog.runs.shard import Shard, bucket, parse_shard, restrict
 from tests.conftest import RunCli
 from tests.report_fixture import make_report
 
@@ -150,7 +150,7 @@ def test_cli_bad_shard_is_exit_2(run_cli: RunCli) -> None:
 
 
 def test_sharded_online_stage_probes_only_its_links() -> None:
-    from flowcatalog.cli_reports import sharded_stage
+    from flowcatalog.cli.reports import sharded_stage
 
     seen: list[tuple[str, ...]] = []
 

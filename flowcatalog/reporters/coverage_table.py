@@ -143,7 +143,7 @@ def _md_url(url: str) -> str:
 
 def _link_text(url: str, index: int) -> str:
     """The node id for a Figma link, else the link's number."""
-    from flowcatalog.figma_url import analyse
+    from flowcatalog.urls import analyse
 
     ref = analyse(url).figma
     return ref.node_id if ref is not None and ref.node_id else str(index)

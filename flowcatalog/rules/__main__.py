@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from flowcatalog.rules import markdown_table
+from flowcatalog.rules.registry import markdown_table
 
 BEGIN, END = "<!-- rules:begin -->\n", "<!-- rules:end -->\n"
 

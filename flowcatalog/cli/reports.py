@@ -3,10 +3,10 @@
 - ``--report FORMAT=PATH`` (repeatable): besides the main output, write the same report in
   other formats, each file atomically (a temporary file in the same directory, then
   ``os.replace``), so a CI job gets JUnit, Code Quality and HTML from one run.
-- ``--shard I/N``: keep one deterministic slice of the distinct links (``flowcatalog.shard``).
+- ``--shard I/N``: keep one deterministic slice of the distinct links (``flowcatalog.runs.shard``).
 - ``--changed-since REF``: check only the pages changed since a git ref, plus the catalog when
-  it or a page it documents changed (``flowcatalog.changed``).
-- ``flowcatalog merge``: read shard JSON reports and merge them (``flowcatalog.merge``).
+  it or a page it documents changed (``flowcatalog.runs.changed``).
+- ``flowcatalog merge``: read shard JSON reports and merge them (``flowcatalog.runs.merge``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from flowcatalog.errors import UsageError
 from flowcatalog.reporters import REPORTERS
 
 if TYPE_CHECKING:
-    from flowcatalog.pipeline import CheckRequest, OnlineStage
+    from flowcatalog.pipeline.run import CheckRequest, OnlineStage
     from flowcatalog.report import Report
-    from flowcatalog.shard import Shard
+    from flowcatalog.runs.shard import Shard
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +86,10 @@ CHANGED_OPTION = click.option(
 
 def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) -> CheckRequest:
     """The check request of a changed-only run."""
-    from flowcatalog.changed import changed_files, select
-    from flowcatalog.page import catalog_page_paths, expand_paths
-    from flowcatalog.pipeline import CheckRequest, load_catalog
+    from flowcatalog.pages.doc import catalog_page_paths
+    from flowcatalog.pages.load import expand_pages
+    from flowcatalog.pipeline.run import CheckRequest, load_catalog
+    from flowcatalog.runs.changed import changed_files, select
 
     changed = changed_files(ref)
     listed: list[str] = []
@@ -96,7 +97,7 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
         catalog, _ = load_catalog(catalog_path)
         if catalog is not None:
             listed = [path for path, _ in catalog_page_paths(catalog)]
-    candidates = expand_paths(paths) if paths else listed
+    candidates = expand_pages(paths) if paths else listed
     scope = select(candidates, changed, catalog_path=catalog_path, catalog_pages=listed)
     if not scope.pages and not scope.catalog:
         return CheckRequest(catalog_path=None, catalog_required=False, pages=())
@@ -129,7 +130,7 @@ def stamp(report: Report) -> Report:
 
 def sharded_stage(stage: OnlineStage, shard: Shard) -> OnlineStage:
     """The online stage run on ``shard``'s links only, so N shards share the probing."""
-    from flowcatalog.shard import restrict
+    from flowcatalog.runs.shard import restrict
 
     def run(report: Report, exclude: tuple[str, ...]) -> Report:
         return stage(restrict(report, shard), exclude)
@@ -140,6 +141,6 @@ def sharded_stage(stage: OnlineStage, shard: Shard) -> OnlineStage:
 def read_reports(paths: Sequence[str]) -> Report:
     """Read shard JSON reports and merge them."""
     from flowcatalog import fsio
-    from flowcatalog.merge import load_report, merge
+    from flowcatalog.runs.merge import load_report, merge
 
     return stamp(merge([load_report(fsio.read_text(p), p) for p in paths], names=paths))

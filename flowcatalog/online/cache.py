@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowcatalog.figma_api import CachedFile
-from flowcatalog.liveness import ErrorKind, Probe
+from flowcatalog.online.figma_api import CachedFile
+from flowcatalog.online.liveness import ErrorKind, Probe
 
 SCHEMA_VERSION = 1
 DEFAULT_MAX_AGE = 86400.0

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flowcatalog.page import PageDoc, PageLink
+from flowcatalog.pages.doc import PageDoc, PageLink
 
 FUTURE_HEADING = "future iterations"
 SCHEMA_COMMENT = "# yaml-language-server: $schema=flowcatalog/catalog.schema.json"

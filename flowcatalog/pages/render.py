@@ -62,7 +62,7 @@ def _newline(data: bytes, at: int) -> str:
 
 def _stage_level(data: bytes, before: int) -> int:
     """One below the last heading above the begin marker (2 when there is none)."""
-    from flowcatalog.page_markdown import parse_markdown
+    from flowcatalog.pages.markdown import parse_markdown
 
     head = data[:before].decode("utf-8", "replace")
     headings = parse_markdown("page", head.removeprefix("\ufeff")).headings

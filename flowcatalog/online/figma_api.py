@@ -24,8 +24,8 @@ from urllib.parse import quote, urlsplit
 import requests
 import requests.utils
 
-from flowcatalog.liveness import FigmaResult, FigmaStatus
 from flowcatalog.model import FigmaRef
+from flowcatalog.online.liveness import FigmaResult, FigmaStatus
 from flowcatalog.report import FigmaDetails
 
 DEFAULT_API = "https://api.figma.com"
@@ -447,7 +447,7 @@ class FigmaClient:
 
 
 def _retry_after(value: str | None) -> float | None:
-    from flowcatalog.http import parse_retry_after
+    from flowcatalog.online.policy import parse_retry_after
 
     return parse_retry_after(value)
 

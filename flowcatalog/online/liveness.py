@@ -1,7 +1,7 @@
 """Link liveness: the closed set of statuses, the raw facts of a probe, and their findings.
 
-Pure: no I/O. ``flowcatalog.http`` fills a ``Probe`` for a web link and
-``flowcatalog.figma_api`` a ``FigmaResult`` for a Figma link; this module turns either
+Pure: no I/O. ``flowcatalog.online.web`` fills a ``Probe`` for a web link and
+``flowcatalog.online.figma_api`` a ``FigmaResult`` for a Figma link; this module turns either
 into a ``LinkStatus`` and the findings to report at every location of the link.
 """
 
@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Location
 from flowcatalog.report import FigmaDetails
-from flowcatalog.rules import RuleInfo
 
 
 class LinkStatus(StrEnum):
@@ -95,35 +94,31 @@ class FigmaResult:
 #: Every rule this module can report, for the rule registry and the README checks table.
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _AREA = "online"
-RULES: tuple[RuleInfo, ...] = (
-    RuleInfo("link-broken", _E, "a web link answers 404, 410 or another 4xx/5xx status", _AREA),
-    RuleInfo("link-redirected", _I, "a web link redirects; the final URL is reported", _AREA),
-    RuleInfo("link-unverifiable", _W, "a web link answers 401, 403 or 429: it may be fine", _AREA),
-    RuleInfo("link-timeout", _E, "a web link did not answer in time, retries included", _AREA),
-    RuleInfo(
-        "link-unreachable", _E, "a web link's host does not resolve, refuses or fails TLS", _AREA
-    ),
-    RuleInfo("link-skipped", _I, "a web link not requested: excluded, or a private address", _AREA),
-    RuleInfo(
+RULES: tuple[Rule, ...] = (
+    Rule("link-broken", _E, "a web link answers 404, 410 or another 4xx/5xx status", _AREA),
+    Rule("link-redirected", _I, "a web link redirects; the final URL is reported", _AREA),
+    Rule("link-unverifiable", _W, "a web link answers 401, 403 or 429: it may be fine", _AREA),
+    Rule("link-timeout", _E, "a web link did not answer in time, retries included", _AREA),
+    Rule("link-unreachable", _E, "a web link's host does not resolve, refuses or fails TLS", _AREA),
+    Rule("link-skipped", _I, "a web link not requested: excluded, or a private address", _AREA),
+    Rule(
         "figma-file-not-found",
         _E,
         "the Figma file does not exist or this token cannot see it",
         _AREA,
     ),
-    RuleInfo("figma-node-not-found", _E, "the Figma file has no node with the link's id", _AREA),
-    RuleInfo(
-        "figma-token-rejected", _E, "the Figma API rejected FIGMA_TOKEN (403); calls stop", _AREA
-    ),
-    RuleInfo(
+    Rule("figma-node-not-found", _E, "the Figma file has no node with the link's id", _AREA),
+    Rule("figma-token-rejected", _E, "the Figma API rejected FIGMA_TOKEN (403); calls stop", _AREA),
+    Rule(
         "figma-rate-limited", _W, "the Figma API rate limit was hit; links left unverified", _AREA
     ),
-    RuleInfo(
+    Rule(
         "figma-api-error",
         _W,
         "the Figma API answered an unexpected error; link unverified",
         _AREA,
     ),
-    RuleInfo(
+    Rule(
         "figma-shape-only",
         _I,
         "no FIGMA_TOKEN: a Figma link's shape was checked, not its node",

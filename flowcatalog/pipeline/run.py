@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from flowcatalog import figma_url, fsio
+from flowcatalog import fsio
+from flowcatalog import urls as figma_url
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, FigmaRef, Link
 from flowcatalog.report import Coverage, LinkResult, Report
@@ -30,7 +31,7 @@ class CheckRequest:
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
     """Read and parse a catalog file (``InputError`` when it cannot be used at all)."""
-    from flowcatalog.catalog import parse_catalog
+    from flowcatalog.catalog.build import parse_catalog
 
     return parse_catalog(fsio.read_text(path), path)
 
@@ -70,7 +71,7 @@ def collect_links(
 
 
 def catalog_findings(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
-    from flowcatalog.rules import check_catalog
+    from flowcatalog.rules.registry import check_catalog
 
     return check_catalog(catalog, coverage)
 
@@ -84,7 +85,7 @@ def build_report(
 ) -> Report:
     """Assemble the report: rule findings, coverage and the distinct links (``analysed``:
     see ``collect_links``)."""
-    from flowcatalog.coverage import compute
+    from flowcatalog.catalog.coverage import compute
 
     all_findings = list(findings)
     all_links = list(links)
@@ -111,7 +112,7 @@ def run_check(request: CheckRequest) -> Report:
     page_links: list[Link] = []
     analysed: Mapping[str, tuple[str, FigmaRef | None]] = {}
     if request.pages or (catalog is not None and catalog.pages):
-        from flowcatalog.page import lint_pages
+        from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
         linted = lint_pages(request.pages, catalog, skip=skip)

@@ -40,8 +40,8 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import IO, Any
 
-from flowcatalog.http import HostStats, HttpSettings, WebChecker
-from flowcatalog.liveness import Probe
+from flowcatalog.online.liveness import Probe
+from flowcatalog.online.web import HostStats, HttpSettings, WebChecker
 
 #: below this many URLs a run is never split (a helper's start-up would cost more than it saves)
 MIN_URLS = 200
@@ -446,7 +446,7 @@ def _spawn(env: dict[str, str], count: int) -> list[_Helper]:
 
 def _start_helper(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # -P: nothing imported from the working directory
-        [sys.executable, "-P", "-c", "from flowcatalog.http_workers import main; main()"],
+        [sys.executable, "-P", "-c", "from flowcatalog.online.parallel import main; main()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -11,21 +11,19 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from flowcatalog.cli_online import online_options, online_stage
-from flowcatalog.cli_reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
+from flowcatalog.cli.online import online_options, online_stage
+from flowcatalog.cli.paths import display_path, resolve_catalog
+from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
 from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
-    from flowcatalog.pipeline import OnlineStage
+    from flowcatalog.pipeline.run import OnlineStage
     from flowcatalog.report import Report
-
-DEFAULT_CATALOG = "catalog.yaml"
 
 
 class State:
@@ -56,18 +54,6 @@ def _write(text: str, output: str | None, *, color: bool = False) -> None:
     atomic_write(output, text)
 
 
-def display_path(path: str) -> str:
-    """An absolute path inside the working directory, made relative: reports (Code Quality,
-    SARIF) want repository-relative paths, and findings read better that way."""
-    if not os.path.isabs(path):
-        return path
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
-
-
 def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> ExitCode:
     """The run's exit code; coverage under ``--fail-under`` is said on stderr too."""
     coverage = report.coverage
@@ -77,19 +63,6 @@ def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> Exi
             err=True,
         )
     return report.exit_code(strict=strict, fail_under=fail_under)
-
-
-def resolve_catalog(catalog: str | None, *, have_pages: bool) -> str | None:
-    """The catalog to read: the one given, ./catalog.yaml, or none when pages are linted alone."""
-    if catalog is not None:
-        return display_path(catalog)
-    if Path(DEFAULT_CATALOG).is_file():
-        return DEFAULT_CATALOG
-    if have_pages:
-        return None
-    raise UsageError(
-        f"no {DEFAULT_CATALOG} in the current directory; pass --catalog PATH (or page paths)"
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +84,7 @@ def cli(ctx: click.Context, debug: bool, color: str) -> None:
 def _check_report(
     catalog: str | None, paths: Sequence[str], online: OnlineStage | None = None
 ) -> Report:
-    from flowcatalog.pipeline import CheckRequest, run_check
+    from flowcatalog.pipeline.run import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     pages = tuple(display_path(p) for p in paths)
@@ -168,7 +141,7 @@ def check(
     online: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
-    from flowcatalog.cli_reports import (
+    from flowcatalog.cli.reports import (
         changed_request,
         parse_targets,
         sharded_stage,
@@ -180,14 +153,14 @@ def check(
     targets = parse_targets(reports)
     slice_ = None
     if shard is not None:
-        from flowcatalog.shard import parse_shard
+        from flowcatalog.runs.shard import parse_shard
 
         slice_ = parse_shard(shard)
     stage = online_stage(online or {})
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     if changed_since is not None:
-        from flowcatalog.pipeline import run_check
+        from flowcatalog.pipeline.run import run_check
 
         catalog_path = resolve_catalog(catalog, have_pages=True)
         request = changed_request(
@@ -197,7 +170,7 @@ def check(
     else:
         report = _check_report(catalog, paths, online=stage)
     if slice_ is not None:
-        from flowcatalog.shard import restrict
+        from flowcatalog.runs.shard import restrict
 
         report = restrict(report, slice_)
     report = stamp(report)
@@ -229,7 +202,7 @@ def coverage(
     state: State, catalog: str | None, fmt: str, output: str | None, fail_under: float | None
 ) -> ExitCode:
     """Show the stage x deployment coverage matrix."""
-    from flowcatalog.pipeline import load_catalog
+    from flowcatalog.pipeline.run import load_catalog
     from flowcatalog.reporters import get_coverage_reporter
 
     path = resolve_catalog(catalog, have_pages=False)
@@ -243,7 +216,7 @@ def coverage(
         raise UsageError(
             "the catalog is not valid; run 'flowcatalog check' for details", location=path
         )
-    from flowcatalog.coverage import compute
+    from flowcatalog.catalog.coverage import compute
     from flowcatalog.report import Report
 
     report = Report(findings=(), coverage=compute(loaded), sources=(path,))
@@ -270,7 +243,7 @@ def coverage(
 def links(paths: tuple[str, ...], catalog: str | None, fmt: str, occurrences: bool) -> ExitCode:
     """List every distinct link, normalised, one a line."""
     if occurrences:
-        from flowcatalog.cli_page import echo_occurrences, link_occurrences
+        from flowcatalog.cli.page_commands import echo_occurrences, link_occurrences
 
         echo_occurrences(link_occurrences(paths, catalog), fmt)
         return ExitCode.OK
@@ -309,17 +282,17 @@ def _link_places(
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     page_paths = [display_path(p) for p in paths]
     if catalog_path is not None:
-        from flowcatalog.pipeline import load_catalog
+        from flowcatalog.pipeline.run import load_catalog
 
         loaded, _ = load_catalog(catalog_path)
         if loaded is not None:
             found.extend(loaded.links())
             if not page_paths:
-                from flowcatalog.page import catalog_page_paths
+                from flowcatalog.pages.doc import catalog_page_paths
 
                 page_paths = [path for path, _ in catalog_page_paths(loaded)]
     if page_paths:
-        from flowcatalog.page import load_pages
+        from flowcatalog.pages.load import load_pages
 
         docs, _ = load_pages(page_paths)
         found.extend(link.to_link() for doc in docs for link in doc.links)
@@ -360,7 +333,7 @@ def _unread_sources(report: Report) -> ExitCode:
 @cli.command()
 def schema() -> ExitCode:
     """Print the catalog's JSON Schema."""
-    from flowcatalog.schema import schema_text
+    from flowcatalog.catalog.schema import schema_text
 
     click.echo(schema_text(), nl=False)
     return ExitCode.OK
@@ -380,7 +353,7 @@ def merge_command(
     reports: tuple[str, ...],
 ) -> ExitCode:
     """Merge JSON reports of shards (--shard I/N) into one report, in any format."""
-    from flowcatalog.cli_reports import parse_targets, read_reports, write_reports
+    from flowcatalog.cli.reports import parse_targets, read_reports, write_reports
     from flowcatalog.reporters import get_reporter
 
     targets = parse_targets(reports)
@@ -391,7 +364,7 @@ def merge_command(
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
-from flowcatalog.cli_page import import_command, render_command  # noqa: E402
+from flowcatalog.cli.page_commands import import_command, render_command  # noqa: E402
 
 cli.add_command(render_command)
 cli.add_command(import_command)

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 
 def _load_catalog(path: str | None) -> Catalog:
-    from flowcatalog.cli import resolve_catalog
-    from flowcatalog.pipeline import load_catalog
+    from flowcatalog.cli.paths import resolve_catalog
+    from flowcatalog.pipeline.run import load_catalog
 
     resolved = resolve_catalog(path, have_pages=False)
     assert resolved is not None
@@ -52,8 +52,8 @@ def _read(path: str) -> bytes:
 )
 def render_command(page: str, catalog: str | None, check_only: bool) -> ExitCode:
     """Regenerate the region between the flowcatalog markers of PAGE from the catalog."""
-    from flowcatalog.page import decode_page, page_type
-    from flowcatalog.render import render_page, unified_diff, write_atomically
+    from flowcatalog.pages.doc import decode_page, page_type
+    from flowcatalog.pages.render import render_page, unified_diff, write_atomically
 
     if page_type(page) != "markdown":
         raise UsageError(
@@ -88,8 +88,8 @@ def render_command(page: str, catalog: str | None, check_only: bool) -> ExitCode
 )
 def import_command(page: str, deployments: tuple[str, ...]) -> ExitCode:
     """Print a catalog.yaml built from the lifecycle sections of PAGE."""
-    from flowcatalog.importer import import_page
-    from flowcatalog.page import read_page
+    from flowcatalog.pages.importer import import_page
+    from flowcatalog.pages.load import read_page
 
     doc, problems = read_page(page)
     if doc is None:
@@ -115,7 +115,8 @@ class Occurrence:
 
 def link_occurrences(paths: tuple[str, ...], catalog: str | None) -> list[Occurrence]:
     """Every link of the pages (those ``paths`` name, else the catalog's), one row each."""
-    from flowcatalog.page import analyse_url, catalog_page_paths, load_pages
+    from flowcatalog.pages.doc import analyse_url, catalog_page_paths
+    from flowcatalog.pages.load import load_pages
 
     page_paths = list(paths)
     if not page_paths:

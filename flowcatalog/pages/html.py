@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flowcatalog.page import (
-    HTML_ATTRIBUTE,
-    LINK_ATTRIBUTES,
+from flowcatalog.pages.doc import (
     Heading,
     LineIndex,
     LinkKind,
@@ -23,6 +21,7 @@ from flowcatalog.page import (
     PageLink,
     TextRun,
 )
+from flowcatalog.pages.html_tags import HTML_ATTRIBUTE, LINK_ATTRIBUTES, scan_link_tags
 
 _HEADING = re.compile(r"h([1-6])")
 _NOT_TEXT = frozenset({"script", "style", "template", "pre", "code", "head", "title", "noscript"})
@@ -219,8 +218,6 @@ def _comment_links(
 ) -> None:
     if "<" not in body:
         return
-    from flowcatalog.page_markdown import scan_link_tags
-
     parent = node.parent
     start = tag_start(parent) if parent is not None and parent.name != "[document]" else 0
     found = text.find("<!--" + body, start)

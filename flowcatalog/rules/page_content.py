@@ -12,68 +12,64 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
-from flowcatalog.findings import Finding, Severity, sort_findings
+from flowcatalog.findings import Finding, Rule, Severity, sort_findings
 from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
-from flowcatalog.page import LinkKind, PageDoc, PageLink, PageLinks, analyse_url
+from flowcatalog.pages.doc import LinkKind, PageDoc, PageLink, PageLinks, analyse_url
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
 
-@dataclass(frozen=True, slots=True)
-class PageRule:
-    id: str
-    severity: Severity
-    summary: str
+def _page_rule(rule_id: str, severity: Severity, summary: str) -> Rule:
+    return Rule(rule_id, severity, summary, "pages")
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-PAGE_RULES: tuple[PageRule, ...] = (
-    PageRule("page-empty-item", _W, "a list item on a page with nothing in it (`1. ` alone)"),
-    PageRule(
+PAGE_RULES: tuple[Rule, ...] = (
+    _page_rule("page-empty-item", _W, "a list item on a page with nothing in it (`1. ` alone)"),
+    _page_rule(
         "page-placeholder",
         _W,
         "placeholder text in a page's rendered text (coming soon, TODO, TBD, FIXME, ...)",
     ),
-    PageRule(
+    _page_rule(
         "page-empty-section",
         _W,
         "a heading with nothing under it before the next heading of the same or higher level",
     ),
-    PageRule("page-link-empty-text", _E, "a page link with no text, so readers cannot see it"),
-    PageRule("page-link-empty-target", _E, "a page link whose target is empty or just `#`"),
-    PageRule(
+    _page_rule("page-link-empty-text", _E, "a page link with no text, so readers cannot see it"),
+    _page_rule("page-link-empty-target", _E, "a page link whose target is empty or just `#`"),
+    _page_rule(
         "page-link-hidden", _I, "a link inside an HTML comment: not a link of the rendered page"
     ),
-    PageRule("page-link-not-in-catalog", _E, "a Figma flow link on a page that the catalog lacks"),
-    PageRule(
+    _page_rule(
+        "page-link-not-in-catalog", _E, "a Figma flow link on a page that the catalog lacks"
+    ),
+    _page_rule(
         "page-link-missing",
         _E,
         "a catalog flow link missing from the page(s) that document the catalog",
     ),
-    PageRule(
+    _page_rule(
         "page-link-misplaced",
         _E,
         "a page link under another stage or deployment than the catalog gives it",
     ),
-    PageRule("page-not-found", _E, "a page listed under `pages:` in the catalog does not exist"),
-    PageRule("page-encoding", _E, "a page that is not valid UTF-8 (the byte offset is given)"),
-    PageRule("page-binary", _E, "a binary file given as a page"),
-    PageRule("page-too-large", _E, "a page over the size limit (20 MB)"),
-    PageRule("page-unparsable", _E, "a page the Markdown parser could not read"),
-    PageRule(
+    _page_rule("page-not-found", _E, "a page listed under `pages:` in the catalog does not exist"),
+    _page_rule("page-encoding", _E, "a page that is not valid UTF-8 (the byte offset is given)"),
+    _page_rule("page-binary", _E, "a binary file given as a page"),
+    _page_rule("page-too-large", _E, "a page over the size limit (20 MB)"),
+    _page_rule("page-unparsable", _E, "a page the Markdown parser could not read"),
+    _page_rule(
         "page-front-matter-unterminated", _W, "front matter opened with `---` and never closed"
     ),
-    PageRule("page-comment-unterminated", _W, "an HTML comment never closed: it hides the rest"),
+    _page_rule("page-comment-unterminated", _W, "an HTML comment never closed: it hides the rest"),
 )
 
-#: ``(id, severity, summary)`` of every page rule, for the registry.
-RULES: tuple[tuple[str, Severity, str], ...] = tuple(
-    (rule.id, rule.severity, rule.summary) for rule in PAGE_RULES
-)
+#: every page rule, for the registry
+RULES = PAGE_RULES
 _SEVERITY = {rule.id: rule.severity for rule in PAGE_RULES}
 
 

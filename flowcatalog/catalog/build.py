@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from flowcatalog import figma_url
+from flowcatalog import urls as figma_url
+from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import (
     Catalog,
@@ -23,14 +24,13 @@ from flowcatalog.model import (
     Page,
     Stage,
 )
-from flowcatalog.yamlnodes import PathKey, YamlDoc
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
 
 def parse_catalog(text: str, path: str) -> tuple[Catalog | None, list[Finding]]:
     """Load a catalog. Returns None as the catalog when the data does not fit the schema."""
-    from flowcatalog import schema, yamlnodes
+    from flowcatalog.catalog import schema, yamlnodes
 
     doc = yamlnodes.load(text, path)
     findings = list(doc.findings)

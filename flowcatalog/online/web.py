@@ -23,15 +23,16 @@ One policy, in one place:
   (so a DNS answer that changes between the two, "DNS rebinding", is caught too).
 
 The checker never prints; results are ``liveness.Probe`` values. A run that one interpreter
-cannot drive fast enough is shared with helper processes by ``flowcatalog.http_workers``,
+cannot drive fast enough is shared with helper processes by ``flowcatalog.online.parallel``,
 through ``WebChecker.start`` and the host events (``on_host_event``, ``pause_host``,
 ``limit_host``) that carry a 429's slow-down from one process to the others.
+
+Size: the scheduler, the attempt loop and redirect handling share one run's state (hosts,
+budgets, the queue); the address policy (``guard``) and retry policy (``policy``) are apart.
 """
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
 import math
 import os
 import queue
@@ -53,12 +54,21 @@ import urllib3.connection
 import urllib3.connectionpool
 
 from flowcatalog import __version__
-from flowcatalog.liveness import ErrorKind, Probe
+from flowcatalog.online.guard import (
+    BlockedAddressError,
+    GuardedHTTPPool,
+    GuardedHTTPSPool,
+    address_forbidden,
+)
+from flowcatalog.online.liveness import ErrorKind, Probe
+from flowcatalog.online.policy import (
+    HEAD_REFUSED,
+    REDIRECT_CODES,
+    RETRY_CODES,
+    parse_retry_after,
+)
 
 USER_AGENT = f"flowcatalog/{__version__} (link checker)"
-REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-HEAD_REFUSED = frozenset({400, 403, 405, 501})
-RETRY_CODES = frozenset({408, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,72 +101,6 @@ class HostStats:
     urls: int = 0
     busy: float = 0.0
     slowest: float = 0.0
-
-
-class BlockedAddressError(OSError):
-    """A connection reached (or would reach) an address the policy forbids."""
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if absent."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
-
-
-def address_forbidden(address: str) -> bool:
-    """True for loopback, private, link-local, unspecified, reserved or multicast addresses."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return True
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_multicast or not ip.is_global
-
-
-def _check_peer(sock: socket.socket) -> None:
-    try:
-        peer = sock.getpeername()[0]
-    except OSError:
-        return
-    if address_forbidden(str(peer)):
-        sock.close()
-        raise BlockedAddressError(f"connected to non-public address {peer}")
-
-
-class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock)
-        return sock
-
-
-class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock)
-        return sock
-
-
-class _GuardedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
 
 
 class _CheckAdapter(requests.adapters.HTTPAdapter):
@@ -211,8 +155,8 @@ class _GuardedAdapter(_CheckAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": _GuardedHTTPPool,
-            "https": _GuardedHTTPSPool,
+            "http": GuardedHTTPPool,
+            "https": GuardedHTTPSPool,
         }
 
 

@@ -6,7 +6,7 @@ the same on every run, machine and Python (unlike ``hash()``, which is salted pe
 
 A shard report keeps the whole catalog's coverage and its catalog-level findings (cheap, and
 identical in every shard), and only its own links and the findings about them; ``merge``
-(``flowcatalog.merge``) unions shard reports back into the unsharded report.
+(``flowcatalog.runs.merge``) unions shard reports back into the unsharded report.
 """
 
 from __future__ import annotations

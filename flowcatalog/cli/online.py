@@ -19,7 +19,7 @@ import click
 from flowcatalog.errors import UsageError
 
 if TYPE_CHECKING:
-    from flowcatalog.online import OnlineSettings
+    from flowcatalog.online.verify import OnlineSettings
     from flowcatalog.report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -141,9 +141,9 @@ def online_settings(values: dict[str, Any]) -> OnlineSettings:
     """The settings of an online run from the option values (UsageError when one is bad)."""
     from pathlib import Path
 
-    from flowcatalog.figma_api import api_origin
-    from flowcatalog.http import HttpSettings
-    from flowcatalog.online import OnlineSettings
+    from flowcatalog.online.figma_api import api_origin
+    from flowcatalog.online.verify import OnlineSettings
+    from flowcatalog.online.web import HttpSettings
 
     for pattern in values["exclude"]:
         try:
@@ -214,13 +214,13 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
     quiet = bool(values.get("quiet"))
     # helper processes for a big web-link run start now, so their start-up overlaps the
     # page parsing; unused ones end when the stage is done (or at exit)
-    from flowcatalog.http_workers import HelperPool, helpers_to_prestart
+    from flowcatalog.online.parallel import HelperPool, helpers_to_prestart
 
     count = helpers_to_prestart(settings.http, settings.processes)
     helpers = HelperPool(count, secrets=(os.environ.get("FIGMA_TOKEN") or "",)) if count else None
 
     def stage(report: Report, catalog_exclude: tuple[str, ...]) -> Report:
-        from flowcatalog.online import verify_online
+        from flowcatalog.online.verify import verify_online
 
         for pattern in catalog_exclude:
             try:

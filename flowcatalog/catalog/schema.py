@@ -13,8 +13,8 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.yamlnodes import PathKey, YamlDoc
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flowcatalog import figma_url
-from flowcatalog.figma_url import UrlKind
+from flowcatalog import urls as figma_url
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Catalog, Link, Location
+from flowcatalog.urls import UrlKind
 
 
 def link_findings(link: Link, *, flow_link: bool) -> Iterator[Finding]:

@@ -15,13 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flowcatalog.cache import DEFAULT_MAX_AGE, Cache, default_path
-from flowcatalog.figma_api import DEFAULT_API, FigmaClient, FigmaOutcome, FigmaSettings, FigmaToken
-from flowcatalog.figma_url import FILE_KEY, UrlKind, analyse
 from flowcatalog.findings import Finding, sort_findings
-from flowcatalog.http import HttpSettings, WebChecker
-from flowcatalog.http_workers import HelperPool, ParallelChecker
-from flowcatalog.liveness import (
+from flowcatalog.model import FigmaRef
+from flowcatalog.online.cache import DEFAULT_MAX_AGE, Cache, default_path
+from flowcatalog.online.figma_api import (
+    DEFAULT_API,
+    FigmaClient,
+    FigmaOutcome,
+    FigmaSettings,
+    FigmaToken,
+)
+from flowcatalog.online.liveness import (
     ErrorKind,
     FigmaResult,
     FigmaStatus,
@@ -33,8 +37,10 @@ from flowcatalog.liveness import (
     shape_only_finding,
     web_findings,
 )
-from flowcatalog.model import FigmaRef
+from flowcatalog.online.parallel import HelperPool, ParallelChecker
+from flowcatalog.online.web import HttpSettings, WebChecker
 from flowcatalog.report import LinkResult, Report
+from flowcatalog.urls import FILE_KEY, UrlKind, analyse
 
 #: (done, total, cached): called in the caller's thread as links complete
 Progress = Callable[[int, int, int], None]

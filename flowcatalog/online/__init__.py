@@ -1,0 +1,2 @@
+"""Online checks: web links and the Figma API, with their policies, liveness findings and
+the cache."""

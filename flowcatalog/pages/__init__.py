@@ -1,0 +1,1 @@
+"""Pages: the page model, the Markdown and HTML parsers, rendering and importing."""

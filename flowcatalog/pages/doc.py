@@ -1,0 +1,295 @@
+"""Handbook pages: the common types, byte decoding, file-type dispatch and path expansion.
+
+A page is read once (``read_page``), decoded (BOM and CRLF kept as they are, bad bytes turned
+into a finding with their offset) and handed to the parser for its type: Markdown
+(``page_markdown``) or HTML (``page_html``). Both give a ``PageDoc``: every link with its
+1-based line and column and the heading path it sits under, the headings, the list items and
+the rendered text runs that the page rules look at.
+
+Files are read through ``fsio`` (the one file reader); the parsers are pure. Linting many
+pages, in worker processes, is the pipeline's job (``flowcatalog.pipeline.pages``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from itertools import accumulate
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Catalog, FigmaRef, Link, Location
+from flowcatalog.urls import UrlAnalysis, UrlKind, analyse
+
+#: Pages larger than this are refused with a finding instead of being parsed.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
+
+#: what the report needs of a URL, by URL: its normalised form and its Figma identity
+Analysed = dict[str, tuple[str, FigmaRef | None]]
+
+
+#: a plain web link whose analysis is known without parsing it: http(s), a lower-case host
+#: of valid labels (none over 63 characters), no user, no port, not figma.com, nothing
+#: that is white space or a control character (``figma_url.analyse`` says WEB, no problem)
+_PLAIN_WEB = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:[/?#][^\s\x00-\x1f\x7f]*)?"
+)
+_PLAIN_WEB_MAX = 8192  # figma_url.MAX_URL_LENGTH
+
+
+@lru_cache(maxsize=65536)
+def analyse_url(url: str) -> UrlAnalysis:
+    """``figma_url.analyse``, remembered (pages cite the same URL many times), with a short
+    cut for the most common kind of link, a plain web link (``_PLAIN_WEB``)."""
+    if len(url) <= _PLAIN_WEB_MAX and _PLAIN_WEB.fullmatch(url):
+        host = url[url.index("//") + 2 :]
+        for stop in "/?#":
+            host = host.partition(stop)[0]
+        if host != "figma.com" and not host.endswith(".figma.com"):
+            return UrlAnalysis(url, UrlKind.WEB)
+    return analyse(url)
+
+
+class LinkKind(StrEnum):
+    """How a link is written in the page."""
+
+    INLINE = "inline"
+    REFERENCE = "reference"
+    AUTOLINK = "autolink"
+    BARE = "bare"
+    IMAGE = "image"
+    HTML = "html"
+    TEMPLATE = "template"  # quoted in a shortcode, ERB or Liquid tag: {{< figma "https://..." >}}
+
+
+class LineIndex:
+    """Turns byte offsets of one text into 1-based line and character column.
+
+    The table of line starts is built once; each look-up is a bisection. Lines end at
+    ``\\n``, ``\\r\\n`` or a lone ``\\r``; columns count characters, not bytes.
+    """
+
+    __slots__ = ("_ascii", "_data", "_starts", "path")
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self._data = text.encode("utf-8", "surrogatepass")
+        self._ascii = text.isascii()
+        # bytes.splitlines ends lines at \n, \r\n and \r, as CommonMark does
+        self._starts = [0, *accumulate(map(len, self._data.splitlines(keepends=True)))]
+        if self._data and not self._data.endswith((b"\n", b"\r")):
+            self._starts.pop()  # the end of a last line without a line break starts nothing
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self._data)))
+        line = bisect_right(self._starts, offset)
+        start = self._starts[line - 1]
+        if self._ascii:
+            return line, offset - start + 1
+        return line, len(self._data[start:offset].decode("utf-8", "replace")) + 1
+
+    def location(self, offset: int) -> Location:
+        """``line_col`` as a ``Location`` (the same steps, inlined: links need one each)."""
+        data = self._data
+        offset = max(0, min(offset, len(data)))
+        line = bisect_right(self._starts, offset)
+        start = self._starts[line - 1]
+        if self._ascii:
+            return Location(self.path, line, offset - start + 1)
+        return Location(self.path, line, len(data[start:offset].decode("utf-8", "replace")) + 1)
+
+    def text(self, start: int, end: int) -> str:
+        """The characters between two byte offsets."""
+        return self._data[start:end].decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """One link of a page where it really stands.
+
+    ``location`` is where the link is written (the ``[`` of an inline or reference link, the
+    ``<`` of an autolink, the first character of a bare URL, the attribute name of an HTML
+    ``href``/``src``); ``definition`` is where a reference link's target is defined.
+    ``hidden`` marks a link inside an HTML comment: not a link of the rendered page.
+    """
+
+    url: str
+    location: Location
+    text: str
+    context: tuple[str, ...]
+    kind: LinkKind
+    definition: Location | None = None
+    hidden: bool = False
+    has_image: bool = False
+    element: str = ""
+
+    def to_link(self) -> Link:
+        """The link as the report knows it, with its Figma identity when it has one."""
+        return Link(self.url, self.location, self.text, self.context, analyse_url(self.url).figma)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading; ``has_content`` says whether anything rendered follows it before the next
+    heading of any level (its own text does not count)."""
+
+    level: int
+    text: str
+    location: Location
+    path: tuple[str, ...]
+    has_content: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A list item; ``empty`` when it renders nothing at all (``1. `` and nothing after it)."""
+
+    location: Location
+    text: str
+    context: tuple[str, ...]
+    empty: bool
+    ordered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TextRun:
+    """Rendered text of one block, joined from its pieces, with where each piece stands.
+
+    ``pieces`` holds ``(offset in text, byte start, byte end, outside links)`` per piece; a
+    byte end of -1 marks a piece that stands for something else (a line break, inline code).
+    A piece whose bytes are its text character for character (no entity, no escape) gives
+    exact positions inside it. Code, template tags, kramdown attribute lists and comments
+    are never part of a run.
+    """
+
+    text: str
+    pieces: tuple[tuple[int, int, int, bool], ...]
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageDoc:
+    """Everything the page rules need to know about one page."""
+
+    path: str
+    kind: str
+    links: tuple[PageLink, ...]
+    hidden_links: tuple[PageLink, ...]
+    headings: tuple[Heading, ...]
+    items: tuple[ListItem, ...]
+    texts: tuple[TextRun, ...]
+    problems: tuple[Finding, ...]
+    index: LineIndex
+
+    def locate(self, run: TextRun, offset: int) -> Location:
+        """Location of character ``offset`` of ``run``."""
+        if not run.pieces:
+            return Location(self.path)
+        starts = [piece[0] for piece in run.pieces]
+        i = max(0, bisect_right(starts, offset) - 1)
+        piece_offset, byte_start, byte_end, _ = run.pieces[i]
+        stop = run.pieces[i + 1][0] if i + 1 < len(run.pieces) else len(run.text)
+        value = run.text[piece_offset:stop].encode("utf-8", "surrogatepass")
+        if byte_end >= 0 and self.index.data[byte_start:byte_end] == value:
+            byte_start += len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
+        return self.index.location(byte_start)
+
+    def model_links(self) -> tuple[Link, ...]:
+        """The page's links (not those hidden in comments) as report links."""
+        return tuple(link.to_link() for link in self.links)
+
+
+# --- reading and decoding -------------------------------------------------------------------
+
+
+def page_type(path: str) -> str | None:
+    """``markdown``, ``html`` or None for a file that is not a page, by its name."""
+    name = path.lower()
+    if name.endswith(MARKDOWN_SUFFIXES):
+        return "markdown"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    return None
+
+
+def _fatal(path: str, rule: str, message: str, location: Location | None = None) -> Finding:
+    return Finding(rule, Severity.ERROR, message, location or Location(path), subject=path)
+
+
+def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]]:
+    """Decode a page's bytes as UTF-8 (a BOM is dropped, line endings are kept).
+
+    Returns the text, or None and the finding that says why the page cannot be read: too
+    large, binary (a NUL byte) or not UTF-8 (with the byte offset of the first bad byte).
+    """
+    if len(data) > MAX_PAGE_BYTES:
+        return None, (
+            _fatal(
+                path,
+                "page-too-large",
+                f"page is {len(data)} bytes; pages over {MAX_PAGE_BYTES} bytes are not read",
+            ),
+        )
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return None, (
+            _fatal(path, "page-binary", f"binary file (NUL byte at byte offset {nul}); not a page"),
+        )
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        return body.decode("utf-8"), ()
+    except UnicodeDecodeError as exc:
+        bad = exc.start + (len(data) - len(body))
+        good = data[:bad].decode("utf-8-sig", "replace")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        return None, (
+            _fatal(
+                path,
+                "page-encoding",
+                f"not valid UTF-8: byte 0x{data[bad]:02x} at byte offset {bad}",
+                Location(path, line, column),
+            ),
+        )
+
+
+def page_links(docs: Sequence[PageDoc]) -> list[Link]:
+    """Every visible link of ``docs`` as report links, page by page in reading order."""
+    return [link for doc in docs for link in doc.model_links()]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """A page reduced to what the drift rules and the report need: its path and links."""
+
+    path: str
+    links: tuple[PageLink, ...]
+    model: tuple[Link, ...] = ()  # the links as the report knows them, made where parsed
+
+    def model_links(self) -> tuple[Link, ...]:
+        return self.model or tuple(link.to_link() for link in self.links)
+
+
+def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
+    """The files of the pages a catalog lists, relative to the catalog's directory."""
+    base = os.path.dirname(catalog.path)
+    return [
+        (os.path.normpath(os.path.join(base, page.path)), page.location)
+        for page in catalog.pages
+        if page.path
+    ]
+
+
+#: below this many pages, or with one CPU, pages are linted in this process

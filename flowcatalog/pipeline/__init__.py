@@ -1,0 +1,1 @@
+"""A check run: read, parse, collect, rules, online, coverage, report."""

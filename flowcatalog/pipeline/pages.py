@@ -1,0 +1,303 @@
+"""Linting pages for a check run: read, parse and check each page (many at once in worker
+processes), then compare them all with the catalog (drift)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from flowcatalog.errors import InputError
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import Catalog, FigmaRef, Link, Location
+from flowcatalog.pages.doc import (
+    Analysed,
+    PageLink,
+    PageLinks,
+    analyse_url,
+    catalog_page_paths,
+)
+from flowcatalog.pages.load import expand_pages, read_page
+
+
+@dataclass(frozen=True, slots=True)
+class PageLint:
+    """What linting pages adds to a check run: findings, the pages' links, the files read."""
+
+    findings: tuple[Finding, ...]
+    links: tuple[Link, ...]
+    sources: tuple[str, ...]
+    #: normalised form and Figma identity of each link URL, for ``pipeline.collect_links``
+    analysed: Analysed = field(default_factory=dict, compare=False)
+
+
+PARALLEL_MIN_PAGES = 32
+
+
+def lint_pages(
+    paths: Sequence[str],
+    catalog: Catalog | None,
+    placeholders: Sequence[str] | None = None,
+    *,
+    skip: Sequence[str] = (),
+    jobs: int | None = None,
+) -> PageLint:
+    """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
+    the pages the catalog lists (a listed page that does not exist is a finding).
+
+    Paths in ``skip`` (the catalog file itself, which pre-commit passes along with the
+    changed pages) are not pages; when only they were given, the catalog's pages are linted.
+    Many pages are read, parsed and checked in worker processes (``jobs``: the number of
+    processes, default one per CPU); the drift rules then compare all of them at once.
+    """
+    from flowcatalog.rules.page_content import drift, resolve_placeholders
+
+    if skip:
+        skipped = {os.path.abspath(p) for p in skip}
+        paths = [p for p in paths if os.path.abspath(p) not in skipped]
+    findings: list[Finding] = []
+    if paths:
+        files = expand_pages(paths)
+    else:
+        files = []
+        for path, where in catalog_page_paths(catalog) if catalog is not None else []:
+            if os.path.isfile(path):
+                files.append(path)
+                continue
+            findings.append(
+                Finding(
+                    "page-not-found",
+                    Severity.ERROR,
+                    f"page {path!r} listed in the catalog does not exist",
+                    where,
+                    subject=path,
+                )
+            )
+    analysed: Analysed = {}
+    pages, page_findings = lint_files(
+        files,
+        resolve_placeholders(catalog, placeholders),
+        jobs,
+        keep_links=catalog is not None,
+        analysed=analysed,
+    )
+    findings.extend(page_findings)
+    if catalog is not None:
+        findings.extend(drift(pages, catalog))
+    links = [link for page in pages for link in page.model_links()]
+    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages), analysed)
+
+
+def lint_files(
+    files: Sequence[str],
+    placeholders: Sequence[str],
+    jobs: int | None = None,
+    *,
+    keep_links: bool = True,
+    analysed: Analysed | None = None,
+) -> tuple[list[PageLinks], list[Finding]]:
+    """Read, parse and check (all but drift) each file, in order, maybe in parallel.
+
+    With many files, ``jobs - 1`` forked processes each take a share of them (balanced by
+    size) while this process does its own share; a share's results come back compact
+    (tuples of plain values) and are made into objects here. Without ``keep_links`` the
+    pages come back with their report links only (what drift needs is left out).
+    ``analysed`` receives each link URL's normalised form and Figma identity, so that the
+    report does not have to work them out again.
+    """
+    from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
+    from flowcatalog.rules import page_content  # noqa: F401
+
+    if jobs is None:
+        jobs = min(8, os.cpu_count() or 1)
+    if analysed is None:
+        analysed = {}
+    work = [(path, tuple(placeholders), keep_links) for path in files]
+    results: Iterable[_Linted]
+    if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
+        results = _lint_forked(work, min(jobs, len(work)))
+    else:
+        results = map(_lint_one, work)
+    pages: list[PageLinks] = []
+    findings: list[Finding] = []
+    for result in results:
+        if result.error is not None:
+            message, location = result.error
+            raise InputError(message, location=location)
+        findings.extend(result.findings)
+        if result.page is not None:
+            pages.append(result.page)
+            analysed.update(result.analysed)
+    return pages, findings
+
+
+def _can_fork() -> bool:
+    """Fork is cheap and safe here only on Linux, from a process with a single thread."""
+    import sys
+    import threading
+
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Linted:
+    findings: tuple[Finding, ...]
+    page: PageLinks | None
+    error: tuple[str, str | None] | None = None
+    analysed: Analysed = field(default_factory=dict)
+
+
+_Work = tuple[str, tuple[str, ...], bool]
+#: a ``_Linted`` as plain values: findings, path, page links (kept for drift only),
+#: (url, line, column, text, context) per report link, (url, normalised, Figma fields)
+#: per distinct URL, and the error
+_Compact = tuple[
+    tuple[Finding, ...],
+    str | None,
+    tuple[PageLink, ...],
+    tuple[tuple[str, int | None, int | None, str, tuple[str, ...]], ...],
+    tuple[tuple[str, str, tuple[str, str, str | None, str | None, str | None] | None], ...],
+    tuple[str, str | None] | None,
+]
+
+
+def _lint_one(work: _Work) -> _Linted:
+    from flowcatalog.rules.page_content import page_findings, run_keys
+
+    path, placeholders, keep_links = work
+    try:
+        doc, problems = read_page(path, run_keys=run_keys(placeholders))
+    except InputError as exc:  # crosses a process boundary: sent back as a value
+        return _Linted((), None, (exc.message, exc.location))
+    if doc is None:
+        return _Linted(problems, None)
+    found = (*problems, *page_findings(doc, placeholders))
+    analysed: Analysed = {}
+    model = []
+    for link in doc.links:
+        known = analysed.get(link.url)
+        if known is None:
+            analysis = analyse_url(link.url)
+            known = analysed[link.url] = (analysis.normalised, analysis.figma)
+        model.append(Link(link.url, link.location, link.text, link.context, known[1]))
+    kept = doc.links if keep_links else ()
+    return _Linted(found, PageLinks(doc.path, kept, tuple(model)), None, analysed)
+
+
+def _compact(result: _Linted) -> _Compact:
+    """A result as plain values: much cheaper to pickle than a tree of dataclasses."""
+    page = result.page
+    if page is None:
+        return (result.findings, None, (), (), (), result.error)
+    rows = tuple(
+        (link.url, link.location.line, link.location.column, link.text, link.context)
+        for link in page.model
+    )
+    urls = tuple(
+        (
+            url,
+            normalised,
+            None
+            if figma is None
+            else (figma.kind, figma.file_key, figma.node_id, figma.branch_key, figma.version_id),
+        )
+        for url, (normalised, figma) in result.analysed.items()
+    )
+    return (result.findings, page.path, page.links, rows, urls, result.error)
+
+
+def _expand(compact: _Compact) -> _Linted:
+    """The result ``_compact`` was made from (equal to it)."""
+    findings, path, links, rows, urls, error = compact
+    if path is None:
+        return _Linted(findings, None, error)
+    analysed: Analysed = {
+        url: (normalised, None if figma is None else FigmaRef(*figma))
+        for url, normalised, figma in urls
+    }
+    model = tuple(
+        Link(url, Location(path, line, column), text, context, analysed[url][1])
+        for url, line, column, text, context in rows
+    )
+    return _Linted(findings, PageLinks(path, links, model), error, analysed)
+
+
+def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:
+    """Split the work into ``count`` shares of about the same number of bytes."""
+    sizes = []
+    for i, (path, _, _) in enumerate(work):
+        try:
+            sizes.append((os.path.getsize(path), i))
+        except OSError:
+            sizes.append((0, i))
+    shares: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for size, i in sorted(sizes, reverse=True):
+        least = loads.index(min(loads))
+        shares[least].append(i)
+        loads[least] += size + 4096  # a page costs something whatever its size
+    return [sorted(share) for share in shares]
+
+
+def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
+    """Lint ``work`` in this process and ``jobs - 1`` forked children, results in order.
+
+    A child sends its share's results back pickled through a pipe and exits; a child that
+    fails or dies leaves its share to be linted here.
+    """
+    import pickle
+    from contextlib import suppress
+
+    shares = _shares(work, jobs)
+    results: list[_Linted | None] = [None] * len(work)
+    children: list[tuple[int, int, list[int]]] = []
+    try:
+        for share in shares[1:]:
+            if not share:
+                continue
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover  (the child; coverage does not follow a fork)
+                code = 1
+                try:
+                    os.close(read_end)
+                    data = pickle.dumps(
+                        [_compact(_lint_one(work[i])) for i in share], pickle.HIGHEST_PROTOCOL
+                    )
+                    with os.fdopen(write_end, "wb") as out:
+                        out.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end, share))
+        for i in shares[0]:
+            results[i] = _lint_one(work[i])
+        while children:
+            pid, read_end, share = children[0]
+            with os.fdopen(read_end, "rb", closefd=False) as pipe:
+                data = pipe.read()
+            children.pop(0)
+            os.close(read_end)
+            _, status = os.waitpid(pid, 0)
+            compact: list[_Compact] | None = None
+            if status == 0:
+                try:
+                    compact = pickle.loads(data)
+                except Exception:
+                    compact = None
+            if compact is None or len(compact) != len(share):
+                for i in share:  # the child failed: its share is linted here
+                    results[i] = _lint_one(work[i])
+                continue
+            for i, item in zip(share, compact, strict=True):
+                results[i] = _expand(item)
+    finally:
+        for pid, read_end, _ in children:  # only after an exception here
+            with suppress(OSError):
+                os.close(read_end)
+            with suppress(OSError):
+                os.kill(pid, 9)
+            with suppress(OSError):
+                os.waitpid(pid, 0)
+    return [result for result in results if result is not None]
