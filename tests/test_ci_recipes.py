@@ -1,4 +1,4 @@
-"""The CI recipes in ci/ parse, and every flowcatalog flag and format they use exists."""
+"""The CI recipes in recipes/ parse, and every flowcatalog flag and format they use exists."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import yaml
 from flowcatalog.cli.main import cli
 from flowcatalog.reporters import REPORTERS
 
-CI = Path(__file__).resolve().parent.parent / "ci"
+CI = Path(__file__).resolve().parent.parent / "recipes"
 RECIPES = ["flowcatalog.gitlab-ci.yml", "github-workflow.yml"]
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import IO, Any
 
+import flowcatalog
 from flowcatalog.online.liveness import Probe
 from flowcatalog.online.web import HostStats, HttpSettings, WebChecker
 
@@ -128,7 +129,9 @@ def helper_environment(secrets: Iterable[str] = ()) -> dict[str, str]:
         for name, value in os.environ.items()
         if name not in _SECRET_VARIABLES and not any(s in value for s in hidden)
     }
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(
+        Path(flowcatalog.__file__).resolve().parent.parent
+    )  # the directory holding the package
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
 

@@ -18,7 +18,7 @@ from flowcatalog.rules.page_content import (
     run_keys,
 )
 
-DATA = Path(__file__).resolve().parent / "data" / "pages"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pages"
 FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id="
 
 

@@ -30,7 +30,7 @@ from tests.conftest import RunCli
 from tests.html_support import parse_html
 from tests.report_fixture import AWKWARD, clean_report, make_report
 
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 NASTY = 'a <b> & "c" \x00 \x1b[31m 100%, key: value\r\nnext line'
 
 
@@ -379,7 +379,7 @@ def test_repo_catalog_renders_valid_junit_sarif_and_codequality(
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     # as in CI: run from the repository root, so every path is repo-relative
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     report = run_check(CheckRequest(catalog_path="catalog.yaml"))
     assert report.findings
     xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(junit_xml.render(report))
@@ -396,7 +396,7 @@ def test_repo_catalog_renders_valid_junit_sarif_and_codequality(
 
 
 def test_coverage_command_renders_html_and_badge(run_cli: RunCli) -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     catalog = str(repo / "catalog.yaml")
     page = run_cli("coverage", "--catalog", catalog, "--format", "html")
     assert page.code == 0

@@ -18,7 +18,7 @@ from flowcatalog.runs.shard import Shard, bucket, parse_shard, restrict
 from tests.conftest import RunCli
 from tests.report_fixture import make_report
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

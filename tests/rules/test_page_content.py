@@ -16,7 +16,7 @@ from flowcatalog.rules.page_content import (
     judge_stage,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
 F = f"https://www.figma.com/file/{KEY}/Title?node-id="
 

@@ -20,7 +20,7 @@ from flowcatalog.reporters import badge, html_coverage
 from tests.html_support import parse_html
 from tests.report_fixture import make_report
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -13,7 +13,7 @@ from flowcatalog.errors import InputError
 from flowcatalog.runs.changed import changed_files, select
 from tests.conftest import RunCli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CATALOG = str(REPO / "catalog.yaml")
 
 

@@ -22,7 +22,7 @@ from flowcatalog.pipeline.run import collect_links
 from flowcatalog.rules.page_content import check_pages
 from tests.conftest import RunCli
 
-DATA = Path(__file__).resolve().parent / "data" / "pages"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pages"
 TREE = DATA / "tree"
 
 

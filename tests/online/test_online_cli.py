@@ -20,7 +20,7 @@ from tests.online_support import FakeFigma, local_server, url
 
 CANARY = "figd_CANARY-9f3e1a7c-do-not-leak"
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 CATALOG = """\
 version: 1
@@ -229,7 +229,9 @@ def test_canary_token_never_leaks(
             headers={"Retry-After": "396749", "X-Figma-Plan-Tier": CANARY},
         )
     else:
-        monkeypatch.setattr("tests.test_online_cli.url", lambda s, p: "http://127.0.0.1:9" + p)
+        monkeypatch.setattr(
+            "tests.online.test_online_cli.url", lambda s, p: "http://127.0.0.1:9" + p
+        )
     monkeypatch.setenv("FIGMA_TOKEN", CANARY)
     outputs = workdir / "out"
     outputs.mkdir()

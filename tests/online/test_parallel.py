@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -28,8 +29,8 @@ from flowcatalog.online.verify import OnlineSettings, verify_online
 from flowcatalog.online.web import WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
+from tests.online.test_verify import L1, L2, link
 from tests.online_support import FAST, InFlight, local_server, methods, url
-from tests.test_online import L1, L2, link
 
 CANARY = "figd_canary-workers-51c7"
 
@@ -220,7 +221,8 @@ def test_helper_environment_holds_no_token(monkeypatch: pytest.MonkeyPatch) -> N
     assert "SOMETHING_ELSE" not in env
     assert env["HARMLESS"] == "1"
     assert all(CANARY not in value for value in env.values())
-    assert str(Path(http_workers.__file__).resolve().parent.parent) in env["PYTHONPATH"]
+    package_parent = Path(http_workers.__file__).resolve().parents[2]  # holds flowcatalog/
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(package_parent)
     assert "FIGMA_TOKEN" not in helper_environment()
 
 

@@ -13,7 +13,7 @@ from flowcatalog.pages.markdown import parse_markdown
 from flowcatalog.pages.render import render_page
 from tests.conftest import RunCli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "customer-subscription-lifecycle.md"
 
 

@@ -1,7 +1,7 @@
 """Every report format on the fixture report, compared byte for byte with tests/golden/.
 
 Regenerate after an intended change with
-``FLOWCATALOG_UPDATE_GOLDEN=1 pytest tests/test_reporters_golden.py`` and review the diff.
+``FLOWCATALOG_UPDATE_GOLDEN=1 pytest tests/reporters/test_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flowcatalog.report import Report
 from flowcatalog.reporters import get_reporter, sarif
 from tests.report_fixture import clean_report, make_report
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 FORMATS = [
     ("junit", "report.junit.xml"),
