@@ -21,13 +21,30 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A rule: its kebab-case id, default severity, one-line summary and the area it checks
-    (catalog, pages or online). Every finding names one; ``rules.registry`` lists them all."""
+    """A rule: its kebab-case id, default severity, one-line summary and the area it checks.
+
+    The module that reports a rule declares it as a constant and makes its findings with
+    ``RULE.finding(...)``, so a finding's severity is said once, here; ``rules.registry``
+    lists every rule. ``unread`` marks rules meaning a source was not read, whole or in part
+    (its links are then missing from any list of links).
+    """
 
     id: str
     severity: Severity
     summary: str
     area: str
+    unread: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The rule's anchor in the README's checks table (``README.md#rule-<id>``)."""
+        return f"rule-{self.id}"
+
+    def finding(
+        self, message: str, location: Location, *, subject: str = "", url: str | None = None
+    ) -> Finding:
+        """A finding of this rule at its default severity."""
+        return Finding(self.id, self.severity, message, location, url=url, subject=subject)
 
 
 @dataclass(frozen=True, slots=True)

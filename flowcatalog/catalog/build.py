@@ -12,7 +12,7 @@ from typing import Any
 
 from flowcatalog import urls as figma_url
 from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import (
     Catalog,
     Deployment,
@@ -23,6 +23,19 @@ from flowcatalog.model import (
     NotApplicable,
     Page,
     Stage,
+)
+
+DUPLICATE_ID = Rule(
+    "duplicate-id",
+    Severity.ERROR,
+    "a stage or deployment id declared twice",
+    "catalog",
+)
+UNKNOWN_REFERENCE = Rule(
+    "unknown-reference",
+    Severity.ERROR,
+    "a flow or not-applicable entry names an undeclared deployment",
+    "catalog",
 )
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
@@ -87,9 +100,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
             ident = item["id"]
             if ident in seen:
                 findings.append(
-                    Finding(
-                        "duplicate-id",
-                        Severity.ERROR,
+                    DUPLICATE_ID.finding(
                         f"{kind} id {ident!r} declared twice; first at line "
                         f"{doc.at((key, seen[ident], 'id')).line}",
                         doc.at((key, i, "id")),
@@ -112,9 +123,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         if dep in dep_index:
             return True
         findings.append(
-            Finding(
-                "unknown-reference",
-                Severity.ERROR,
+            UNKNOWN_REFERENCE.finding(
                 f"deployment {dep!r} is not declared under 'deployments'; "
                 + _suggest(dep, dep_ids),
                 doc.at(at),

@@ -22,6 +22,7 @@ from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
+    from flowcatalog.findings import Finding
     from flowcatalog.pipeline.run import OnlineStage
     from flowcatalog.report import Report
 
@@ -302,29 +303,17 @@ def _link_places(
     }
 
 
-#: rules meaning a source was not read (whole or in part): its links are missing from a list
-_UNREAD_RULES = frozenset(
-    {
-        "catalog-schema",
-        "unknown-key",
-        "duplicate-key",
-        "page-encoding",
-        "page-binary",
-        "page-too-large",
-        "page-unparsable",
-        "page-not-found",
-    }
-)
-
-
 def _unread_sources(report: Report) -> ExitCode:
     """For listing commands: say on stderr which sources could not be read, and exit 1."""
     from flowcatalog.findings import Severity
     from flowcatalog.reporters.text import format_finding
+    from flowcatalog.rules.registry import rule
 
-    unread = [
-        f for f in report.findings if f.rule in _UNREAD_RULES and f.severity is Severity.ERROR
-    ]
+    def unread_source(finding: Finding) -> bool:
+        info = rule(finding.rule)
+        return info is not None and info.unread and finding.severity is Severity.ERROR
+
+    unread = [f for f in report.findings if unread_source(f)]
     for finding in unread:
         click.echo(format_finding(finding), err=True)
     return ExitCode.FINDINGS if unread else ExitCode.OK

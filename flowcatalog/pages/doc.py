@@ -21,9 +21,50 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Catalog, FigmaRef, Link, Location
 from flowcatalog.urls import UrlAnalysis, UrlKind, analyse
+
+PAGE_ENCODING = Rule(
+    "page-encoding",
+    Severity.ERROR,
+    "a page that is not valid UTF-8 (the byte offset is given)",
+    "pages",
+    unread=True,
+)
+PAGE_BINARY = Rule(
+    "page-binary",
+    Severity.ERROR,
+    "a binary file given as a page",
+    "pages",
+    unread=True,
+)
+PAGE_TOO_LARGE = Rule(
+    "page-too-large",
+    Severity.ERROR,
+    "a page over the size limit (20 MB)",
+    "pages",
+    unread=True,
+)
+PAGE_UNPARSABLE = Rule(
+    "page-unparsable",
+    Severity.ERROR,
+    "a page the Markdown parser could not read",
+    "pages",
+    unread=True,
+)
+PAGE_FRONT_MATTER_UNTERMINATED = Rule(
+    "page-front-matter-unterminated",
+    Severity.WARNING,
+    "front matter opened with `---` and never closed",
+    "pages",
+)
+PAGE_COMMENT_UNTERMINATED = Rule(
+    "page-comment-unterminated",
+    Severity.WARNING,
+    "an HTML comment never closed: it hides the rest",
+    "pages",
+)
 
 #: Pages larger than this are refused with a finding instead of being parsed.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -224,8 +265,8 @@ def page_type(path: str) -> str | None:
     return None
 
 
-def _fatal(path: str, rule: str, message: str, location: Location | None = None) -> Finding:
-    return Finding(rule, Severity.ERROR, message, location or Location(path), subject=path)
+def _fatal(path: str, rule: Rule, message: str, location: Location | None = None) -> Finding:
+    return rule.finding(message, location or Location(path), subject=path)
 
 
 def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]]:
@@ -238,14 +279,14 @@ def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]
         return None, (
             _fatal(
                 path,
-                "page-too-large",
+                PAGE_TOO_LARGE,
                 f"page is {len(data)} bytes; pages over {MAX_PAGE_BYTES} bytes are not read",
             ),
         )
     nul = data.find(b"\0")
     if nul >= 0:
         return None, (
-            _fatal(path, "page-binary", f"binary file (NUL byte at byte offset {nul}); not a page"),
+            _fatal(path, PAGE_BINARY, f"binary file (NUL byte at byte offset {nul}); not a page"),
         )
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
@@ -258,7 +299,7 @@ def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]
         return None, (
             _fatal(
                 path,
-                "page-encoding",
+                PAGE_ENCODING,
                 f"not valid UTF-8: byte 0x{data[bad]:02x} at byte offset {bad}",
                 Location(path, line, column),
             ),

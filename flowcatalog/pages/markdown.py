@@ -33,9 +33,12 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding
 from flowcatalog.model import Location
 from flowcatalog.pages.doc import (
+    PAGE_COMMENT_UNTERMINATED,
+    PAGE_FRONT_MATTER_UNTERMINATED,
+    PAGE_UNPARSABLE,
     Heading,
     LineIndex,
     LinkKind,
@@ -130,9 +133,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     problems = list(extractor.problems)
     if not extractor.front_matter and _FRONT_MATTER_KEY.match(index.data):
         problems.append(
-            Finding(
-                "page-front-matter-unterminated",
-                Severity.WARNING,
+            PAGE_FRONT_MATTER_UNTERMINATED.finding(
                 "front matter is not closed; expected a line '---' after its last key",
                 Location(path, 1, 1),
                 subject="front-matter",
@@ -412,9 +413,7 @@ class _Extractor:
             raise
         except BaseException as exc:  # pyo3 reports a Rust panic as a BaseException
             self.problems.append(
-                Finding(
-                    "page-unparsable",
-                    Severity.ERROR,
+                PAGE_UNPARSABLE.finding(
                     f"the Markdown parser failed on this page: {type(exc).__name__}",
                     self.loc(0),
                     subject="page",
@@ -751,9 +750,7 @@ class _Extractor:
             at_end = end >= len(self.data) - 1
             if closed < 0 and not inline and not self.hidden_mode and at_end:
                 self.problems.append(
-                    Finding(
-                        "page-comment-unterminated",
-                        Severity.WARNING,
+                    PAGE_COMMENT_UNTERMINATED.finding(
                         "HTML comment is never closed; everything after it is hidden",
                         self.loc(start + len(fragment[:opened].encode("utf-8"))),
                         subject="comment",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flowcatalog.errors import InputError
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding
 from flowcatalog.model import Catalog, FigmaRef, Link, Location
 from flowcatalog.pages.doc import (
     Analysed,
@@ -18,6 +18,7 @@ from flowcatalog.pages.doc import (
     catalog_page_paths,
 )
 from flowcatalog.pages.load import expand_pages, read_page
+from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +66,7 @@ def lint_pages(
                 files.append(path)
                 continue
             findings.append(
-                Finding(
-                    "page-not-found",
-                    Severity.ERROR,
+                PAGE_NOT_FOUND.finding(
                     f"page {path!r} listed in the catalog does not exist",
                     where,
                     subject=path,
