@@ -12,6 +12,7 @@ from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Location
+from flowcatalog.views import ReportContext
 
 REPORT_VERSION = 1
 
@@ -64,6 +65,8 @@ class Report:
     links: tuple[LinkResult, ...] = ()
     sources: tuple[str, ...] = ()
     generated_at: str | None = field(default=None, compare=False)
+    #: what reports show besides the check: node views, design changes, history (``views``)
+    context: ReportContext | None = field(default=None, compare=False)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -100,11 +100,14 @@ class FakeFigma:
         self.files = files
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.wrapped_meta = True
+        #: where ``/v1/images`` render URLs point (a ``FakeImageHost``'s base URL)
+        self.image_base = "http://127.0.0.1:9/none"
 
     def install(self, server: HTTPServer) -> None:
         import re
 
         server.expect_request(re.compile(r"^/v1/files/.*")).respond_with_handler(self)
+        server.expect_request(re.compile(r"^/v1/images/.*")).respond_with_handler(self)
 
     def calls(self, endpoint: str) -> list[str]:
         return [path for path, _ in self.requests if path.split("?")[0].endswith(endpoint)]
@@ -129,6 +132,13 @@ class FakeFigma:
         if key not in self.files:
             return answer(404, {"status": 404, "err": "Not found"})
         name, version, nodes = self.files[key]
+        if parts[2] == "images":
+            ids = request.args.get("ids", "").split(",")
+            images = {
+                node: (f"{self.image_base}/{key}/{version}/{node}.png" if node in nodes else None)
+                for node in ids
+            }
+            return answer(200, {"err": None, "images": images})
         if parts[-1] == "meta":
             meta = {
                 "name": name,
@@ -193,3 +203,44 @@ class InFlight:
         with self._lock:
             self.now -= 1
         return Response("")
+
+
+def png(
+    colour: tuple[int, int, int], size: tuple[int, int] = (800, 600), box: bool = False
+) -> bytes:
+    """A real PNG: a plain colour, with a dark box in one corner when ``box``."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    if box:
+        ImageDraw.Draw(image).rectangle((20, 20, size[0] // 3, size[1] // 3), fill=(20, 20, 90))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+class FakeImageHost:
+    """Figma's render storage, faked: serves ``images[(key, node)]`` at ``/KEY/VERSION/NODE.png``
+    and records every request's path and headers (the token must never arrive here)."""
+
+    def __init__(self) -> None:
+        self.images: dict[tuple[str, str], bytes] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+
+    def install(self, server: HTTPServer) -> None:
+        import re
+
+        server.expect_request(re.compile(r"^/.*")).respond_with_handler(self)
+
+    def __call__(self, request: Any) -> Any:
+        from werkzeug import Response
+
+        self.requests.append((request.full_path, dict(request.headers)))
+        parts = request.path.split("/")
+        node = parts[-1].removesuffix(".png")
+        data = self.images.get((parts[1], node))
+        if data is None:
+            return Response("", status=404)
+        return Response(data, content_type="image/png")

@@ -174,11 +174,19 @@ def check(
         from flowcatalog.runs.shard import restrict
 
         report = restrict(report, slice_)
+    from flowcatalog.cli.visuals import enrich
+
+    report = enrich(report, _catalog_of(report), online)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
     write_reports(report, targets)
     return _exit_code(report, strict=strict, fail_under=fail_under)
+
+
+def _catalog_of(report: Report) -> str | None:
+    """The catalog the report was made from (its context says, when one was read)."""
+    return report.context.catalog_path if report.context is not None else None
 
 
 @cli.command()
@@ -354,9 +362,11 @@ def merge_command(
 
 
 from flowcatalog.cli.page_commands import import_command, render_command  # noqa: E402
+from flowcatalog.cli.visuals import snapshot_command  # noqa: E402
 
 cli.add_command(render_command)
 cli.add_command(import_command)
+cli.add_command(snapshot_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -222,6 +222,32 @@ class FigmaClient:
             results.update(self._verify_group(key, version_id, members))
         return FigmaOutcome(results, self.calls, self._stop)
 
+    def images(
+        self, key: str, version_id: str | None, node_ids: Iterable[str], *, scale: float
+    ) -> dict[str, str | None] | FigmaResult:
+        """Render URLs of nodes of one file (and version): ``GET /v1/images/KEY?ids=...``,
+        one call per chunk of ids (chunked as ``/nodes``). A failure comes back as the
+        FigmaResult that says why; 403 and 429 stop every later call, as for ``verify``."""
+        if self._stop is not None:
+            return self._stop
+        found: dict[str, str | None] = {}
+        for chunk in self._chunks(key, version_id, sorted(set(node_ids))):
+            query = "ids=" + ",".join(quote(node, safe=":") for node in chunk)
+            query += f"&format=png&scale={scale:g}"
+            if version_id is not None:
+                query += "&version=" + quote(version_id, safe="")
+            got = self._get(f"/v1/images/{quote(key, safe='')}?{query}", "images", key, len(chunk))
+            if isinstance(got, _Failure):
+                if got.stops:
+                    self._stop = got.result
+                return got.result
+            urls = got.get("images")
+            urls = urls if isinstance(urls, dict) else {}
+            for node_id in chunk:
+                value = urls.get(node_id)
+                found[node_id] = value if isinstance(value, str) and value else None
+        return found
+
     # -- one group ----------------------------------------------------------------------
 
     def _verify_group(

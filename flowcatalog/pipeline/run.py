@@ -93,11 +93,21 @@ def build_report(
     if catalog is not None:
         all_findings.extend(catalog_findings(catalog, coverage))
         all_links = [*catalog.links(), *all_links]
+    context = None
+    if catalog is not None:
+        from flowcatalog.views import ReportContext
+
+        context = ReportContext(
+            title=catalog.title,
+            catalog_path=catalog.path,
+            pages=tuple((page.path, page.url) for page in catalog.pages),
+        )
     return Report(
         findings=sort_findings(all_findings),
         coverage=coverage,
         links=collect_links(all_links, analysed),
         sources=tuple(dict.fromkeys(sources)),
+        context=context,
     )
 
 

@@ -1,18 +1,30 @@
-"""A single self-contained HTML coverage page: opens from disk, loads nothing from the network.
+"""The HTML coverage report: one self-contained page per catalog (and an index page when there
+are several), opening from disk and loading nothing from the network.
 
-The stage x deployment matrix is a real table (row and column headers, a caption), each
-cell coloured by state with the state also written out, and linking to its Figma node(s),
-named by the Figma API's node name when the run was online. Below: the findings with their
-locations, the links and their status, and the run's time and totals. No scripts; the only
-URLs are the flow links themselves, and only ``http(s)`` ones become clickable.
+It names the catalog, its title and the handbook pages it documents; the stage x deployment
+matrix is a real table (row and column headers, a caption), each cell coloured by state with
+the state written out, showing its flows' Figma thumbnails (inline ``data:`` URIs), node names
+and last-modified dates, from the snapshot offline or the API online. Filters by state, stage
+and deployment are plain checkboxes that CSS (``:has``) acts on, so they work without
+JavaScript; a small script only announces how many cells are shown. Then: design changes
+with the documented and the current thumbnail side by side, coverage over time (an inline
+SVG), the findings with their locations linked to the source (GitLab, GitHub or ``file://``,
+as ``ReportContext.sources`` says), and the links. Only ``http(s)`` and those source URLs
+become clickable.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from flowcatalog.findings import Severity
 from flowcatalog.report import Cell, CellState, LinkResult, Report
+from flowcatalog.reporters import svg_chart
+from flowcatalog.reporters.html_assets import SCRIPT, STYLE
 from flowcatalog.reporters.markup import attr, text
 from flowcatalog.reporters.subjects import display_names, link_by_url
+from flowcatalog.views import NodeView, ReportContext, Thumbnail
 
 LABELS = {
     CellState.DOCUMENTED: ("\u2713", "Documented"),
@@ -22,56 +34,23 @@ LABELS = {
 }
 SEVERITY_LABELS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
 
-STYLE = """\
-:root { color-scheme: light; color: #1f2328; background: #fff;
-  font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
-body { margin: 0 auto; max-width: 75rem; padding: 1rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .4rem; }
-h2 { font-size: 1.25rem; margin: 1.6rem 0 .5rem; }
-.meta { color: #454c54; margin: 0 0 .6rem; }
-.totals { display: flex; flex-wrap: wrap; gap: .4rem; list-style: none; margin: 0; padding: 0; }
-.totals li { border: 1px solid #c8d1da; border-radius: .4rem; padding: .25rem .6rem; }
-.scroll { overflow-x: auto; }
-.scroll:focus { outline: 2px solid #0969da; }
-table { border-collapse: collapse; width: 100%; }
-caption { text-align: left; padding: 0 0 .4rem; color: #454c54; }
-th, td { border: 1px solid #c8d1da; padding: .45rem .6rem; text-align: left; vertical-align: top; }
-thead th { background: #f3f5f7; }
-.matrix tbody th, .matrix thead th:first-child { position: sticky; left: 0; z-index: 1;
-  background: #f3f5f7; }
-.matrix td { min-width: 9rem; }
-.state { font-weight: 600; white-space: nowrap; }
-.documented { background: #dcf5e3; }
-.placeholder { background: #fff3c4; }
-.missing { background: #ffe3e0; }
-.not-applicable { background: #eceef1; }
-.matrix ul { margin: .3rem 0 0; padding-left: 1.1rem; }
-.note { display: block; font-size: .9rem; color: #3d444d; }
-.legend { display: flex; flex-wrap: wrap; gap: .4rem .9rem; list-style: none; padding: 0; }
-.legend li span { display: inline-block; padding: 0 .4rem; border: 1px solid #c8d1da; }
-.error { color: #a40e26; font-weight: 600; }
-.warning { color: #7a4a00; font-weight: 600; }
-.info { color: #0a4a8f; }
-a { color: #0550ae; }
-td { overflow-wrap: break-word; }
-a, code { overflow-wrap: anywhere; }
-.sev { white-space: nowrap; }
-footer { margin-top: 2rem; color: #454c54; font-size: .9rem; }
-@media (max-width: 40rem) {
-  body { padding: .6rem; }
-  h1 { font-size: 1.3rem; }
-  th, td { padding: .35rem .4rem; font-size: .92rem; }
-  .matrix td { min-width: 7rem; }
-}
-"""
-
 
 def _href(url: str) -> str | None:
     lowered = url.strip().lower()
     return url.strip() if lowered.startswith(("https://", "http://")) else None
 
 
-def _link_text(url: str, link: LinkResult | None) -> str:
+def _context(report: Report) -> ReportContext:
+    return report.context or ReportContext()
+
+
+def _view(report: Report, link: LinkResult | None) -> NodeView | None:
+    return _context(report).view(link.figma) if link is not None else None
+
+
+def _link_text(url: str, link: LinkResult | None, view: NodeView | None = None) -> str:
+    if view is not None and view.node_name:
+        return view.node_name
     if link is not None and link.details is not None and link.details.node_name:
         return link.details.node_name
     if link is not None and link.figma is not None and link.figma.node_id:
@@ -92,13 +71,52 @@ def _status(link: LinkResult | None) -> str:
     return f' <span class="note">link {text(link.status)}</span>'
 
 
-def _cell_html(cell: Cell | None, links: dict[str, LinkResult], deployments: dict[str, str]) -> str:
+def _img(thumbnail: Thumbnail, alt: str, css: str = "thumb") -> str:
+    size = ""
+    if thumbnail.width and thumbnail.height:
+        size = f' width="{thumbnail.width}" height="{thumbnail.height}"'
+    return f'<img class="{css}" src="{attr(thumbnail.data_uri())}"{size} alt="{attr(alt)}">'
+
+
+def _node_item(report: Report, url: str, link: LinkResult | None) -> str:
+    view = _view(report, link)
+    label = _link_text(url, link, view)
+    parts = [_anchor(url, label), _status(link)]
+    if view is not None and view.thumbnail is not None:
+        parts.append(_img(view.thumbnail, f"Thumbnail of {label}"))
+    elif link is not None and link.figma is not None and link.figma.node_id:
+        context = _context(report)
+        if context.snapshot == "missing":
+            parts.append(
+                '<span class="nothumb">thumbnail after <code>flowcatalog snapshot</code></span>'
+            )
+        elif context.snapshot == "present":
+            parts.append('<span class="nothumb">not in the snapshot</span>')
+    if view is not None and view.last_modified:
+        day = view.last_modified[:10]
+        parts.append(
+            f'<span class="note">modified <time datetime="{attr(view.last_modified)}">'
+            f"{text(day)}</time></span>"
+        )
+    return "<li>" + "".join(parts) + "</li>"
+
+
+def _cell_html(
+    report: Report,
+    cell: Cell | None,
+    links: dict[str, LinkResult],
+    deployments: dict[str, str],
+    column: str,
+) -> str:
     if cell is None:
-        return '<td class="missing"><span class="state">\u2717 Not in catalog</span></td>'
+        return (
+            f'<td class="missing" data-deployment="{column}">'
+            '<span class="state">\u2717 Not in catalog</span></td>'
+        )
     icon, label = LABELS[cell.state]
     parts = [
-        f'<td class="{cell.state.value}" data-state="{cell.state.value}">'
-        f'<span class="state">{icon} {label}</span>'
+        f'<td class="{cell.state.value}" data-state="{cell.state.value}" '
+        f'data-deployment="{column}"><span class="state">{icon} {label}</span>'
     ]
     if cell.flows:
         flows = ", ".join(cell.flows)
@@ -111,13 +129,47 @@ def _cell_html(cell: Cell | None, links: dict[str, LinkResult], deployments: dic
     if cell.reason:
         parts.append(f'<span class="note">Reason: {text(cell.reason)}</span>')
     if cell.links:
-        items = []
-        for url in cell.links:
-            link = links.get(url)
-            items.append(f"<li>{_anchor(url, _link_text(url, link))}{_status(link)}</li>")
-        parts.append("<ul>" + "".join(items) + "</ul>")
+        items = [_node_item(report, url, links.get(url)) for url in cell.links]
+        parts.append('<ul class="nodes">' + "".join(items) + "</ul>")
     parts.append("</td>")
     return "".join(parts)
+
+
+def _ids(names: dict[str, str], prefix: str) -> dict[str, str]:
+    """Safe attribute values for catalog ids (used in CSS selectors): s0, s1, ..."""
+    return {key: f"{prefix}{index}" for index, key in enumerate(names)}
+
+
+def _filters(report: Report) -> tuple[list[str], str]:
+    """The filter form and the CSS rules that make it work without JavaScript."""
+    coverage = report.coverage
+    assert coverage is not None
+    stages, deployments = display_names(coverage)
+    stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
+    rules = []
+    out = ['<form class="filters" aria-label="Filters">']
+    out.append("<fieldset><legend>State</legend>")
+    for state, (_, label) in LABELS.items():
+        box = f"f-state-{state.value}"
+        out.append(f'<label><input type="checkbox" id="{box}" checked> {label}</label>')
+        rules.append(f'main:has(#{box}:not(:checked)) #cells tr[data-state="{state.value}"]')
+    out.append("</fieldset><fieldset><legend>Stage</legend>")
+    for stage_id, name in stages.items():
+        box = f"f-stage-{stage_ids[stage_id]}"
+        out.append(f'<label><input type="checkbox" id="{box}" checked> {text(name)}</label>')
+        rules.append(f'main:has(#{box}:not(:checked)) [data-stage="{stage_ids[stage_id]}"]')
+    out.append("</fieldset><fieldset><legend>Deployment</legend>")
+    for dep_id, name in deployments.items():
+        box = f"f-dep-{dep_ids[dep_id]}"
+        out.append(f'<label><input type="checkbox" id="{box}" checked> {text(name)}</label>')
+        rules.append(f'main:has(#{box}:not(:checked)) [data-deployment="{dep_ids[dep_id]}"]')
+    out.append("</fieldset>")
+    count = len(coverage.cells)
+    out.append(
+        f'<p id="filter-count" aria-live="polite">{count} cell{"s" if count != 1 else ""}.</p>'
+    )
+    out.append("</form>")
+    return out, ",\n".join(rules) + " { display: none; }\n"
 
 
 def _matrix(report: Report) -> list[str]:
@@ -125,22 +177,27 @@ def _matrix(report: Report) -> list[str]:
     if coverage is None:
         return ["<p>No catalog was read, so there is no coverage matrix.</p>"]
     stages, deployments = display_names(coverage)
+    stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
     links = link_by_url(report)
     grid = {(c.stage, c.deployment): c for c in reversed(coverage.cells)}
     out = [
         '<div class="scroll" role="region" aria-labelledby="matrix-title" tabindex="0">',
         '<table class="matrix" id="matrix">',
         "<caption>Each cell is a stage and a deployment type: its state, "
-        "its flows and their Figma links.</caption>",
+        "its flows and their Figma frames.</caption>",
         '<thead><tr><th scope="col">Stage</th>'
-        + "".join(f'<th scope="col">{text(name)}</th>' for name in deployments.values())
+        + "".join(
+            f'<th scope="col" data-deployment="{dep_ids[dep]}">{text(name)}</th>'
+            for dep, name in deployments.items()
+        )
         + "</tr></thead>",
         "<tbody>",
     ]
     for stage_id, stage_name in stages.items():
-        row = [f'<tr><th scope="row">{text(stage_name)}</th>']
+        row = [f'<tr data-stage="{stage_ids[stage_id]}"><th scope="row">{text(stage_name)}</th>']
         for dep_id in deployments:
-            row.append(_cell_html(grid.get((stage_id, dep_id)), links, deployments))
+            cell = grid.get((stage_id, dep_id))
+            row.append(_cell_html(report, cell, links, deployments, dep_ids[dep_id]))
         row.append("</tr>")
         out.append("".join(row))
     out.extend(["</tbody>", "</table>", "</div>"])
@@ -155,7 +212,8 @@ def _matrix(report: Report) -> list[str]:
             stage = stages.get(flow.stage, flow.stage)
             if flow.links:
                 what = ", ".join(
-                    _anchor(url, _link_text(url, links.get(url))) + _status(links.get(url))
+                    _anchor(url, _link_text(url, links.get(url), _view(report, links.get(url))))
+                    + _status(links.get(url))
                     for url in flow.links
                 )
             elif flow.placeholder:
@@ -165,6 +223,48 @@ def _matrix(report: Report) -> list[str]:
             out.append(f"<li><strong>{text(stage)}</strong>: {text(flow.name)}: {what}</li>")
         out.append("</ul>")
     return out
+
+
+def _cells(report: Report) -> list[str]:
+    """One row per cell, for the filters: stage, deployment, state, flows, Figma frames."""
+    coverage = report.coverage
+    assert coverage is not None
+    stages, deployments = display_names(coverage)
+    stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
+    links = link_by_url(report)
+    out = [
+        '<div class="scroll" role="region" aria-labelledby="cells-title" tabindex="0">',
+        '<table id="cells">',
+        '<thead><tr><th scope="col">Stage</th><th scope="col">Deployment</th>'
+        '<th scope="col">State</th><th scope="col">Flows</th>'
+        '<th scope="col">Figma frames</th></tr></thead>',
+        "<tbody>",
+    ]
+    for cell in coverage.cells:
+        _, label = LABELS[cell.state]
+        names = []
+        for url in cell.links:
+            link = links.get(url)
+            names.append(_anchor(url, _link_text(url, link, _view(report, link))))
+        out.append(
+            f'<tr data-state="{cell.state.value}" data-stage="{stage_ids.get(cell.stage, "")}" '
+            f'data-deployment="{dep_ids.get(cell.deployment, "")}">'
+            f"<td>{text(stages.get(cell.stage, cell.stage))}</td>"
+            f"<td>{text(deployments.get(cell.deployment, cell.deployment))}</td>"
+            f'<td class="{cell.state.value}">{label}</td>'
+            f"<td>{text(', '.join(cell.flows))}</td>"
+            f"<td>{', '.join(names)}</td></tr>"
+        )
+    out.extend(["</tbody>", "</table>", "</div>"])
+    return out
+
+
+def _source(report: Report, path: str, line: int | None, label: str) -> str:
+    sources = _context(report).sources
+    href = sources.blob(path, line) if sources is not None else None
+    if href is None:
+        return f"<code>{text(label)}</code>"
+    return f'<a href="{attr(href)}"><code>{text(label)}</code></a>'
 
 
 def _findings(report: Report) -> list[str]:
@@ -178,9 +278,10 @@ def _findings(report: Report) -> list[str]:
         "<tbody>",
     ]
     for f in report.findings:
+        where = _source(report, f.location.path, f.location.line, str(f.location))
         out.append(
             f'<tr><td class="sev {f.severity.value}">{SEVERITY_LABELS[f.severity]}</td>'
-            f"<td><code>{text(str(f.location))}</code></td>"
+            f"<td>{where}</td>"
             f"<td><code>{text(f.rule)}</code></td>"
             f"<td>{text(f.message)}</td></tr>"
         )
@@ -205,10 +306,14 @@ def _links(report: Report) -> list[str]:
         if link.cached:
             status += ", cached"
         label = link.normalised
+        view = _view(report, link)
+        name = view.node_name if view is not None else None
+        file_name = view.file_name if view is not None else None
         if link.details is not None and link.details.node_name:
-            file_name = link.details.file_name or "Figma"
-            label = f"{link.details.node_name} in {file_name}"
-        found = "<br>".join(f"<code>{text(str(loc))}</code>" for loc in link.locations)
+            name, file_name = link.details.node_name, link.details.file_name
+        if name:
+            label = f"{name} in {file_name or 'Figma'}"
+        found = "<br>".join(_source(report, loc.path, loc.line, str(loc)) for loc in link.locations)
         out.append(
             f"<tr><td>{_anchor(link.url, label)}</td><td>{text(status)}</td><td>{found}</td></tr>"
         )
@@ -216,13 +321,70 @@ def _links(report: Report) -> list[str]:
     return out
 
 
+def _changes(report: Report) -> list[str]:
+    changes = _context(report).changes
+    if not changes:
+        return []
+    out = [
+        '<section aria-labelledby="changes-title">',
+        f'<h2 id="changes-title">Design changed since documented ({len(changes)})</h2>',
+        '<div class="changes">',
+    ]
+    for change in changes:
+        name = change.name or f"node {change.node_id}"
+        what = {
+            "changed": "changed in Figma",
+            "renamed": f"was renamed to \u2018{change.new_name or ''}\u2019",
+            "deleted": "was deleted in Figma",
+        }.get(change.kind, change.kind)
+        title = (
+            f"Frame \u2018{name}\u2019 {what} since it was documented "
+            f"(version {change.version_before or '?'} \u2192 {change.version_after or '?'})"
+        )
+        link = _anchor(change.url, title) if change.url else text(title)
+        out.append(f'<figure class="change"><figcaption>{link}</figcaption><div class="pair">')
+        if change.before is not None:
+            out.append(
+                '<figure class="change-before">'
+                + _img(change.before, f"{name} as documented")
+                + f"<figcaption>Documented (version {text(change.version_before or '?')})"
+                "</figcaption></figure>"
+            )
+        if change.after is not None:
+            out.append(
+                '<figure class="change-after">'
+                + _img(change.after, f"{name} now")
+                + f"<figcaption>Now (version {text(change.version_after or '?')})"
+                "</figcaption></figure>"
+            )
+        out.append("</div></figure>")
+    out.extend(["</div>", "</section>"])
+    return out
+
+
+def _history(report: Report) -> list[str]:
+    points = _context(report).history
+    chart = svg_chart.render(points)
+    if not chart:
+        return []
+    return [
+        '<section aria-labelledby="history-title">',
+        '<h2 id="history-title">Coverage over time</h2>',
+        chart,
+        "</section>",
+    ]
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def _header(report: Report, index: str | None) -> list[str]:
     coverage = report.coverage
-    title = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
+    context = _context(report)
+    heading = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
+    if context.title:
+        heading = f"{context.title}: {heading[0].lower()}{heading[1:]}"
     totals = []
     if coverage is not None:
         totals.append(
@@ -239,12 +401,58 @@ def render(report: Report, *, color: bool = False) -> str:
             f"<li>{_plural(len(report.links), 'link')} ({report.figma_link_count} Figma)</li>",
         ]
     )
-    sources = ", ".join(f"<code>{text(s)}</code>" for s in report.sources) or "no files"
+    sources = ", ".join(_source(report, s, None, s) for s in report.sources) or "no files"
     when = (
         f' at <time datetime="{attr(report.generated_at)}">{text(report.generated_at)}</time>'
         if report.generated_at
         else ""
     )
+    out = ["<header>"]
+    if index is not None:
+        out.append(f'<p><a href="{attr(index)}">\u2190 All catalogs</a></p>')
+    out.extend([f"<h1>{text(heading)}</h1>", f'<p class="meta">Checked {sources}{when}.</p>'])
+    pages = [(path, url) for path, url in context.pages if path or url]
+    if pages:
+        items = []
+        for path, url in pages:
+            if url and _href(url):
+                items.append(_anchor(url, url))
+            elif path:
+                items.append(_source(report, path, None, path))
+        out.append(f'<p class="meta">Handbook page{"s" if len(items) > 1 else ""}: '
+                   + ", ".join(items) + ".</p>")  # fmt: skip
+    out.extend(['<ul class="totals" aria-label="Totals">', *totals, "</ul>"])
+    figma_nodes = sum(1 for link in report.links if link.figma is not None and link.figma.node_id)
+    if context.snapshot == "missing" and figma_nodes:
+        out.append(
+            '<p class="notice" role="note">No Figma snapshot yet: '
+            f"{_plural(figma_nodes, 'Figma node')} shown by id. Run "
+            "<code>flowcatalog snapshot</code> with <code>FIGMA_TOKEN</code> and commit "
+            "<code>.flowcatalog/</code> to show each frame's name, last-modified date and "
+            "thumbnail here.</p>"
+        )
+    out.append("</header>")
+    return out
+
+
+def _page(report: Report, *, index: str | None = None) -> str:
+    coverage = report.coverage
+    context = _context(report)
+    title = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
+    if context.title:
+        title = f"{context.title} \u00b7 {title}"
+    style = STYLE
+    filters: list[str] = []
+    cells: list[str] = []
+    if coverage is not None:
+        filters, rules = _filters(report)
+        style += rules
+        cells = [
+            '<section aria-labelledby="cells-title">',
+            f'<h2 id="cells-title">Cells ({len(coverage.cells)})</h2>',
+            *_cells(report),
+            "</section>",
+        ]
     body = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -253,21 +461,19 @@ def render(report: Report, *, color: bool = False) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="flowcatalog">',
         f"<title>{text(title)} \u00b7 flowcatalog</title>",
-        f"<style>\n{STYLE}</style>",
+        f"<style>\n{style}</style>",
         "</head>",
         "<body>",
-        "<header>",
-        f"<h1>{text(title)}</h1>",
-        f'<p class="meta">Checked {sources}{when}.</p>',
-        '<ul class="totals" aria-label="Totals">',
-        *totals,
-        "</ul>",
-        "</header>",
+        *_header(report, index),
         "<main>",
         '<section aria-labelledby="matrix-title">',
         '<h2 id="matrix-title">Coverage matrix</h2>',
+        *filters,
         *_matrix(report),
         "</section>",
+        *_changes(report),
+        *_history(report),
+        *cells,
         '<section aria-labelledby="findings-title">',
         f'<h2 id="findings-title">Findings ({len(report.findings)})</h2>',
         *_findings(report),
@@ -277,8 +483,72 @@ def render(report: Report, *, color: bool = False) -> str:
         *_links(report),
         "</section>",
         "</main>",
+        f"<footer>Generated by flowcatalog{_when(report)}.</footer>",
+    ]
+    if coverage is not None:
+        body.append(f"<script>\n{SCRIPT}</script>")
+    body.extend(["</body>", "</html>"])
+    return "\n".join(body) + "\n"
+
+
+def _when(report: Report) -> str:
+    if not report.generated_at:
+        return ""
+    return f' at <time datetime="{attr(report.generated_at)}">{text(report.generated_at)}</time>'
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The report page of one catalog."""
+    return _page(report)
+
+
+def page_name(report: Report, index: int) -> str:
+    """The file name of a catalog's page in a multi-catalog site."""
+    context = _context(report)
+    base = context.catalog_path or context.title or f"catalog-{index + 1}"
+    slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or f"catalog-{index + 1}"
+    return f"{index + 1:02d}-{slug}.html"
+
+
+def render_site(reports: Sequence[Report]) -> dict[str, str]:
+    """Several catalogs: one page each plus ``index.html`` listing them, by file name."""
+    pages = {page_name(r, i): _page(r, index="index.html") for i, r in enumerate(reports)}
+    rows = []
+    for (name, _), report in zip(pages.items(), reports, strict=True):
+        context = _context(report)
+        label = context.title or context.catalog_path or name
+        coverage = report.coverage
+        percent = f"{coverage.percent:.1f}%" if coverage is not None else "n/a"
+        rows.append(
+            f'<tr><th scope="row"><a href="{attr(name)}">{text(label)}</a></th>'
+            f"<td>{text(context.catalog_path or '')}</td><td>{percent}</td>"
+            f"<td>{report.count(Severity.ERROR)}</td><td>{report.count(Severity.WARNING)}</td></tr>"
+        )
+    generated = reports[0].generated_at if reports else None
+    when = f' at <time datetime="{attr(generated)}">{text(generated)}</time>' if generated else ""
+    index = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="flowcatalog">',
+        "<title>Flow catalogs \u00b7 flowcatalog</title>",
+        f"<style>\n{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<header><h1>Flow catalogs</h1></header>",
+        "<main>",
+        '<table id="catalogs"><caption>Each catalog with its coverage and findings.</caption>',
+        '<thead><tr><th scope="col">Catalog</th><th scope="col">File</th>'
+        '<th scope="col">Coverage</th><th scope="col">Errors</th>'
+        '<th scope="col">Warnings</th></tr></thead>',
+        "<tbody>",
+        *rows,
+        "</tbody></table>",
+        "</main>",
         f"<footer>Generated by flowcatalog{when}.</footer>",
         "</body>",
         "</html>",
     ]
-    return "\n".join(body) + "\n"
+    return {"index.html": "\n".join(index) + "\n", **pages}

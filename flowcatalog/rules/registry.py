@@ -83,9 +83,11 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
+    from flowcatalog.online.design_changes import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
     from flowcatalog.rules import page_content
 
-    return (*CORE_RULES, *page_content.RULES, *liveness.RULES)
+    figma_snapshot = (DESIGN_CHANGED, DESIGN_RENAMED, DESIGN_DELETED)
+    return (*CORE_RULES, *page_content.RULES, *liveness.RULES, *figma_snapshot)
 
 
 @functools.cache

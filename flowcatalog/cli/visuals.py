@@ -1,0 +1,225 @@
+"""The command-line edge of what reports show: ``flowcatalog snapshot``, and the step of
+``check`` that reads the snapshot (offline), compares Figma with it (online), and reads the
+environment for source links (GitLab, GitHub or ``file://``).
+
+Light on purpose: the HTTP, Pillow and snapshot modules are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from flowcatalog.cli.online import online_options
+from flowcatalog.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from flowcatalog.findings import Finding
+    from flowcatalog.model import FigmaRef
+    from flowcatalog.online.figma_images import ImageFetcher
+    from flowcatalog.online.verify import OnlineSettings
+    from flowcatalog.report import Report
+    from flowcatalog.snapshot import Snapshot
+    from flowcatalog.views import NodeKey, NodeView, Thumbnail
+
+
+def _token() -> str | None:
+    return (os.environ.get("FIGMA_TOKEN") or "").strip() or None
+
+
+def _fetcher(settings: OnlineSettings) -> ImageFetcher:
+    from flowcatalog.online.figma_images import ImageFetcher, ImageSettings
+
+    return ImageFetcher(
+        ImageSettings(
+            connect_timeout=settings.http.connect_timeout,
+            read_timeout=settings.http.read_timeout,
+            deadline=settings.http.deadline,
+            include_private=settings.http.include_private,
+        )
+    )
+
+
+def _catalog_refs(catalog_path: str, exclude: tuple[str, ...]) -> list[FigmaRef]:
+    import re
+
+    from flowcatalog.pipeline.run import load_catalog
+    from flowcatalog.urls import FILE_KEY, UrlKind, analyse
+
+    catalog, _ = load_catalog(catalog_path)
+    if catalog is None:
+        raise UsageError(
+            "the catalog is not valid; run 'flowcatalog check' for details", location=catalog_path
+        )
+    patterns = [re.compile(p) for p in (*exclude, *catalog.exclude)]
+    refs = []
+    for link in catalog.links():
+        found = analyse(link.url)
+        ref = found.figma
+        if (
+            found.kind is UrlKind.FIGMA_FILE
+            and ref is not None
+            and ref.node_id
+            and FILE_KEY.fullmatch(ref.api_key)
+            and not any(p.search(link.url) for p in patterns)
+        ):
+            refs.append(ref)
+    return refs
+
+
+@click.command(name="snapshot")
+@click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@online_options
+def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
+    """Record every linked Figma node (names, version, thumbnail) in .flowcatalog/ (needs
+    FIGMA_TOKEN); offline checks show it, online checks compare Figma with it."""
+    from flowcatalog.cli.online import online_settings
+    from flowcatalog.cli.paths import display_path, resolve_catalog
+    from flowcatalog.cli.reports import stamp
+    from flowcatalog.online.cache import Cache, default_path
+    from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
+    from flowcatalog.report import Report
+    from flowcatalog.runs import snapshot as snapshots
+
+    token = _token()
+    if token is None:
+        raise UsageError("snapshot needs a Figma token in FIGMA_TOKEN (scope file_content:read)")
+    settings = online_settings(online)
+    catalog_path = resolve_catalog(catalog, have_pages=False)
+    assert catalog_path is not None
+    refs = _catalog_refs(catalog_path, settings.http.exclude)
+    directory = snapshots.snapshot_dir(catalog_path)
+    previous = snapshots.load(directory)
+    cache = None
+    if settings.use_cache:
+        cache = Cache(
+            settings.cache_path or default_path(),
+            max_age=settings.max_cache_age,
+            warn=lambda message: click.echo(f"flowcatalog: warning: {message}", err=True),
+        )
+    client = FigmaClient(
+        FigmaToken(token),
+        FigmaSettings(api_base=settings.figma_api, max_retry_wait=settings.http.max_retry_wait),
+        cache=cache if cache is not None and cache.enabled else None,
+    )
+    fetcher = _fetcher(settings)
+    try:
+        taken_at = stamp(Report(findings=())).generated_at
+        run = snapshots.take(
+            refs, client, fetcher, previous, directory, scale=fetcher.settings.scale,
+            taken_at=taken_at,
+        )  # fmt: skip
+        snapshots.write(directory, run.snapshot)
+    finally:
+        client.close()
+        fetcher.close()
+        if cache is not None:
+            cache.close()
+    for problem in run.problems:
+        click.echo(f"flowcatalog: warning: {FigmaToken(token).scrub(problem)}", err=True)
+    if not online.get("quiet"):
+        where = display_path(str(directory / "figma.json"))
+        nodes = len(run.snapshot.nodes)
+        click.echo(
+            f"flowcatalog: snapshot: {nodes} node{'s' if nodes != 1 else ''} in {where} "
+            f"({run.rendered} rendered, {run.reused} unchanged); Figma API calls: "
+            f"{run.nodes_calls} /nodes or /meta, {run.images_calls} /images; "
+            f"{run.downloads} image download{'s' if run.downloads != 1 else ''}",
+            err=True,
+        )
+    return ExitCode.FINDINGS if run.problems else ExitCode.OK
+
+
+def enrich(report: Report, catalog_path: str | None, online: dict[str, Any] | None) -> Report:
+    """``report`` with its context: snapshot views, design changes (online), source links."""
+    from flowcatalog.findings import sort_findings
+    from flowcatalog.views import ReportContext, source_links
+
+    context = report.context or ReportContext()
+    context = dataclasses.replace(context, sources=source_links(os.environ, os.getcwd()))
+    if catalog_path is None or report.coverage is None:
+        return dataclasses.replace(report, context=context)
+    from flowcatalog.runs import snapshot as snapshots
+
+    directory = snapshots.snapshot_dir(catalog_path)
+    snapshot = snapshots.load(directory)
+    views = snapshots.node_views(snapshot, directory) if snapshot is not None else {}
+    findings = list(report.findings)
+    views = _with_online_details(report, views)
+    changes: tuple[Any, ...] = ()
+    token = _token()
+    if online and online.get("online") and token and snapshot is not None:
+        thumbnails = {key: view.thumbnail for key, view in views.items() if view.thumbnail}
+        compared = _compare(report, snapshot, thumbnails, online, token)
+        findings.extend(compared[0])
+        changes = compared[1]
+    context = dataclasses.replace(
+        context,
+        nodes=views,
+        snapshot="present" if snapshot is not None else "missing",
+        snapshot_path=snapshots.display_dir(directory / "figma.json"),
+        changes=changes,
+    )
+    return dataclasses.replace(report, findings=sort_findings(findings), context=context)
+
+
+def _with_online_details(report: Report, views: dict[NodeKey, NodeView]) -> dict[NodeKey, NodeView]:
+    """Views with what this (online) run's Figma answers say, over the documented state."""
+    from flowcatalog.views import NodeView, node_key
+
+    merged = dict(views)
+    for link in report.links:
+        details = link.details
+        key = node_key(link.figma) if link.figma is not None else None
+        if key is None or details is None or details.node_name is None:
+            continue
+        old = merged.get(key)
+        merged[key] = NodeView(
+            api_key=key[0], node_id=key[1], version_id=key[2], node_name=details.node_name,
+            node_type=details.node_type, file_name=details.file_name,
+            file_version=details.version, last_modified=details.last_modified,
+            thumbnail=old.thumbnail if old is not None else None,
+        )  # fmt: skip
+    return merged
+
+
+def _compare(
+    report: Report,
+    snapshot: Snapshot,
+    thumbnails: dict[NodeKey, Thumbnail],
+    online: dict[str, Any],
+    token: str,
+) -> tuple[list[Finding], tuple[Any, ...]]:
+    from flowcatalog.cli.online import online_settings
+    from flowcatalog.online.design_changes import compare
+    from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
+
+    settings = online_settings(online)
+    secret = FigmaToken(token)
+    client = FigmaClient(
+        secret,
+        FigmaSettings(api_base=settings.figma_api, max_retry_wait=settings.http.max_retry_wait),
+    )
+    fetcher = _fetcher(settings)
+    try:
+        result = compare(
+            report.links, snapshot.by_key(), thumbnails, client, fetcher,
+            scale=fetcher.settings.scale,
+        )  # fmt: skip
+    finally:
+        client.close()
+        fetcher.close()
+    if not online.get("quiet"):
+        images = sum(1 for call in client.calls if call.endpoint == "images")
+        click.echo(
+            f"flowcatalog: design check: {images} Figma /images call"
+            f"{'s' if images != 1 else ''}, {fetcher.downloads} image download"
+            f"{'s' if fetcher.downloads != 1 else ''}",
+            err=True,
+        )
+    for problem in result.problems:
+        click.echo(f"flowcatalog: warning: {secret.scrub(problem)}", err=True)
+    return list(result.findings), result.changes

@@ -1,0 +1,133 @@
+"""Downloading Figma renders: the image URLs ``GET /v1/images`` answers point at another host
+(Figma's render storage), so they are fetched like any untrusted URL.
+
+- never with the Figma token: a fresh session that sends no credential of any kind;
+- the host is checked against the address policy (``guard``) before connecting, and the
+  connection re-checks the address it reached (unless ``include_private``);
+- http(s) only, at most ``max_redirects`` redirects, each target checked again;
+- a size cap (``max_bytes``, from Content-Length and while reading) and a deadline per download.
+
+Messages name the host only: render URLs carry signatures that belong in no report.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from flowcatalog.online.guard import address_forbidden
+from flowcatalog.online.web import HttpSettings, build_session
+
+DEFAULT_SCALE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSettings:
+    max_bytes: int = 16 * 1024 * 1024
+    deadline: float = 30.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_redirects: int = 3
+    include_private: bool = False
+    scale: float = DEFAULT_SCALE
+
+
+class ImageError(Exception):
+    """A render could not be downloaded; ``str()`` is one line naming the host only."""
+
+
+class ImageFetcher:
+    """Downloads render URLs under the rules above; one instance per run."""
+
+    def __init__(
+        self,
+        settings: ImageSettings | None = None,
+        *,
+        resolver: Callable[..., Any] = socket.getaddrinfo,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings or ImageSettings()
+        self._resolver = resolver
+        self._clock = clock
+        self._session = build_session(
+            HttpSettings(
+                max_concurrency=4,
+                host_concurrency=4,
+                connect_timeout=self.settings.connect_timeout,
+                read_timeout=self.settings.read_timeout,
+                include_private=self.settings.include_private,
+            )
+        )
+        self.downloads = 0
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _check_host(self, url: str) -> str:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or not host:
+            raise ImageError("the render URL is not an http(s) URL")
+        if parts.username or parts.password:
+            raise ImageError(f"the render URL for {host} carries credentials; refused")
+        if self.settings.include_private:
+            return host
+        try:
+            infos = self._resolver(host, parts.port or 443, 0, socket.SOCK_STREAM)
+        except OSError:
+            raise ImageError(f"image host {host} does not resolve") from None
+        for info in infos:
+            address = str(info[4][0])
+            if address_forbidden(address):
+                raise ImageError(f"image host {host} resolves to non-public address {address}")
+        return host
+
+    def fetch(self, url: str) -> bytes:
+        """The bytes at ``url``; ImageError when refused, failed, too big or too slow."""
+        started = self._clock()
+        limit = self.settings.max_bytes
+        for _ in range(self.settings.max_redirects + 1):
+            host = self._check_host(url)
+            self.downloads += 1
+            try:
+                response = self._session.get(
+                    url,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                    headers={"Accept": "image/png"},
+                )
+            except requests.Timeout:
+                raise ImageError(f"image host {host} timed out") from None
+            except (requests.RequestException, OSError, ValueError):
+                raise ImageError(f"could not download the render from {host}") from None
+            with response:
+                status = response.status_code
+                if status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                if status != 200:
+                    raise ImageError(f"image host {host} answered HTTP {status}")
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise ImageError(f"the render from {host} is over {limit} bytes")
+                body = bytearray()
+                try:
+                    for chunk in response.iter_content(64 * 1024):
+                        body.extend(chunk)
+                        if len(body) > limit:
+                            raise ImageError(f"the render from {host} is over {limit} bytes")
+                        if self._clock() - started > self.settings.deadline:
+                            raise ImageError(
+                                f"the render from {host} took over {self.settings.deadline:g} s"
+                            )
+                except (requests.RequestException, OSError):
+                    raise ImageError(f"the download from {host} broke off") from None
+                return bytes(body)
+        raise ImageError("too many redirects for a render URL")

@@ -1,0 +1,177 @@
+"""What the reports show beyond the check itself: Figma node views (names, dates, thumbnails),
+design changes since the snapshot, coverage over time, where sources live, the catalog's title
+and pages, and a baseline to compare coverage with.
+
+Plain values, read at the edges (snapshot files, git, the environment) and handed to the pure
+renderers through ``Report.context``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from flowcatalog.model import FigmaRef
+
+#: (API key, node id, version id): the key of a Figma node in the snapshot and the views
+NodeKey = tuple[str, str, str | None]
+
+
+def node_key(ref: FigmaRef) -> NodeKey | None:
+    """The view key of a Figma link, or None when it names no node."""
+    if ref.node_id is None:
+        return None
+    return (ref.api_key, ref.node_id, ref.version_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A small PNG of a Figma node; ``path`` is where it is committed (repo-relative), if it is."""
+
+    png: bytes = field(repr=False)
+    width: int
+    height: int
+    path: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.png).hexdigest()
+
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """What is known about one Figma node: from the snapshot (offline) or the API (online)."""
+
+    api_key: str
+    node_id: str
+    version_id: str | None = None
+    node_name: str | None = None
+    node_type: str | None = None
+    file_name: str | None = None
+    file_version: str | None = None
+    last_modified: str | None = None
+    thumbnail: Thumbnail | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DesignChange:
+    """A node that differs from the snapshot: ``kind`` is changed, renamed or deleted."""
+
+    kind: str
+    api_key: str
+    node_id: str
+    name: str | None
+    version_before: str | None
+    version_after: str | None
+    new_name: str | None = None
+    before: Thumbnail | None = None
+    after: Thumbnail | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    """Coverage and finding counts of the catalog at one commit."""
+
+    commit: str
+    date: str
+    subject: str
+    percent: float | None
+    documented: int
+    total: int
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLinks:
+    """Where a source file can be opened: ``kind`` gitlab, github or local.
+
+    ``base`` is the URL prefix of a file at the commit (``.../-/blob/SHA`` on GitLab,
+    ``.../blob/SHA`` on GitHub, a ``file://`` directory locally); ``raw`` the prefix of its raw
+    bytes (None locally, where ``base`` serves both).
+    """
+
+    kind: str
+    base: str
+    raw_base: str | None = None
+
+    def blob(self, path: str, line: int | None = None) -> str | None:
+        if not path or PurePosixPath(path).is_absolute() or ".." in PurePosixPath(path).parts:
+            return None
+        url = f"{self.base.rstrip('/')}/{quote(path)}"
+        if line and self.kind != "local":
+            url += f"#L{line}"
+        return url
+
+    def raw(self, path: str) -> str | None:
+        base = self.raw_base or (self.base if self.kind == "local" else None)
+        if base is None or not path or ".." in PurePosixPath(path).parts:
+            return None
+        return f"{base.rstrip('/')}/{quote(path)}"
+
+
+def source_links(env: Mapping[str, str], cwd: str) -> SourceLinks:
+    """Source links from the CI environment (GitLab, then GitHub), else ``file://`` under cwd."""
+    project, sha = env.get("CI_PROJECT_URL", ""), env.get("CI_COMMIT_SHA", "")
+    if project.startswith(("https://", "http://")) and sha:
+        root = project.rstrip("/")
+        return SourceLinks("gitlab", f"{root}/-/blob/{sha}", f"{root}/-/raw/{sha}")
+    server = env.get("GITHUB_SERVER_URL", "")
+    repo, gsha = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_SHA", "")
+    if server.startswith(("https://", "http://")) and repo and gsha:
+        root = f"{server.rstrip('/')}/{repo}"
+        return SourceLinks("github", f"{root}/blob/{gsha}", f"{root}/raw/{gsha}")
+    return SourceLinks("local", PurePosixPath(cwd).as_uri() if cwd.startswith("/") else cwd)
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineCell:
+    stage: str
+    deployment: str
+    state: str
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The target branch's coverage, to compare with (from its JSON report or from git)."""
+
+    label: str
+    percent: float
+    documented: int
+    total: int
+    cells: tuple[BaselineCell, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Everything a report shows besides findings, coverage and links.
+
+    ``snapshot`` is ``present``, ``missing`` (none committed: the report says what it would
+    show) or ``none`` (not looked for).
+    """
+
+    title: str | None = None
+    catalog_path: str | None = None
+    pages: tuple[tuple[str | None, str | None], ...] = ()
+    nodes: Mapping[NodeKey, NodeView] = field(default_factory=dict)
+    snapshot: str = "none"
+    snapshot_path: str | None = None
+    changes: tuple[DesignChange, ...] = ()
+    history: tuple[HistoryPoint, ...] = ()
+    sources: SourceLinks | None = None
+    baseline: Baseline | None = None
+
+    def view(self, ref: FigmaRef | None) -> NodeView | None:
+        if ref is None:
+            return None
+        key = node_key(ref)
+        return self.nodes.get(key) if key is not None else None
