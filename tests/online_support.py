@@ -244,3 +244,42 @@ class FakeImageHost:
         if data is None:
             return Response("", status=404)
         return Response(data, content_type="image/png")
+
+
+def flow_png(seed: int, size: tuple[int, int] = (960, 540)) -> bytes:
+    """A made-up flow frame: a row of screens joined by arrows, in colours from ``seed``."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    hues = [(37, 99, 235), (22, 163, 74), (217, 119, 6), (219, 39, 119), (124, 58, 237)]
+    accent = hues[seed % len(hues)]
+    image = Image.new("RGB", size, (246, 248, 250))
+    draw = ImageDraw.Draw(image)
+    screens = 2 + seed % 3
+    width = (size[0] - 40 * (screens + 1)) // screens
+    for index in range(screens):
+        left = 40 + index * (width + 40)
+        draw.rounded_rectangle(
+            (left, 90, left + width, size[1] - 60), 16, (255, 255, 255), accent, 4
+        )
+        draw.rectangle((left + 20, 120, left + width - 20, 160), fill=accent)
+        for row in range(4):
+            top = 190 + row * 50 + (seed * 7 + index * 13) % 20
+            draw.rectangle(
+                (left + 20, top, left + width - 20 - row * 30, top + 18), fill=(208, 215, 222)
+            )
+        if index:
+            draw.line((left - 36, size[1] // 2, left - 4, size[1] // 2), fill=(31, 35, 40), width=5)
+            draw.polygon(
+                [
+                    (left - 4, size[1] // 2),
+                    (left - 16, size[1] // 2 - 9),
+                    (left - 16, size[1] // 2 + 9),
+                ],
+                fill=(31, 35, 40),
+            )
+    draw.rectangle((40, 30, 40 + 60 * (1 + seed % 4), 54), fill=(31, 35, 40))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

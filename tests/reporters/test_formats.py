@@ -345,29 +345,41 @@ def test_xml_formats_are_well_formed(report: Report, fmt: str) -> None:
 @pytest.mark.parametrize(
     ("percent", "colour"),
     [
-        (100.0, "#4c1"),
-        (90.0, "#4c1"),
-        (89.9, "#97ca00"),
-        (75.0, "#97ca00"),
-        (74.9, "#dfb317"),
-        (60.0, "#dfb317"),
-        (59.9, "#fe7d37"),
-        (40.0, "#fe7d37"),
-        (39.9, "#e05d44"),
-        (0.0, "#e05d44"),
-        (None, "#9f9f9f"),
+        (100.0, "#1a7f37"),
+        (90.0, "#1a7f37"),
+        (89.9, "#2e6e0b"),
+        (75.0, "#2e6e0b"),
+        (74.9, "#8a6100"),
+        (60.0, "#8a6100"),
+        (59.9, "#a34e00"),
+        (40.0, "#a34e00"),
+        (39.9, "#c62828"),
+        (0.0, "#c62828"),
+        (None, "#5c636b"),
     ],
 )
 def test_badge_colour_thresholds(percent: float | None, colour: str) -> None:
     assert badge.colour(percent) == colour
 
 
-def test_badge_says_the_percentage() -> None:
-    svg = ET.fromstring(badge.render(make_report()))
+def test_badge_text_contrast_is_at_least_4_5() -> None:
+    fills = [badge.LABEL_FILL, badge.RED, badge.GREY, *(c for _, c in badge.THRESHOLDS)]
+    assert min(badge.contrast("#fff", fill) for fill in fills) >= 4.5
+    assert round(badge.contrast("#fff", "#4c1"), 2) == 2.12  # the old green, for the record
+    assert badge.contrast("#000", "#fff") == 21.0
+
+
+def test_badge_says_the_percentage_and_the_errors() -> None:
     ns = "{http://www.w3.org/2000/svg}"
-    assert svg.get("aria-label") == "flow coverage: 50%"
-    assert [t.text for t in svg.iter(f"{ns}text")] == ["flow coverage"] * 2 + ["50%"] * 2
+    svg = ET.fromstring(badge.render(make_report()))
+    assert svg.get("aria-label") == "flows: 50% \u00b7 6 errors"
+    assert [t.text for t in svg.iter(f"{ns}text")] == ["flows"] * 2 + ["50% \u00b7 6 errors"] * 2
     assert svg.find(f"{ns}title") is not None
+    fills = [r.get("fill") for r in svg.iter(f"{ns}rect")]
+    assert fills[-1] == badge.RED
+    clean = ET.fromstring(badge.render(clean_report()))
+    assert clean.get("aria-label") == "flows: 100%"
+    assert [r.get("fill") for r in clean.iter(f"{ns}rect")][-1] == "#1a7f37"
 
 
 # --- the repo's own catalog, end to end -----------------------------------------------------
@@ -403,4 +415,4 @@ def test_coverage_command_renders_html_and_badge(run_cli: RunCli) -> None:
     assert page.out.startswith("<!DOCTYPE html>")
     assert '<table class="matrix" id="matrix">' in page.out
     svg = run_cli("coverage", "--catalog", catalog, "--format", "badge")
-    assert 'aria-label="flow coverage: 100%"' in svg.out
+    assert 'aria-label="flows: 100%"' in svg.out

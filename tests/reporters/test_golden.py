@@ -87,5 +87,5 @@ def test_no_coverage_report_renders_everywhere() -> None:
     report = Report(findings=make_report().findings, sources=("catalog.yaml",))
     rendered = {fmt: get_reporter(fmt)(report) for fmt, _ in FORMATS}
     assert "No catalog was read" in rendered["html"]
-    assert ">n/a</text>" in rendered["badge"]
+    assert ">n/a \u00b7 6 errors</text>" in rendered["badge"]
     assert '<testsuite name="coverage" tests="0"' in rendered["junit"]

@@ -8,6 +8,7 @@ CI (``CI`` set), where a missing browser is a failure: ``.ci/run`` installs Debi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -20,7 +21,8 @@ from flowcatalog.reporters import badge, html_coverage
 from tests.html_support import parse_html
 from tests.report_fixture import make_report
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -146,8 +148,152 @@ def test_badge_renders(tmp_path: Path) -> None:
         )
     )
     body = next(a for t, a in dom.elements if t == "body")
-    assert body.get("data-size") == "124x20"
+    assert body.get("data-size") == "134x20"
     shot = ARTIFACTS / "badge.png"
     shot.unlink(missing_ok=True)
     _run(tmp_path, "--window-size=200,40", f"--screenshot={shot}", svg.as_uri())
     assert _png_size(shot) == (200, 40)
+
+
+# --- the repository's own catalog with thumbnails (fake Figma API), filters, axe-core ---------
+
+AXE = REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT = REPO / "docs" / "report.png"
+TOKEN = "figd_browser-test-token"
+
+HARNESS = """
+<script src="axe.min.js"></script>
+<script>
+window.addEventListener('load', function () {
+  var body = document.body;
+  var images = Array.from(document.images);
+  body.dataset.thumbs = images.length + ' ' + images.filter(function (img) {
+    return img.complete && img.naturalWidth > 0;
+  }).length;
+  function shown() {
+    return Array.from(document.querySelectorAll('#cells tbody tr'))
+      .filter(function (row) { return row.offsetParent !== null; }).length;
+  }
+  function toggle(id, on) {
+    var box = document.getElementById(id);
+    box.checked = on;
+    box.dispatchEvent(new Event('change'));
+  }
+  var counts = [shown()];
+  toggle('f-stage-s0', false);
+  counts.push(shown());
+  var stageRowHidden = document.querySelector('#matrix tr[data-stage="s0"]').offsetParent === null;
+  toggle('f-stage-s0', true);
+  toggle('f-state-documented', false);
+  counts.push(shown());
+  toggle('f-dep-d1', false);
+  var columnHidden = document.querySelector('#matrix th[data-deployment="d1"]').offsetParent === null;
+  toggle('f-dep-d1', true);
+  toggle('f-state-documented', true);
+  counts.push(shown());
+  body.dataset.filters = counts.join(' ') + ' ' + stageRowHidden + ' ' + columnHidden;
+  body.dataset.count = document.getElementById('filter-count').textContent;
+  axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})
+    .then(function (result) {
+      body.dataset.axe = JSON.stringify(result.violations.map(function (v) {
+        return v.id + ': ' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', ');
+      }));
+    });
+});
+</script>
+"""
+
+
+def _repo_report_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``check --format html`` on a copy of this repository's catalog and page, offline, after a
+    ``snapshot`` against the fake Figma API (thumbnails from the fake image host)."""
+    from flowcatalog.cli.main import main
+    from flowcatalog.pipeline.run import load_catalog
+    from flowcatalog.urls import analyse
+    from tests.online_support import FakeFigma, FakeImageHost, flow_png, local_server, url
+
+    work = tmp_path / "repo"
+    (work / "docs").mkdir(parents=True)
+    shutil.copy(REPO / "catalog.yaml", work / "catalog.yaml")
+    page = "docs/customer-subscription-lifecycle.md"
+    shutil.copy(REPO / page, work / page)
+    catalog, _ = load_catalog(str(REPO / "catalog.yaml"))
+    assert catalog is not None
+    names: dict[str, dict[str, tuple[str, str]]] = {}
+    for stage in catalog.stages:
+        for flow in stage.flows:
+            for link in flow.links:
+                ref = analyse(link.url).figma
+                if ref is not None and ref.node_id:
+                    names.setdefault(ref.api_key, {})[ref.node_id] = (
+                        f"{stage.name} / {flow.name}",
+                        "FRAME",
+                    )
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    for name in ("CI_PROJECT_URL", "GITHUB_SERVER_URL", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    with local_server() as api, local_server() as images:
+        figma = FakeFigma(
+            TOKEN, {k: ("Document user flows", "5566778899", v) for k, v in names.items()}
+        )
+        figma.image_base = url(images, "")
+        figma.install(api)
+        host = FakeImageHost()
+        host.images = {
+            (key, node): flow_png(index)
+            for key, nodes in names.items()
+            for index, node in enumerate(sorted(nodes))
+        }
+        host.install(images)
+        monkeypatch.setenv("FIGMA_TOKEN", TOKEN)
+        args = ["--figma-api", url(api, ""), "--include-private", "--no-cache", "--quiet"]
+        assert main(["snapshot", *args]) == 0
+    monkeypatch.delenv("FIGMA_TOKEN")
+    assert main(["check", "--format", "html", "--output", "report.html"]) == 0
+    return (work / "report.html").read_text("utf-8")
+
+
+def test_repo_report_thumbnails_filters_and_axe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _repo_report_html(tmp_path, monkeypatch)
+    assert source.count('src="data:image/png;base64,') == 10  # one per matrix cell
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is missing at {AXE} (.ci/run installs it from npm)")
+        pytest.skip("axe-core is not installed (npm install --prefix .ci/axe axe-core)")
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(AXE, site / "axe.min.js")
+    (site / "report.html").write_text(source, "utf-8")
+    (site / "probe.html").write_text(source.replace("</body>", HARNESS + "</body>"), "utf-8")
+    dom = parse_html(
+        _run(
+            tmp_path,
+            "--virtual-time-budget=20000",
+            "--window-size=1280,1600",
+            "--dump-dom",
+            (site / "probe.html").as_uri(),
+        )
+    )
+    body = next(a for t, a in dom.elements if t == "body")
+    assert body.get("data-thumbs") == "10 10"  # every thumbnail decodes, natural width > 0
+    assert body.get("data-filters") == "10 8 0 10 true true"
+    assert body.get("data-count") == "Showing 10 of 10 cells."
+    assert json.loads(body.get("data-axe") or "null") == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "repo-report.png"
+    shot.unlink(missing_ok=True)
+    _run(
+        tmp_path, "--window-size=1280,1500", f"--screenshot={shot}", (site / "report.html").as_uri()
+    )
+    assert _png_size(shot) == (1280, 1500)
+    if os.environ.get("FLOWCATALOG_UPDATE_GOLDEN"):
+        from PIL import Image
+
+        with Image.open(shot) as image:
+            small = image.convert("RGB").resize((960, 1125), Image.Resampling.LANCZOS)
+            small.quantize(128).save(SCREENSHOT, optimize=True)
+    assert SCREENSHOT.is_file()
+    assert SCREENSHOT.stat().st_size < 300_000
