@@ -126,6 +126,14 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @_report_options
 @SHARD_OPTION
 @CHANGED_OPTION
+@click.option(
+    "--history",
+    "history_count",
+    type=click.IntRange(0, 10_000),
+    default=0,
+    metavar="N",
+    help="Show coverage over the last N commits (git) in the html and markdown reports.",
+)
 @online_options
 @click.pass_obj
 def check(
@@ -139,6 +147,7 @@ def check(
     reports: tuple[str, ...] = (),
     shard: str | None = None,
     changed_since: str | None = None,
+    history_count: int = 0,
     online: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
@@ -174,9 +183,9 @@ def check(
         from flowcatalog.runs.shard import restrict
 
         report = restrict(report, slice_)
-    from flowcatalog.cli.visuals import enrich
+    from flowcatalog.cli.visuals import enrich, with_history
 
-    report = enrich(report, _catalog_of(report), online)
+    report = with_history(enrich(report, _catalog_of(report), online), history_count)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
@@ -362,11 +371,12 @@ def merge_command(
 
 
 from flowcatalog.cli.page_commands import import_command, render_command  # noqa: E402
-from flowcatalog.cli.visuals import snapshot_command  # noqa: E402
+from flowcatalog.cli.visuals import history_command, snapshot_command  # noqa: E402
 
 cli.add_command(render_command)
 cli.add_command(import_command)
 cli.add_command(snapshot_command)
+cli.add_command(history_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -223,3 +223,50 @@ def _compare(
     for problem in result.problems:
         click.echo(f"flowcatalog: warning: {secret.scrub(problem)}", err=True)
     return list(result.findings), result.changes
+
+
+@click.command(name="history")
+@click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--max-count", type=click.IntRange(1, 100_000), metavar="N", help="Only the last N commits."
+)
+@click.option("--since", metavar="DATE", help="Only commits after DATE (anything git log takes).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE (atomically).")
+def history_command(
+    catalog: str | None, max_count: int | None, since: str | None, fmt: str, output: str | None
+) -> ExitCode:
+    """Coverage, errors and warnings at each commit that changed the catalog or its pages
+    (read with git show, checked offline; oldest first)."""
+    from flowcatalog.cli.paths import resolve_catalog
+    from flowcatalog.runs import history
+
+    path = resolve_catalog(catalog, have_pages=False)
+    assert path is not None
+    points = history.series(path, max_count=max_count, since=since)
+    render = {"text": history.to_text, "csv": history.to_csv, "json": history.to_json}[fmt]
+    rendered = render(points)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        from flowcatalog.fsio import atomic_write
+
+        atomic_write(output, rendered)
+    return ExitCode.OK
+
+
+def with_history(report: Report, count: int | None) -> Report:
+    """``report`` with the coverage of the last ``count`` commits in its context."""
+    if not count or report.context is None or report.context.catalog_path is None:
+        return report
+    from flowcatalog.runs import history
+
+    points = history.series(report.context.catalog_path, max_count=count)
+    return dataclasses.replace(report, context=dataclasses.replace(report.context, history=points))

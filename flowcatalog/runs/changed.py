@@ -8,7 +8,7 @@ are left out: there is nothing to check in them.
 
 The catalog is checked when it changed itself or when a changed page is one it documents
 (its ``pages:``); its entries are then checked in full, since its coverage is one matrix.
-This is the only module that runs git.
+Git runs here and, for ``flowcatalog history``, in ``runs.history``.
 """
 
 from __future__ import annotations
