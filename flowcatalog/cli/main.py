@@ -134,6 +134,19 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     metavar="N",
     help="Show coverage over the last N commits (git) in the html and markdown reports.",
 )
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False),
+    metavar="REPORT.json",
+    help="The target branch's JSON report: the markdown summary shows changed cells and the "
+    "change in coverage against it.",
+)
+@click.option(
+    "--baseline-ref",
+    metavar="REF",
+    help="As --baseline, computed from the catalog at git REF (git show; nothing checked out).",
+)
 @online_options
 @click.pass_obj
 def check(
@@ -148,6 +161,8 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     history_count: int = 0,
+    baseline: str | None = None,
+    baseline_ref: str | None = None,
     online: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
@@ -186,6 +201,10 @@ def check(
     from flowcatalog.cli.visuals import enrich, with_history
 
     report = with_history(enrich(report, _catalog_of(report), online), history_count)
+    if baseline is not None or baseline_ref is not None:
+        from flowcatalog.cli.visuals import with_baseline
+
+        report = with_baseline(report, baseline, baseline_ref)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)

@@ -270,3 +270,20 @@ def with_history(report: Report, count: int | None) -> Report:
 
     points = history.series(report.context.catalog_path, max_count=count)
     return dataclasses.replace(report, context=dataclasses.replace(report.context, history=points))
+
+
+def with_baseline(report: Report, path: str | None, ref: str | None) -> Report:
+    """``report`` with the target branch's figures (``--baseline`` or ``--baseline-ref``)."""
+    if path is not None and ref is not None:
+        raise UsageError("give --baseline or --baseline-ref, not both")
+    if report.context is None or report.context.catalog_path is None:
+        return report
+    from flowcatalog import fsio
+    from flowcatalog.runs import baseline as baselines
+
+    if path is not None:
+        found = baselines.from_json(fsio.read_text(path), path, path)
+    else:
+        assert ref is not None
+        found = baselines.from_git(ref, report.context.catalog_path)
+    return dataclasses.replace(report, context=dataclasses.replace(report.context, baseline=found))

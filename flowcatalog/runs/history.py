@@ -18,10 +18,14 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowcatalog.errors import FlowcatalogError, InputError
 from flowcatalog.findings import Severity
 from flowcatalog.views import HistoryPoint
+
+if TYPE_CHECKING:
+    from flowcatalog.report import Report
 
 _SEP = "\x1f"
 
@@ -64,17 +68,16 @@ def _commits(
     return list(reversed(rows))  # oldest first
 
 
-def _point(
-    commit: str, date: str, subject: str, catalog_path: str, cwd: str | None
-) -> HistoryPoint:
+def report_at(commit: str, catalog_path: str, cwd: str | None = None) -> Report | None:
+    """The offline report of the catalog (and the pages it lists) as they were at ``commit``;
+    None when the catalog did not exist there or could not be read at all."""
     from flowcatalog.catalog.build import parse_catalog
     from flowcatalog.pages.doc import catalog_page_paths
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     data = _show(commit, catalog_path, cwd)
-    empty = HistoryPoint(commit, date, subject, None, 0, 0, 0, 0)
     if data is None:
-        return empty
+        return None
     with tempfile.TemporaryDirectory(prefix="flowcatalog-history-") as tmp:
         root = Path(tmp)
         target = root / catalog_path
@@ -97,17 +100,25 @@ def _point(
                     (root / relative).parent.mkdir(parents=True, exist_ok=True)
                     (root / relative).write_bytes(content)
         try:
-            report = run_check(CheckRequest(catalog_path=str(target)))
+            return run_check(CheckRequest(catalog_path=str(target)))
         except FlowcatalogError:
-            return empty
-    coverage = report.coverage
+            return None
+
+
+def _point(
+    commit: str, date: str, subject: str, catalog_path: str, cwd: str | None
+) -> HistoryPoint:
+    report = report_at(commit, catalog_path, cwd)
+    coverage = report.coverage if report is not None else None
+    if report is None or coverage is None:
+        return HistoryPoint(commit, date, subject, None, 0, 0, 0, 0)
     return HistoryPoint(
         commit=commit,
         date=date,
         subject=subject,
-        percent=coverage.percent if coverage is not None else None,
-        documented=coverage.documented if coverage is not None else 0,
-        total=coverage.total if coverage is not None else 0,
+        percent=coverage.percent,
+        documented=coverage.documented,
+        total=coverage.total,
         errors=report.count(Severity.ERROR),
         warnings=report.count(Severity.WARNING),
     )

@@ -180,3 +180,47 @@ def test_chart_is_pure_and_well_formed() -> None:
     )
     assert svg_chart.render([]) == ""
     assert to_csv(points).count("\n") == 4
+
+
+def test_markdown_summary_shows_changed_cells_against_the_target(
+    repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowcatalog.runs.snapshot import store_thumbnail, write
+    from flowcatalog.snapshot import Snapshot, SnapshotNode
+    from flowcatalog.thumbnails import make_thumbnail
+    from tests.online_support import png
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("CI_PROJECT_URL", "https://gitlab.example.com/ux/flows")
+    monkeypatch.setenv("CI_COMMIT_SHA", "abc123")
+    directory = repo / ".flowcatalog"
+    thumbnail = make_thumbnail(png((200, 220, 240)))
+    path = store_thumbnail(directory, thumbnail)
+    node = SnapshotNode(KEY, "3:1", None, "B / X frame", "FRAME", "F", "7", "2026-01-02T00:00:00Z",
+                        path, thumbnail.sha256, thumbnail.width, thumbnail.height)  # fmt: skip
+    write(directory, Snapshot((node,), None))
+    cells = [("a", "x", 1), ("a", "y", 2), ("b", "x", 3)]
+    (repo / "catalog.yaml").write_text(_catalog(cells))
+    (repo / "docs/page.md").write_text(_page(cells, todo=True))
+    done = run_cli("check", "--format", "markdown", "--baseline-ref", "HEAD", "--history", "3")
+    assert done.code == 1
+    lines = done.out.splitlines()
+    start = lines.index("### Changed cells")
+    raw = f"https://gitlab.example.com/ux/flows/-/raw/abc123/.flowcatalog/{path}"
+    link = f"https://www.figma.com/design/{KEY}/F?node-id=3-1"
+    assert lines[start - 2 : start + 6] == [
+        "Coverage **75.0%** (3/4), **+25.0** points against HEAD (50.0%, 2/4).",
+        "",
+        "### Changed cells",
+        "",
+        "| Cell | Before | Now | Figma frames |",
+        "|---|---|---|---|",
+        f"| Stage B / X | missing | documented | [![B / X frame]({raw})]({link}) |",
+        "",
+    ]
+    assert "Coverage over the last 3 commits: \u2588\u2588\u2585 (100.0% \u2192 50.0%)" in lines
+    json_report = run_cli("check", "--format", "json", "--output", "target.json")
+    assert json_report.code == 1
+    again = run_cli("check", "--format", "markdown", "--baseline", "target.json").out
+    assert "**\u00b10.0** points against target.json (75.0%, 3/4)." in again
+    assert "No cell changed against target.json." in again
