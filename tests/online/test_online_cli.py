@@ -184,7 +184,8 @@ def test_offline_check_imports_no_network_module(tmp_path: Path) -> None:
         "from flowcatalog.cli.main import main\n"
         f"main(['check', '--catalog', {str(catalog)!r}, '-o', {str(tmp_path / 'o.txt')!r}])\n"
         "heavy = {'requests', 'urllib3', 'sqlite3', 'flowcatalog.online.web', 'flowcatalog.online.verify',\n"
-        "         'flowcatalog.online.figma_api', 'flowcatalog.online.cache'}\n"
+        "         'flowcatalog.online.figma_api', 'flowcatalog.online.cache', 'PIL',\n"
+        "         'flowcatalog.online.figma_images', 'flowcatalog.online.design_changes'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run(
@@ -237,6 +238,16 @@ def test_canary_token_never_leaks(
     outputs.mkdir()
     seen: list[str] = []
     cache = str(workdir / "cache.sqlite3")
+    for debug in ([], ["--debug"]):  # first, so the online checks below compare with it
+        result = run_cli(
+            *debug, "snapshot", "--catalog", str(workdir / "catalog.yaml"), "--figma-api",
+            url(server, ""), "--include-private", "--cache", cache,
+        )  # fmt: skip
+        assert result.code in (0, 1, 2), result.err
+        seen += [result.out, result.err]
+    for fmt in ("text", "csv", "json"):
+        result = run_cli("history", "--catalog", str(workdir / "catalog.yaml"), "--format", fmt)
+        seen += [result.out, result.err]
     for fmt in sorted(REPORTERS):
         for debug in ([], ["--debug"]):
             result = run_cli(

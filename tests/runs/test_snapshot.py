@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -187,7 +190,20 @@ def test_offline_check_shows_the_snapshot(
     assert "No Figma snapshot" not in done.out
     for name in ("Trial / SaaS", "Trial / SM", "Renewal"):
         assert f">{name}<" in done.out
-    assert done.out.count('src="data:image/png;base64,') >= 3
+    assert done.out.count('src="data:image/png;base64,') == 4  # one per cell
+    # showing the snapshot needs neither the network modules nor Pillow
+    code = (
+        "import sys\n"
+        "from flowcatalog.cli.main import main\n"
+        "main(['check', '--format', 'html', '-o', 'o.html'])\n"
+        "heavy = {'requests', 'urllib3', 'PIL', 'flowcatalog.online.figma_images'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    probe = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert probe.stdout.strip() == "[]", probe.stderr
 
 
 def _online(run_cli: RunCli, api: HTTPServer) -> tuple[int, list[tuple[str, str, str]]]:
