@@ -25,8 +25,8 @@ cached (``PYTHONPYCACHEPREFIX`` in the work directory; the warm-up run writes it
 ``PYTHONDONTWRITEBYTECODE`` is set; ``--no-bytecode-cache`` measures it compiling its modules
 on every start instead.
 
-    python benchmarks/bench_pages.py --corpus-tool ../shared/bench/make_corpus.py [--runs 5] [--keep DIR]
-        [--no-bytecode-cache]
+    python benchmarks/bench_pages.py --corpus-tool ../shared/bench/make_corpus.py [--runs 5]
+        [--keep DIR] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
