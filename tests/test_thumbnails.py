@@ -85,3 +85,25 @@ def test_bad_snapshots_are_one_line_input_errors(body: str, message: str) -> Non
     with pytest.raises(InputError) as caught:
         parse(body, "figma.json")
     assert str(caught.value).startswith(message)
+
+
+def test_decompression_bombs_and_other_formats_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowcatalog import thumbnails
+
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, format="GIF")
+    with pytest.raises(ThumbnailError, match=r"^not a PNG image \(GIF\)$"):
+        make_thumbnail(gif.getvalue())
+    monkeypatch.setattr(thumbnails, "MAX_PIXELS", 100)
+    with pytest.raises(ThumbnailError, match=r"^image of 20x20 pixels is too large$"):
+        make_thumbnail(png((1, 1, 1), (20, 20)))
+
+
+def test_a_thumbnail_that_cannot_get_small_enough_is_an_error() -> None:
+    from flowcatalog.thumbnails import decode_size
+
+    rng = random.Random(5)
+    noise = Image.frombytes("RGB", (64, 64), rng.randbytes(64 * 64 * 3))
+    with pytest.raises(ThumbnailError, match="could not make a thumbnail under 50 bytes"):
+        make_thumbnail(_encode(noise), max_bytes=50)
+    assert decode_size(_encode(noise)) == (64, 64)

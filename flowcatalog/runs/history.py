@@ -145,11 +145,11 @@ def series(
         if catalog is not None:
             base = os.path.dirname(catalog_path)
             for page, _loc in catalog_page_paths(catalog):
-                paths.append(
-                    os.path.normpath(
-                        os.path.join(base, os.path.relpath(page, os.path.dirname(where)))
-                    )
+                relative = os.path.normpath(
+                    os.path.join(base, os.path.relpath(page, os.path.dirname(where)))
                 )
+                if not relative.startswith(".."):  # outside the repository: no history here
+                    paths.append(relative)
     commits = _commits(paths, max_count, since, cwd)
     return tuple(_point(sha, date, subject, catalog_path, cwd) for sha, date, subject in commits)
 

@@ -100,3 +100,32 @@ def test_http_errors_name_the_host_only() -> None:
         with pytest.raises(ImageError) as caught:
             fetcher.fetch(url(server, "/gone?signature=s3cr3t"))
         assert str(caught.value) == "image host 127.0.0.1 answered HTTP 403"
+
+
+def test_unresolvable_and_unreachable_hosts() -> None:
+    def fail(*args: Any) -> Any:
+        raise OSError("no such host")
+
+    with pytest.raises(ImageError, match=r"^image host nowhere\.example does not resolve$"):
+        ImageFetcher(ImageSettings(), resolver=fail).fetch("https://nowhere.example/a.png")
+    from tests.online_support import free_port
+
+    port = free_port()
+    with pytest.raises(ImageError, match=r"^could not download the render from 127\.0\.0\.1$"):
+        ImageFetcher(ImageSettings(include_private=True)).fetch(f"http://127.0.0.1:{port}/a.png")
+
+
+def test_redirects_are_followed_a_few_times() -> None:
+    with local_server() as server:
+        server.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+        server.expect_request("/b").respond_with_data(b"png bytes")
+        server.expect_request("/loop").respond_with_data(
+            "", status=302, headers={"Location": "/loop"}
+        )
+        fetcher = ImageFetcher(ImageSettings(include_private=True))
+        assert fetcher.fetch(url(server, "/a")) == b"png bytes"
+        with pytest.raises(ImageError, match=r"^too many redirects for a render URL$"):
+            fetcher.fetch(url(server, "/loop"))
+        declared = ImageFetcher(ImageSettings(include_private=True, max_bytes=4))
+        with pytest.raises(ImageError, match="is over 4 bytes"):
+            declared.fetch(url(server, "/b"))

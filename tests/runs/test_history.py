@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from flowcatalog.errors import InputError
 from flowcatalog.reporters import svg_chart
 from flowcatalog.runs.history import series, to_csv
 from flowcatalog.views import HistoryPoint
@@ -224,3 +225,62 @@ def test_markdown_summary_shows_changed_cells_against_the_target(
     again = run_cli("check", "--format", "markdown", "--baseline", "target.json").out
     assert "**\u00b10.0** points against target.json (75.0%, 3/4)." in again
     assert "No cell changed against target.json." in again
+
+
+def test_commits_without_a_readable_catalog_are_gaps(tmp_path: Path) -> None:
+    from flowcatalog.runs.history import to_text
+
+    root = tmp_path / "gaps"
+    (root / "docs").mkdir(parents=True)
+    _git(root, "init", "-q", "-b", "main")
+    (root / "docs/page.md").write_text(_page([]))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "page first", date="2026-02-01T00:00:00+00:00")
+    (root / "catalog.yaml").write_text("version: 1\nstages: [unclosed\n")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "broken catalog", date="2026-02-02T00:00:00+00:00")
+    (root / "catalog.yaml").write_text(
+        _catalog([]).replace("  - path: docs/page.md", "  - path: ../outside.md")
+    )
+    _git(root, "commit", "-q", "-am", "catalog", date="2026-02-03T00:00:00+00:00")
+    points = series("catalog.yaml", cwd=str(root))
+    assert [(p.subject, p.percent) for p in points] == [
+        ("broken catalog", None),
+        ("catalog", 0.0),
+    ]
+    assert (
+        to_text(points)
+        .splitlines()[0]
+        .endswith("   n/a (0/0)  0 errors, 0 warnings  broken catalog")
+    )
+    assert to_csv(points).splitlines()[1].split(",")[2] == ""
+    with pytest.raises(InputError, match="not a date"):
+        series("catalog.yaml", cwd=str(root), since="--all")
+
+
+def test_markdown_summary_edge_cells() -> None:
+    from dataclasses import replace
+
+    from flowcatalog.reporters import markdown_summary
+    from flowcatalog.views import Baseline, BaselineCell, ReportContext
+    from tests.report_fixture import make_report
+
+    report = make_report(online=False)
+    assert report.coverage is not None
+    cells = tuple(
+        replace(c, links=("javascript:alert(1)",)) if c.stage == "trial" and c.links else c
+        for c in report.coverage.cells
+    )
+    report = replace(report, coverage=replace(report.coverage, cells=cells))
+    old = [BaselineCell(c.stage, c.deployment, c.state.value, tuple(c.links)) for c in cells[1:]]
+    old.append(BaselineCell("gone", "saas", "documented", ()))
+    baseline = Baseline("main", 60.0, 6, 10, tuple(old))
+    context = ReportContext(
+        baseline=baseline, history=(HistoryPoint("a", "d", "s", None, 0, 0, 0, 0),)
+    )
+    text = markdown_summary.render(replace(report, context=context))
+    assert "**\u221210.0** points against main (60.0%, 6/10)." in text
+    assert "| Trial / SaaS | not in the catalog | documented | javascript:alert(1) |" in text
+    assert "| gone / SaaS | documented | removed |  |" in text
+    assert "Coverage over the last" not in text
+    assert markdown_summary.sparkline(()) == ""

@@ -255,6 +255,12 @@ def test_design_changed_only_when_pixels_change(
     html = run_cli("check", "--online", *_args(api), "--format", "html").out
     assert 'class="change-before"' in html
     assert 'class="change-after"' in html
+    summary = run_cli("check", "--online", *_args(api), "--format", "markdown").out.splitlines()
+    start = summary.index("### Design changed since documented")
+    assert summary[start + 2] == (
+        f"- [Trial / SaaS](https://www.figma.com/design/{KEY_A}/Flows?node-id=1-2) changed "
+        "(version 100 → 101)"
+    )
     # snapshot again accepts the change
     assert _snapshot(run_cli, api)[0] == 0
     assert _online(run_cli, api) == (0, [])
