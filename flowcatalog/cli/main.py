@@ -254,9 +254,17 @@ def coverage(
             "the catalog is not valid; run 'flowcatalog check' for details", location=path
         )
     from flowcatalog.catalog.coverage import compute
+    from flowcatalog.cli.visuals import enrich
     from flowcatalog.report import Report
+    from flowcatalog.views import ReportContext
 
-    report = Report(findings=(), coverage=compute(loaded), sources=(path,))
+    context = ReportContext(
+        title=loaded.title,
+        catalog_path=loaded.path,
+        pages=tuple((page.path, page.url) for page in loaded.pages),
+    )
+    report = Report(findings=(), coverage=compute(loaded), sources=(path,), context=context)
+    report = enrich(report, path, None)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
     return _exit_code(report, strict=False, fail_under=fail_under)

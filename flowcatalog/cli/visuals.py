@@ -204,11 +204,23 @@ def _compare(
         FigmaSettings(api_base=settings.figma_api, max_retry_wait=settings.http.max_retry_wait),
     )
     fetcher = _fetcher(settings)
+    renders = None
+    if settings.use_cache:
+        from flowcatalog.online.cache import default_path
+        from flowcatalog.online.figma_images import RenderCache
+
+        path = settings.cache_path or default_path()
+        renders = RenderCache(path.with_name(path.name + ".renders"))
     try:
         result = compare(
-            report.links, snapshot.by_key(), thumbnails, client, fetcher,
+            report.links,
+            snapshot.by_key(),
+            thumbnails,
+            client,
+            fetcher,
             scale=fetcher.settings.scale,
-        )  # fmt: skip
+            renders=renders,
+        )
     finally:
         client.close()
         fetcher.close()

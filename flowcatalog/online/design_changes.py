@@ -9,7 +9,9 @@ For every linked node the snapshot holds:
   with a tolerance (``thumbnails.same_design``), with the documented one: ``design-changed``
   when it differs, silence when it looks the same.
 
-``plan`` is pure (which findings, which renders); ``compare`` makes the calls.
+``plan`` is pure (which findings, which renders); ``compare`` makes the calls, and keeps
+each render in a ``RenderCache`` (by file, version and node) when it has one, so checking a
+changed file again costs no call until the file changes again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.online.figma_api import FigmaClient
-from flowcatalog.online.figma_images import ImageError, ImageFetcher
+from flowcatalog.online.figma_images import ImageError, ImageFetcher, RenderCache
 from flowcatalog.online.liveness import FigmaResult
 from flowcatalog.report import LinkResult
 from flowcatalog.snapshot import SnapshotNode
@@ -122,6 +124,35 @@ class Comparison:
     problems: tuple[str, ...]
 
 
+def _judge(render: Render, after: Thumbnail, api_key: str) -> tuple[Finding, DesignChange] | None:
+    """The design-changed finding of one re-rendered node, or None when it looks the same."""
+    if same_design(render.before.png, after.png):
+        return None
+    link, node = render.link, render.node
+    assert link.details is not None
+    message = (
+        f"frame '{_label(node)}' changed in Figma since it was documented "
+        f"(version {node.file_version} \u2192 {link.details.version}); check the docs, "
+        "then run 'flowcatalog snapshot' to accept it"
+    )
+    finding = DESIGN_CHANGED.finding(
+        message, min(link.locations), url=link.normalised, subject=link.normalised
+    )
+    change = DesignChange(
+        "changed",
+        api_key,
+        node.node_id,
+        node.node_name,
+        node.file_version,
+        link.details.version,
+        new_name=link.details.node_name,
+        before=render.before,
+        after=after,
+        url=link.url,
+    )
+    return finding, change
+
+
 def compare(
     links: tuple[LinkResult, ...],
     documented: Mapping[NodeKey, SnapshotNode],
@@ -130,18 +161,32 @@ def compare(
     fetcher: ImageFetcher,
     *,
     scale: float,
+    renders: RenderCache | None = None,
 ) -> Comparison:
-    """The design-change findings of an online run; renders only changed files' nodes."""
+    """The design-change findings of an online run; renders only changed files' nodes, and
+    with ``renders`` only once per (file, version, node): a later run compares the cached
+    render and makes no call."""
     todo = plan(links, documented, thumbnails)
     findings = list(todo.findings)
     changes = list(todo.changes)
     problems: list[str] = []
-    for (api_key, version_id), renders in todo.renders.items():
-        urls = client.images(api_key, version_id, [r.node.node_id for r in renders], scale=scale)
+    judged: list[tuple[Render, Thumbnail, str]] = []
+    for (api_key, version_id), group in todo.renders.items():
+        fresh = []
+        for render in group:
+            version = render.link.details.version if render.link.details else None
+            cached = renders.get(api_key, version, render.node.node_id) if renders else None
+            if cached is not None:
+                judged.append((render, cached, api_key))
+            else:
+                fresh.append(render)
+        if not fresh:
+            continue
+        urls = client.images(api_key, version_id, [r.node.node_id for r in fresh], scale=scale)
         if isinstance(urls, FigmaResult):
             problems.append(urls.message or "the Figma API could not render thumbnails")
             continue
-        for render in renders:
+        for render in fresh:
             url = urls.get(render.node.node_id)
             if url is None:
                 problems.append(f"Figma could not render node {render.node.node_id} of {api_key}")
@@ -151,23 +196,12 @@ def compare(
             except (ImageError, ThumbnailError) as exc:
                 problems.append(f"node {render.node.node_id} of {api_key}: {exc}")
                 continue
-            if same_design(render.before.png, after.png):
-                continue
-            link, node = render.link, render.node
-            assert link.details is not None
-            message = (
-                f"frame '{_label(node)}' changed in Figma since it was documented "
-                f"(version {node.file_version} \u2192 {link.details.version}); check the docs, "
-                "then run 'flowcatalog snapshot' to accept it"
-            )
-            findings.append(
-                DESIGN_CHANGED.finding(
-                    message, min(link.locations), url=link.normalised, subject=link.normalised
-                )
-            )
-            changes.append(
-                DesignChange("changed", api_key, node.node_id, node.node_name, node.file_version,
-                             link.details.version, new_name=link.details.node_name,
-                             before=render.before, after=after, url=link.url)
-            )  # fmt: skip
+            if renders is not None and render.link.details is not None:
+                renders.put(api_key, render.link.details.version, render.node.node_id, after)
+            judged.append((render, after, api_key))
+    for render, after, api_key in judged:
+        verdict = _judge(render, after, api_key)
+        if verdict is not None:
+            findings.append(verdict[0])
+            changes.append(verdict[1])
     return Comparison(tuple(findings), tuple(changes), tuple(problems))

@@ -12,17 +12,22 @@ Messages name the host only: render URLs carry signatures that belong in no repo
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from flowcatalog import fsio
+from flowcatalog.errors import InputError
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.web import HttpSettings, build_session
+from flowcatalog.views import Thumbnail
 
 DEFAULT_SCALE = 0.5
 
@@ -131,3 +136,40 @@ class ImageFetcher:
                     raise ImageError(f"the download from {host} broke off") from None
                 return bytes(body)
         raise ImageError("too many redirects for a render URL")
+
+
+class RenderCache:
+    """Thumbnails of renders by (file key, file version, node id), one PNG file each in
+    ``directory`` (beside the online cache): a render of a saved version never changes."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str, version: str | None, node: str) -> Path:
+        name = hashlib.sha256(f"{key}\0{version}\0{node}".encode()).hexdigest()
+        return self.directory / f"{name}.png"
+
+    def get(self, key: str, version: str | None, node: str) -> Thumbnail | None:
+        if version is None:
+            return None
+        path = self._path(key, version, node)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        from flowcatalog.thumbnails import ThumbnailError, decode_size
+
+        try:
+            width, height = decode_size(data)
+        except ThumbnailError:
+            return None  # a damaged entry: rendered again
+        return Thumbnail(data, width, height)
+
+    def put(self, key: str, version: str | None, node: str, thumbnail: Thumbnail) -> None:
+        if version is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fsio.atomic_write(str(self._path(key, version, node)), thumbnail.png)
+        except (OSError, InputError):
+            pass  # a cache that cannot be written only costs a call next time

@@ -34,6 +34,7 @@ thead th { background: #f3f5f7; }
 .nothumb { display: block; font-size: .85rem; color: #3d444d; border: 1px dashed #8c959f;
   padding: .3rem; margin: .2rem 0; }
 .note { display: block; font-size: .9rem; color: #3d444d; }
+.note.changed { color: #7a4a00; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: .4rem .9rem; list-style: none; padding: 0; }
 .legend li span { display: inline-block; padding: 0 .4rem; border: 1px solid #c8d1da; }
 .filters { border: 1px solid #c8d1da; border-radius: .4rem; padding: .3rem .8rem .6rem;

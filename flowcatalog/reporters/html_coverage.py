@@ -78,6 +78,16 @@ def _img(thumbnail: Thumbnail, alt: str, css: str = "thumb") -> str:
     return f'<img class="{css}" src="{attr(thumbnail.data_uri())}"{size} alt="{attr(alt)}">'
 
 
+def _changed(report: Report, link: LinkResult | None) -> str | None:
+    """How the node of ``link`` differs from the snapshot (changed, renamed, deleted), if so."""
+    if link is None or link.figma is None:
+        return None
+    for change in _context(report).changes:
+        if (change.api_key, change.node_id) == (link.figma.api_key, link.figma.node_id):
+            return change.kind
+    return None
+
+
 def _node_item(report: Report, url: str, link: LinkResult | None) -> str:
     view = _view(report, link)
     label = _link_text(url, link, view)
@@ -92,6 +102,11 @@ def _node_item(report: Report, url: str, link: LinkResult | None) -> str:
             )
         elif context.snapshot == "present":
             parts.append('<span class="nothumb">not in the snapshot</span>')
+    changed = _changed(report, link)
+    if changed is not None:
+        parts.append(
+            f'<span class="note changed">\u26a0 {text(changed)} in Figma since documented</span>'
+        )
     if view is not None and view.last_modified:
         day = view.last_modified[:10]
         parts.append(

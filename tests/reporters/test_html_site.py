@@ -113,6 +113,10 @@ def test_thumbnails_names_dates_and_design_changes() -> None:
         in page
     )
     assert page.count('<span class="nothumb">not in the snapshot</span>') == 4
+    assert (
+        page.count('<span class="note changed">\u26a0 changed in Figma since documented</span>')
+        == 1
+    )
 
 
 def test_missing_snapshot_says_what_it_would_show() -> None:

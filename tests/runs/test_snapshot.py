@@ -293,3 +293,32 @@ def test_renamed_and_deleted_nodes_are_warnings(
             "frame 'Trial / SM' was deleted in Figma since it was documented (version 100 → 102)",
         ),
     ]
+
+
+def test_with_a_cache_a_changed_file_is_rendered_once(
+    in_tmp: Path, run_cli: RunCli, servers: tuple[HTTPServer, HTTPServer],
+    fakes: tuple[FakeFigma, FakeImageHost],
+) -> None:  # fmt: skip
+    figma, host = fakes
+    api = servers[0]
+    (in_tmp / "catalog.yaml").write_text(CATALOG)
+    assert _snapshot(run_cli, api)[0] == 0
+    figma.files[KEY_A] = ("Flows", "101", figma.files[KEY_A][2])
+    host.images[(KEY_A, "1:2")] = png((250, 250, 250), box=False)
+    cache = str(in_tmp / "c" / "cache.sqlite3")
+    args = ["check", "--online", "--figma-api", url(api, ""), "--include-private", "--quiet",
+            "--cache", cache, "--format", "json"]  # fmt: skip
+    for run in (1, 2):
+        figma.requests.clear()
+        host.requests.clear()
+        done = run_cli(*args)
+        findings = json.loads(done.out)["findings"]
+        assert [f["rule"] for f in findings if f["rule"].startswith("design")] == ["design-changed"]
+        images = [p for p, _ in figma.requests if "/images/" in p]
+        if run == 1:  # one /images call for file A, both of its nodes downloaded
+            assert len(images) == 1
+            assert len(host.requests) == 2
+        else:  # the renders of version 101 are cached: no call, no download
+            assert images == []
+            assert host.requests == []
+    assert len(list((in_tmp / "c" / "cache.sqlite3.renders").iterdir())) == 2
