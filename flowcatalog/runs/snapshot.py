@@ -44,8 +44,8 @@ def snapshot_dir(catalog_path: str) -> Path:
 
 
 def display_dir(directory: Path) -> str:
-    text = PurePosixPath(directory.as_posix())
-    return str(text)
+    """A path as reports show it: forward slashes, relative as given."""
+    return str(PurePosixPath(directory.as_posix()))
 
 
 def load(directory: Path) -> Snapshot | None:
@@ -195,6 +195,10 @@ def take(
             )
             rendered += 1
     calls = client.calls
+    if previous is not None and dump(Snapshot(tuple(entries.values()))) == dump(
+        Snapshot(previous.nodes)
+    ):
+        taken_at = previous.taken_at  # nothing changed: the file stays byte for byte the same
     return SnapshotRun(
         snapshot=Snapshot(tuple(entries.values()), taken_at),
         problems=tuple(dict.fromkeys(problems)),

@@ -134,7 +134,7 @@ def test_snapshot_records_nodes_and_thumbnails(
 
 def test_snapshot_again_costs_no_image_call(
     in_tmp: Path, run_cli: RunCli, servers: tuple[HTTPServer, HTTPServer],
-    fakes: tuple[FakeFigma, FakeImageHost],
+    fakes: tuple[FakeFigma, FakeImageHost], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     figma, host = fakes
     (in_tmp / "catalog.yaml").write_text(CATALOG)
@@ -142,6 +142,7 @@ def test_snapshot_again_costs_no_image_call(
     first = (in_tmp / ".flowcatalog/figma.json").read_text()
     figma.requests.clear()
     host.requests.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")  # a day later: nothing changed
     assert _snapshot(run_cli, servers[0])[0] == 0
     assert (in_tmp / ".flowcatalog/figma.json").read_text() == first
     assert [p for p, _ in figma.requests if "/images/" in p] == []
@@ -154,6 +155,9 @@ def test_snapshot_again_costs_no_image_call(
     assert [p.split("?")[0] for p, _ in figma.requests if "/images/" in p] == [
         f"/v1/images/{KEY_B}"
     ]
+    assert json.loads((in_tmp / ".flowcatalog/figma.json").read_text())["taken_at"] == (
+        "2026-01-02T00:00:00Z"  # something changed: the new time
+    )
     thumbnails = sorted(p.name for p in (in_tmp / ".flowcatalog/thumbnails").iterdir())
     assert len(thumbnails) == 3  # the replaced thumbnail is removed
 
