@@ -177,6 +177,22 @@ def test_links_occurrences(run_cli: RunCli, in_tmp: Path) -> None:
     }
 
 
+def test_links_modes_render_the_check_report_groups(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_text(
+        "# P\n\n[empty]() [a](https://a.example/x)\n<!-- [a](https://a.example/x) -->\n"
+    )
+    result = run_cli("links", "--occurrences", "p.md")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        'p.md:3:1:  "empty" (P)\n'
+        'p.md:3:11: https://a.example/x "a" (P)\n'
+        'p.md:4:6: https://a.example/x "a" (P) [in a comment]\n'
+    )
+    listed = json.loads(run_cli("links", "--format", "json", "p.md").out)
+    assert listed == json.loads(run_cli("check", "--format", "json", "p.md").out)["links"]
+    assert run_cli("links", "p.md").out == "https://a.example/x\n"
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text())
 def test_any_html_parses(text: str) -> None:
