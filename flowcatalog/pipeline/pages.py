@@ -214,15 +214,12 @@ def _expand(compact: _Compact) -> _Linted:
     }
 
     def links(rows: tuple[_Row, ...], hidden: bool) -> tuple[Link, ...]:
-        out = []
-        for url, line, column, text, context, kind, element, definition, has_image in rows:
-            normalised, figma = identity[url]
-            out.append(
+        return tuple(
+            [
                 Link(
                     url,
                     Location(path, line, column),
-                    normalised,
-                    figma,
+                    *identity[url],
                     text,
                     context,
                     kind,
@@ -231,8 +228,9 @@ def _expand(compact: _Compact) -> _Linted:
                     hidden,
                     has_image,
                 )
-            )
-        return tuple(out)
+                for url, line, column, text, context, kind, element, definition, has_image in rows
+            ]
+        )
 
     return _Linted(findings, PageLinks(path, links(visible, False), links(hidden, True)), error)
 
