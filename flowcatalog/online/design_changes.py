@@ -23,7 +23,7 @@ from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.online.figma_api import FigmaClient
 from flowcatalog.online.figma_images import ImageError, ImageFetcher, RenderCache
 from flowcatalog.online.liveness import FigmaResult
-from flowcatalog.report import LinkResult
+from flowcatalog.report import LinkGroup
 from flowcatalog.snapshot import SnapshotNode
 from flowcatalog.thumbnails import ThumbnailError, make_thumbnail, same_design
 from flowcatalog.views import DesignChange, NodeKey, Thumbnail, node_key
@@ -49,7 +49,7 @@ DESIGN_DELETED = Rule(
 class Render:
     """A node to render again: its link, its documented state and its documented thumbnail."""
 
-    link: LinkResult
+    link: LinkGroup
     node: SnapshotNode
     before: Thumbnail
 
@@ -66,7 +66,7 @@ def _label(node: SnapshotNode) -> str:
 
 
 def plan(
-    links: tuple[LinkResult, ...],
+    links: tuple[LinkGroup, ...],
     documented: Mapping[NodeKey, SnapshotNode],
     thumbnails: Mapping[NodeKey, Thumbnail],
 ) -> Plan:
@@ -154,7 +154,7 @@ def _judge(render: Render, after: Thumbnail, api_key: str) -> tuple[Finding, Des
 
 
 def compare(
-    links: tuple[LinkResult, ...],
+    links: tuple[LinkGroup, ...],
     documented: Mapping[NodeKey, SnapshotNode],
     thumbnails: Mapping[NodeKey, Thumbnail],
     client: FigmaClient,

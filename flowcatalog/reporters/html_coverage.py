@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 
 from flowcatalog.findings import Severity
-from flowcatalog.report import Cell, CellState, LinkResult, Report
+from flowcatalog.report import Cell, CellState, LinkGroup, Report
 from flowcatalog.reporters import svg_chart
 from flowcatalog.reporters.html_assets import SCRIPT, STYLE
 from flowcatalog.reporters.markup import attr, text
@@ -44,11 +44,11 @@ def _context(report: Report) -> ReportContext:
     return report.context or ReportContext()
 
 
-def _view(report: Report, link: LinkResult | None) -> NodeView | None:
+def _view(report: Report, link: LinkGroup | None) -> NodeView | None:
     return _context(report).view(link.figma) if link is not None else None
 
 
-def _link_text(url: str, link: LinkResult | None, view: NodeView | None = None) -> str:
+def _link_text(url: str, link: LinkGroup | None, view: NodeView | None = None) -> str:
     if view is not None and view.node_name:
         return view.node_name
     if link is not None and link.details is not None and link.details.node_name:
@@ -65,7 +65,7 @@ def _anchor(url: str, label: str) -> str:
     return f'<a href="{attr(href)}">{text(label)}</a>'
 
 
-def _status(link: LinkResult | None) -> str:
+def _status(link: LinkGroup | None) -> str:
     if link is None or link.status is None or link.status == "ok":
         return ""
     return f' <span class="note">link {text(link.status)}</span>'
@@ -78,7 +78,7 @@ def _img(thumbnail: Thumbnail, alt: str, css: str = "thumb") -> str:
     return f'<img class="{css}" src="{attr(thumbnail.data_uri())}"{size} alt="{attr(alt)}">'
 
 
-def _changed(report: Report, link: LinkResult | None) -> str | None:
+def _changed(report: Report, link: LinkGroup | None) -> str | None:
     """How the node of ``link`` differs from the snapshot (changed, renamed, deleted), if so."""
     if link is None or link.figma is None:
         return None
@@ -88,7 +88,7 @@ def _changed(report: Report, link: LinkResult | None) -> str | None:
     return None
 
 
-def _node_item(report: Report, url: str, link: LinkResult | None) -> str:
+def _node_item(report: Report, url: str, link: LinkGroup | None) -> str:
     view = _view(report, link)
     label = _link_text(url, link, view)
     parts = [_anchor(url, label), _status(link)]
@@ -119,7 +119,7 @@ def _node_item(report: Report, url: str, link: LinkResult | None) -> str:
 def _cell_html(
     report: Report,
     cell: Cell | None,
-    links: dict[str, LinkResult],
+    links: dict[str, LinkGroup],
     deployments: dict[str, str],
     column: str,
 ) -> str:

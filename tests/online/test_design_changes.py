@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from flowcatalog.model import FigmaRef, Location
+from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.online.design_changes import compare, plan
 from flowcatalog.online.figma_api import FigmaCall, FigmaOutcome
 from flowcatalog.online.figma_images import ImageError
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus
-from flowcatalog.report import FigmaDetails, LinkResult
+from flowcatalog.report import FigmaDetails, LinkGroup
 from flowcatalog.runs.snapshot import store_thumbnail, take
 from flowcatalog.snapshot import Snapshot, SnapshotNode
 from flowcatalog.thumbnails import make_thumbnail
@@ -103,12 +103,11 @@ def test_snapshot_problems_keep_what_was_documented(tmp_path: Path) -> None:
     assert [n.node_name for n in limited.snapshot.nodes] == ["n3:3"]
 
 
-def _link(node: str, version: str) -> LinkResult:
+def _link(node: str, version: str) -> LinkGroup:
     url = f"https://www.figma.com/design/{KEY}?node-id={node.replace(':', '-')}"
     details = FigmaDetails("F", None, version, f"n{node}", "FRAME")
-    return LinkResult(
-        url, url, (Location("catalog.yaml", 3, 1),), _ref(node), "ok", details=details
-    )
+    occurrence = Link(url, Location("catalog.yaml", 3, 1), url, _ref(node))
+    return LinkGroup(url, (occurrence,), "ok", details=details)
 
 
 def test_compare_reports_render_failures_as_problems() -> None:
