@@ -40,6 +40,18 @@ class FigmaDetailsDict(TypedDict):
     node_type: str | None
 
 
+class FigmaNodeDict(TypedDict):
+    """What the report knows of a link's node: from the Figma API on an online run, else from
+    the committed snapshot (``.flowcatalog/figma.json``); ``thumbnail`` is the snapshot's PNG."""
+
+    node_name: str | None
+    node_type: str | None
+    file_name: str | None
+    file_version: str | None
+    last_modified: str | None
+    thumbnail: str | None
+
+
 class LinkDict(TypedDict):
     """One distinct link; the online keys are present only when ``status`` is not null."""
 
@@ -52,6 +64,7 @@ class LinkDict(TypedDict):
     final_url: NotRequired[str | None]
     cached: NotRequired[bool]
     figma_details: NotRequired[FigmaDetailsDict]
+    figma_node: NotRequired[FigmaNodeDict]
 
 
 class FindingDict(TypedDict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flowcatalog.report import Cell, CellState, Coverage, Report
 
 _MARKS = {
@@ -154,8 +156,10 @@ def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace("\n", " ")
 
 
-def markdown_table(coverage: Coverage) -> str:
-    """The matrix as a GitHub/GitLab-flavoured Markdown table, cells linking to their flows."""
+def markdown_table(coverage: Coverage, names: Mapping[str, str] | None = None) -> str:
+    """The matrix as a GitHub/GitLab-flavoured Markdown table, cells linking to their flows
+    (named by ``names``, URL -> node name, where the report knows the node's name)."""
+    known = names or {}
     stages, deployments = _names(coverage)
     out = ["| Stage | " + " | ".join(_md_escape(n) for _, n in deployments) + " |"]
     out.append("|---|" + "---|" * len(deployments))
@@ -169,7 +173,8 @@ def markdown_table(coverage: Coverage) -> str:
             text = _md_escape(cell_label(cell))
             if cell.links:
                 refs = ", ".join(
-                    f"[{_link_text(url, i)}](<{_md_url(url)}>)"
+                    f"[{_md_escape(known[url]) if url in known else _link_text(url, i)}]"
+                    f"(<{_md_url(url)}>)"
                     for i, url in enumerate(cell.links, start=1)
                 )
                 text += f": {refs}"

@@ -21,6 +21,7 @@ from flowcatalog.reporters.contract import (
     OccurrenceDict,
     ReportDict,
 )
+from flowcatalog.views import ReportContext
 
 
 def _location(location: Location | None) -> LocationDict | None:
@@ -108,7 +109,7 @@ def details_dict(details: FigmaDetails) -> FigmaDetailsDict:
     }
 
 
-def link_dict(link: LinkGroup) -> LinkDict:
+def link_dict(link: LinkGroup, context: ReportContext | None = None) -> LinkDict:
     figma = link.figma
     item: LinkDict = {
         "url": link.url,
@@ -123,6 +124,16 @@ def link_dict(link: LinkGroup) -> LinkDict:
         item["cached"] = link.cached
     if link.details is not None:
         item["figma_details"] = details_dict(link.details)
+    view = context.view(figma) if context is not None else None
+    if view is not None:
+        item["figma_node"] = {
+            "node_name": view.node_name,
+            "node_type": view.node_type,
+            "file_name": view.file_name,
+            "file_version": view.file_version,
+            "last_modified": view.last_modified,
+            "thumbnail": view.thumbnail.path if view.thumbnail is not None else None,
+        }
     return item
 
 
@@ -138,7 +149,7 @@ def report_dict(report: Report) -> ReportDict:
         },
         "coverage": coverage_dict(report.coverage) if report.coverage is not None else None,
         "findings": [finding_dict(f) for f in report.findings],
-        "links": [link_dict(link) for link in report.links],
+        "links": [link_dict(link, report.context) for link in report.links],
         "sources": list(report.sources),
     }
 

@@ -105,6 +105,19 @@ def _changed_cells(report: Report, context: ReportContext, baseline: Baseline) -
     return ["| Cell | Before | Now | Figma frames |", "|---|---|---|---|", *rows]
 
 
+def _node_names(report: Report) -> dict[str, str]:
+    """URL -> node name, for every link whose node the report can name."""
+    if report.context is None:
+        return {}
+    names = {}
+    for link in report.links:
+        view = report.context.view(link.figma)
+        if view is not None and view.node_name:
+            for occurrence in link.occurrences:
+                names[occurrence.url] = view.node_name
+    return names
+
+
 def _context_lines(report: Report) -> list[str]:
     context = report.context
     coverage = report.coverage
@@ -161,7 +174,8 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append(f"Generated {escape(report.generated_at)}.")
     out.extend(_context_lines(report))
     if report.coverage is not None:
-        out.extend(["", "### Coverage", "", markdown_table(report.coverage).rstrip("\n")])
+        table = markdown_table(report.coverage, _node_names(report))
+        out.extend(["", "### Coverage", "", table.rstrip("\n")])
         extras = markdown_extra_flows(report.coverage)
         if extras:
             out.extend(["", extras.rstrip("\n")])

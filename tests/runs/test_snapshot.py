@@ -195,6 +195,22 @@ def test_offline_check_shows_the_snapshot(
     for name in ("Trial / SaaS", "Trial / SM", "Renewal"):
         assert f">{name}<" in done.out
     assert done.out.count('src="data:image/png;base64,') == 4  # one per cell
+    links = json.loads(run_cli("check", "--format", "json").out)["links"]
+    node = next(link["figma_node"] for link in links if link["figma"]["node_id"] == "1:2")
+    assert node == {
+        "node_name": "Trial / SaaS",
+        "node_type": "FRAME",
+        "file_name": "Flows",
+        "file_version": "100",
+        "last_modified": "2024-05-02T10:11:12Z",
+        "thumbnail": node["thumbnail"],
+    }
+    assert node["thumbnail"].startswith(".flowcatalog/thumbnails/")
+    summary = run_cli("check", "--format", "markdown").out
+    assert (
+        f"| Trial | documented (1 link): [Trial / SaaS](<https://www.figma.com/design/{KEY_A}/"
+        "Flows?node-id=1-2>) |"
+    ) in summary
     # showing the snapshot needs neither the network modules nor Pillow
     code = (
         "import sys\n"
