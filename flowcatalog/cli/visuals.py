@@ -109,9 +109,14 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
     try:
         taken_at = stamp(Report(findings=())).generated_at
         run = snapshots.take(
-            refs, client, fetcher, previous, directory, scale=fetcher.settings.scale,
+            refs,
+            client,
+            fetcher,
+            previous,
+            directory,
+            scale=fetcher.settings.scale,
             taken_at=taken_at,
-        )  # fmt: skip
+        )
         snapshots.write(directory, run.snapshot)
     finally:
         client.close()
@@ -178,11 +183,16 @@ def _with_online_details(report: Report, views: dict[NodeKey, NodeView]) -> dict
             continue
         old = merged.get(key)
         merged[key] = NodeView(
-            api_key=key[0], node_id=key[1], version_id=key[2], node_name=details.node_name,
-            node_type=details.node_type, file_name=details.file_name,
-            file_version=details.version, last_modified=details.last_modified,
+            api_key=key[0],
+            node_id=key[1],
+            version_id=key[2],
+            node_name=details.node_name,
+            node_type=details.node_type,
+            file_name=details.file_name,
+            file_version=details.version,
+            last_modified=details.last_modified,
             thumbnail=old.thumbnail if old is not None else None,
-        )  # fmt: skip
+        )
     return merged
 
 

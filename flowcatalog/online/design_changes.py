@@ -36,13 +36,17 @@ DESIGN_CHANGED = Rule(
     "figma",
 )
 DESIGN_RENAMED = Rule(
-    "design-renamed", Severity.WARNING, "a linked Figma node was renamed since it was documented",
+    "design-renamed",
+    Severity.WARNING,
+    "a linked Figma node was renamed since it was documented",
     "figma",
-)  # fmt: skip
+)
 DESIGN_DELETED = Rule(
-    "design-deleted", Severity.WARNING, "a linked Figma node was deleted since it was documented",
+    "design-deleted",
+    Severity.WARNING,
+    "a linked Figma node was deleted since it was documented",
     "figma",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ def plan(
     documented: Mapping[NodeKey, SnapshotNode],
     thumbnails: Mapping[NodeKey, Thumbnail],
 ) -> Plan:
+    """Renamed and deleted nodes (findings now) and the nodes of changed files to render."""
     findings: list[Finding] = []
     changes: list[DesignChange] = []
     renders: dict[tuple[str, str | None], list[Render]] = {}
@@ -89,9 +94,17 @@ def plan(
                 DESIGN_DELETED.finding(message, where, url=link.normalised, subject=link.normalised)
             )
             changes.append(
-                DesignChange("deleted", key[0], key[1], node.node_name, node.file_version,
-                             details.version, before=thumbnails.get(key), url=link.url)
-            )  # fmt: skip
+                DesignChange(
+                    "deleted",
+                    key[0],
+                    key[1],
+                    node.node_name,
+                    node.file_version,
+                    details.version,
+                    before=thumbnails.get(key),
+                    url=link.url,
+                )
+            )
             continue
         if details.node_name != node.node_name:
             message = (
@@ -102,9 +115,17 @@ def plan(
                 DESIGN_RENAMED.finding(message, where, url=link.normalised, subject=link.normalised)
             )
             changes.append(
-                DesignChange("renamed", key[0], key[1], node.node_name, node.file_version,
-                             details.version, new_name=details.node_name, url=link.url)
-            )  # fmt: skip
+                DesignChange(
+                    "renamed",
+                    key[0],
+                    key[1],
+                    node.node_name,
+                    node.file_version,
+                    details.version,
+                    new_name=details.node_name,
+                    url=link.url,
+                )
+            )
         if details.version == node.file_version:
             continue
         before = thumbnails.get(key)

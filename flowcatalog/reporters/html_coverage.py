@@ -434,8 +434,8 @@ def _header(report: Report, index: str | None) -> list[str]:
                 items.append(_anchor(url, url))
             elif path:
                 items.append(_source(report, path, None, path))
-        out.append(f'<p class="meta">Handbook page{"s" if len(items) > 1 else ""}: '
-                   + ", ".join(items) + ".</p>")  # fmt: skip
+        plural = "s" if len(items) > 1 else ""
+        out.append(f'<p class="meta">Handbook page{plural}: ' + ", ".join(items) + ".</p>")
     out.extend(['<ul class="totals" aria-label="Totals">', *totals, "</ul>"])
     figma_nodes = sum(1 for link in report.links if link.figma is not None and link.figma.node_id)
     if context.snapshot == "missing" and figma_nodes:

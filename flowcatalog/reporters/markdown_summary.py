@@ -144,8 +144,9 @@ def _context_lines(report: Report) -> list[str]:
         out.extend(["", "### Design changed since documented", ""])
         for change in context.changes:
             name = change.name or f"node {change.node_id}"
-            verb = {"changed": "changed", "renamed": f"renamed to \u2018{change.new_name}\u2019",
-                    "deleted": "deleted"}.get(change.kind, change.kind)  # fmt: skip
+            verb = change.kind
+            if change.kind == "renamed":
+                verb = f"renamed to \u2018{change.new_name}\u2019"
             target = f"[{escape(name)}]({_url(change.url)})" if change.url else escape(name)
             out.append(
                 f"- {target} {escape(verb)} (version {escape(change.version_before or '?')} "
