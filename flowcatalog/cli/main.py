@@ -205,7 +205,8 @@ def check(
         report = restrict(report, slice_)
     from flowcatalog.cli.visuals import enrich, with_history
 
-    report = with_history(enrich(report, _catalog_of(report), online), history_count)
+    formats = frozenset({fmt, *(target.fmt for target in targets)})
+    report = with_history(enrich(report, _catalog_of(report), online, formats), history_count)
     if baseline is not None or baseline_ref is not None:
         from flowcatalog.cli.visuals import with_baseline
 

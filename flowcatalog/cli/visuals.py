@@ -138,14 +138,30 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
     return ExitCode.FINDINGS if run.problems else ExitCode.OK
 
 
-def enrich(report: Report, catalog_path: str | None, online: dict[str, Any] | None) -> Report:
-    """``report`` with its context: snapshot views, design changes (online), source links."""
+#: the formats that show node views (names, thumbnails); the others never read the snapshot
+VISUAL_FORMATS = frozenset({"html", "markdown", "json"})
+
+
+def enrich(
+    report: Report,
+    catalog_path: str | None,
+    online: dict[str, Any] | None,
+    formats: frozenset[str] = VISUAL_FORMATS,
+) -> Report:
+    """``report`` with its context: snapshot views, design changes (online), source links.
+
+    The snapshot is read only when one of ``formats`` shows it or an online run compares
+    with it, so a pre-commit run with text output reads no thumbnail.
+    """
     from flowcatalog.findings import sort_findings
     from flowcatalog.views import ReportContext, source_links
 
     context = report.context or ReportContext()
     context = dataclasses.replace(context, sources=source_links(os.environ, os.getcwd()))
+    comparing = bool(online and online.get("online") and _token())
     if catalog_path is None or report.coverage is None:
+        return dataclasses.replace(report, context=context)
+    if not comparing and not formats & VISUAL_FORMATS:
         return dataclasses.replace(report, context=context)
     from flowcatalog.runs import snapshot as snapshots
 
@@ -156,7 +172,7 @@ def enrich(report: Report, catalog_path: str | None, online: dict[str, Any] | No
     views = _with_online_details(report, views)
     changes: tuple[Any, ...] = ()
     token = _token()
-    if online and online.get("online") and token and snapshot is not None:
+    if online and comparing and token and snapshot is not None:
         thumbnails = {key: view.thumbnail for key, view in views.items() if view.thumbnail}
         compared = _compare(report, snapshot, thumbnails, online, token)
         findings.extend(compared[0])

@@ -342,3 +342,14 @@ def test_with_a_cache_a_changed_file_is_rendered_once(
             assert images == []
             assert host.requests == []
     assert len(list((in_tmp / "c" / "cache.sqlite3.renders").iterdir())) == 2
+
+
+def test_text_output_reads_no_snapshot(in_tmp: Path, run_cli: RunCli) -> None:
+    """A pre-commit run (text) never reads the snapshot: a broken one does not even matter."""
+    (in_tmp / "catalog.yaml").write_text(CATALOG)
+    (in_tmp / ".flowcatalog").mkdir()
+    (in_tmp / ".flowcatalog/figma.json").write_text("{not json")
+    assert run_cli("check").code == 0
+    done = run_cli("check", "--format", "html")
+    assert done.code == 2
+    assert done.err.startswith("flowcatalog: error: .flowcatalog/figma.json: not a JSON snapshot: ")
