@@ -207,13 +207,17 @@ def compare(
         if isinstance(urls, FigmaResult):
             problems.append(urls.message or "the Figma API could not render thumbnails")
             continue
+        fetched = fetcher.fetch_many(u for u in urls.values() if u)
         for render in fresh:
             url = urls.get(render.node.node_id)
             if url is None:
                 problems.append(f"Figma could not render node {render.node.node_id} of {api_key}")
                 continue
             try:
-                after = make_thumbnail(fetcher.fetch(url))
+                data = fetched[url]
+                if isinstance(data, ImageError):
+                    raise data
+                after = make_thumbnail(data)
             except (ImageError, ThumbnailError) as exc:
                 problems.append(f"node {render.node.node_id} of {api_key}: {exc}")
                 continue

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,24 @@ class ImageFetcher:
             )
         )
         self.downloads = 0
+        self._lock = threading.Lock()
+
+    def fetch_many(self, urls: Iterable[str], workers: int = 4) -> dict[str, bytes | ImageError]:
+        """Each URL's bytes, or the ImageError that says why not; ``workers`` at a time."""
+        unique = list(dict.fromkeys(urls))
+
+        def one(url: str) -> bytes | ImageError:
+            try:
+                return self.fetch(url)
+            except ImageError as exc:
+                return exc
+
+        if len(unique) <= 1:
+            return {url: one(url) for url in unique}
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="flowcatalog-render"
+        ) as pool:
+            return dict(zip(unique, pool.map(one, unique), strict=True))
 
     def close(self) -> None:
         self._session.close()
@@ -99,7 +119,8 @@ class ImageFetcher:
         limit = self.settings.max_bytes
         for _ in range(self.settings.max_redirects + 1):
             host = self._check_host(url)
-            self.downloads += 1
+            with self._lock:
+                self.downloads += 1
             try:
                 response = self._session.get(
                     url,

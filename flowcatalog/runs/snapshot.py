@@ -11,7 +11,7 @@ atomically; ``write`` removes thumbnails no node refers to any more.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -176,12 +176,17 @@ def take(
     rendered = 0
     for (api_key, version_id), members in sorted(pending.items(), key=lambda kv: kv[0][0]):
         urls = client.images(api_key, version_id, [key[1] for key, _ in members], scale=scale)
+        fetched = (
+            fetcher.fetch_many(u for u in urls.values() if u)
+            if not isinstance(urls, FigmaResult)
+            else {}
+        )
         for key, fresh in members:
             if isinstance(urls, FigmaResult):
                 problems.append(urls.message or "the Figma API could not render thumbnails")
                 entries[key] = old.get(key, fresh)
                 continue
-            thumbnail = _render(urls.get(key[1]), fetcher, key, problems)
+            thumbnail = _render(urls.get(key[1]), fetched, key, problems)
             if thumbnail is None:
                 entries[key] = fresh
                 continue
@@ -211,17 +216,20 @@ def take(
 
 
 def _render(
-    url: str | None, fetcher: ImageFetcher, key: NodeKey, problems: list[str]
+    url: str | None, fetched: Mapping[str, bytes | Exception], key: NodeKey, problems: list[str]
 ) -> Thumbnail | None:
-    from flowcatalog.online.figma_images import ImageError
     from flowcatalog.thumbnails import ThumbnailError, make_thumbnail
 
     if url is None:
         problems.append(f"Figma could not render node {key[1]} of file {key[0]}")
         return None
+    data = fetched[url]
+    if isinstance(data, Exception):  # the download failed: its one-line reason
+        problems.append(f"node {key[1]} of file {key[0]}: {data}")
+        return None
     try:
-        return make_thumbnail(fetcher.fetch(url))
-    except (ImageError, ThumbnailError) as exc:
+        return make_thumbnail(data)
+    except ThumbnailError as exc:
         problems.append(f"node {key[1]} of file {key[0]}: {exc}")
         return None
 

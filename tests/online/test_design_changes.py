@@ -48,6 +48,15 @@ class StubFetcher:
             raise ImageError("image host renders.example answered HTTP 403")
         return self.data[url]
 
+    def fetch_many(self, urls: Any) -> dict[str, bytes | ImageError]:
+        found: dict[str, bytes | ImageError] = {}
+        for url in urls:
+            try:
+                found[url] = self.fetch(url)
+            except ImageError as exc:
+                found[url] = exc
+        return found
+
 
 def _ref(node: str) -> FigmaRef:
     return FigmaRef("design", KEY, node)

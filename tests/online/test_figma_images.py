@@ -129,3 +129,19 @@ def test_redirects_are_followed_a_few_times() -> None:
         declared = ImageFetcher(ImageSettings(include_private=True, max_bytes=4))
         with pytest.raises(ImageError, match="is over 4 bytes"):
             declared.fetch(url(server, "/b"))
+
+
+def test_fetch_many_downloads_in_parallel_and_reports_each_failure() -> None:
+    with local_server() as server:
+        server.expect_request("/a").respond_with_data(b"a")
+        server.expect_request("/b").respond_with_data(b"b")
+        fetcher = ImageFetcher(ImageSettings(include_private=True))
+        found = fetcher.fetch_many(
+            [url(server, "/a"), url(server, "/b"), url(server, "/x"), url(server, "/a")]
+        )
+        assert found[url(server, "/a")] == b"a"
+        assert found[url(server, "/b")] == b"b"
+        missing = found[url(server, "/x")]
+        assert isinstance(missing, ImageError)
+        assert str(missing) == "image host 127.0.0.1 answered HTTP 500"
+        assert fetcher.downloads == 3  # each distinct URL once
