@@ -297,3 +297,50 @@ def test_repo_report_thumbnails_filters_and_axe(
             small.quantize(128).save(SCREENSHOT, optimize=True)
     assert SCREENSHOT.is_file()
     assert SCREENSHOT.stat().st_size < 300_000
+
+
+def test_design_changes_and_history_decode_and_pass_axe(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from flowcatalog.views import DesignChange, HistoryPoint, NodeView, ReportContext, Thumbnail
+    from tests.online_support import flow_png
+    from tests.report_fixture import KEY
+
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is missing at {AXE} (.ci/run installs it from npm)")
+        pytest.skip("axe-core is not installed (npm install --prefix .ci/axe axe-core)")
+    from flowcatalog.thumbnails import make_thumbnail
+
+    before, after = make_thumbnail(flow_png(1)), make_thumbnail(flow_png(2))
+    view = NodeView(KEY, "1:2", node_name="Trial / start", thumbnail=before,
+                    last_modified="2026-01-02T00:00:00Z")  # fmt: skip
+    change = DesignChange("changed", KEY, "1:2", "Trial / start", "41", "42", before=before,
+                          after=after, url=f"https://www.figma.com/design/{KEY}?node-id=1-2")  # fmt: skip
+    history = tuple(
+        HistoryPoint(f"{i:040d}", f"2026-01-0{i}T00:00:00Z", f"c{i}", p, 0, 8, 1, 0)
+        for i, p in enumerate((12.5, 50.0, 37.5, 50.0), start=1)
+    )
+    context = ReportContext(
+        title="Fixture", nodes={(KEY, "1:2", None): view}, snapshot="present",
+        changes=(change,), history=history,
+    )  # fmt: skip
+    source = html_coverage.render(replace(make_report(), context=context))
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(AXE, site / "axe.min.js")
+    (site / "probe.html").write_text(source.replace("</body>", HARNESS + "</body>"), "utf-8")
+    dom = parse_html(
+        _run(tmp_path, "--virtual-time-budget=20000", "--dump-dom", (site / "probe.html").as_uri())
+    )
+    body = next(a for t, a in dom.elements if t == "body")
+    assert body.get("data-thumbs") == "3 3"  # the cell's thumbnail, before and after
+    assert json.loads(body.get("data-axe") or "null") == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "design-changes.png"
+    shot.unlink(missing_ok=True)
+    (site / "report.html").write_text(source, "utf-8")
+    _run(
+        tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", (site / "report.html").as_uri()
+    )
+    assert _png_size(shot) == (1280, 2400)
