@@ -124,6 +124,16 @@ def _context_lines(report: Report) -> list[str]:
     if context is None or coverage is None:
         return []
     out: list[str] = []
+    nodes = sum(1 for link in report.links if link.figma is not None and link.figma.node_id)
+    if context.snapshot == "missing" and nodes:
+        out.extend(
+            [
+                "",
+                f"No Figma snapshot yet: {nodes} Figma node{'s' if nodes != 1 else ''} shown by "
+                "id. Run `flowcatalog snapshot` with `FIGMA_TOKEN` and commit `.flowcatalog/` "
+                "to show their names and thumbnails here.",
+            ]
+        )
     baseline = context.baseline
     if baseline is not None:
         delta = coverage.percent - baseline.percent

@@ -187,6 +187,11 @@ def test_offline_check_shows_the_snapshot(
     ) in missing.out
     assert missing.out.count("thumbnail after <code>flowcatalog snapshot</code>") == 4
     assert ">Figma node 1:2<" in missing.out
+    note = run_cli("check", "--format", "markdown").out
+    assert (
+        "No Figma snapshot yet: 3 Figma nodes shown by id. Run `flowcatalog snapshot` with "
+        "`FIGMA_TOKEN` and commit `.flowcatalog/` to show their names and thumbnails here."
+    ) in note
     assert _snapshot(run_cli, servers[0])[0] == 0
     monkeypatch.delenv("FIGMA_TOKEN")
     done = run_cli("check", "--format", "html")
