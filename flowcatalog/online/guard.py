@@ -7,8 +7,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-import urllib3.connection
 import urllib3.connectionpool
+
+from flowcatalog.online.watchdog import WatchedHTTPConnection, WatchedHTTPSConnection
 
 
 class BlockedAddressError(OSError):
@@ -55,14 +56,14 @@ def check_peer(sock: socket.socket) -> None:
         raise BlockedAddressError(f"connected to non-public address {peer}")
 
 
-class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
+class _GuardedHTTPConnection(WatchedHTTPConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         check_peer(sock)
         return sock
 
 
-class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
+class _GuardedHTTPSConnection(WatchedHTTPSConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         check_peer(sock)
