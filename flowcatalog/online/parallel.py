@@ -94,18 +94,6 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
     return max(1, min(requested, settings.max_concurrency, settings.host_concurrency))
 
 
-def helpers_to_prestart(settings: HttpSettings, processes: int | None = None) -> int:
-    """Helpers worth starting before the URLs are known: none when a split is impossible
-    (an interval, low limits, one CPU), else those an automatic split of a big run uses."""
-    if settings.host_interval > 0 or processes == 1:
-        return 0
-    if processes is None:
-        if settings.max_concurrency < MIN_IN_FLIGHT:
-            return 0
-        processes = min(available_cpus(), MAX_AUTO_PROCESSES)
-    return max(0, min(processes, settings.max_concurrency, settings.host_concurrency) - 1)
-
-
 def share_settings(settings: HttpSettings, processes: int) -> tuple[HttpSettings, HttpSettings]:
     """(the parent's settings, each helper's): the limits divided between ``processes``."""
     helper = replace(
@@ -281,6 +269,9 @@ class ParallelChecker:
         self.processes_used = 1
         self.lost: list[str] = []  # URLs a failed helper never reported (checked here)
         self._hosts: dict[str, HostStats] = {}
+        self._running: list[WebChecker] = []  # this process's checker of the current run
+        self._helpers: list[_Helper] = []  # the helpers of the current run
+        self._aborted = threading.Event()
 
     def host_stats(self) -> dict[str, HostStats]:
         return dict(self._hosts)
@@ -288,6 +279,15 @@ class ParallelChecker:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): cut off this process's requests, end the helpers."""
+        self._aborted.set()
+        for checker in list(self._running):
+            checker.abort()
+        for helper in list(self._helpers):
+            with contextlib.suppress(OSError):
+                helper.process.kill()
 
     def check_all(
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
@@ -307,9 +307,13 @@ class ParallelChecker:
         self, distinct: list[str], on_done: Callable[[str, Probe], None] | None
     ) -> dict[str, Probe]:
         checker = WebChecker(self.settings)
+        self._running.append(checker)
+        if self._aborted.is_set():
+            checker.abort()
         try:
             results = checker.check_all(distinct, on_done)
         finally:
+            self._running.remove(checker)
             checker.close()
         self._collect(checker.requests_sent, checker.host_stats())
         return results
@@ -347,6 +351,8 @@ class ParallelChecker:
                     helper.send(("event", kind, key, value))
 
         checker = WebChecker(own, on_host_event=relay)
+        self._running.append(checker)
+        self._helpers = helpers
 
         def apply(kind: str, key: str, value: float) -> None:
             if kind == "pause":
@@ -385,6 +391,7 @@ class ParallelChecker:
 
         results: dict[str, Probe] = {}
         lost: list[str] = []
+        completed = False
         try:
             for helper in helpers:
                 helper.send(("settings", theirs))  # if this fails, its reader sees the end
@@ -420,17 +427,26 @@ class ParallelChecker:
                         helper = helpers[first]
                         lost.extend(u for u in distinct if u in helper.outstanding)
                         helper.outstanding.clear()
-            finally:
-                run.stop()
+            except BaseException:  # interrupted: nothing in flight is waited for
+                self.abort()
+                run.stop_event.set()
+                raise
+            run.stop()
             if lost:  # a helper failed: check what it never reported here
                 self.lost.extend(lost)
                 results.update(checker.check_all(lost, on_done))
+            completed = True
         finally:
+            self._running.remove(checker)
+            self._helpers = []
             checker.close()
             for helper in helpers:
-                helper.close()
+                if completed:
+                    helper.close()
+                else:
+                    helper.kill()
                 if helper.reader is not None:
-                    helper.reader.join(timeout=10)
+                    helper.reader.join(timeout=10 if completed else 1)
         self._collect(checker.requests_sent, checker.host_stats())
         for helper in helpers:
             self._collect(helper.requests, helper.hosts)

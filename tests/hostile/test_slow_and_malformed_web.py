@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from flowcatalog.model import Location
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify, web_findings
 from flowcatalog.online.web import WebChecker
+from tests.conftest import RunCli
 from tests.hostile.servers import fixed, raw_server, slowloris
 from tests.online_support import FAST
 
@@ -62,3 +64,19 @@ def test_a_malformed_answer_is_a_protocol_error_not_retried(answer: bytes, detai
     assert finding.rule == "link-broken"
     assert finding.message.startswith("malformed HTTP answer: ")
     assert "reset" not in finding.message
+
+
+def test_check_online_ends_within_the_deadline_against_a_trickling_server(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with raw_server(slowloris(interval=0.02)) as port:
+        page = tmp_path / "page.md"
+        page.write_text(f"# Links\n\n- [slow](http://127.0.0.1:{port}/slow)\n")
+        started = time.monotonic()
+        result = run_cli("check", str(page), "--online", "--include-private", "--no-cache",
+                         "--timeout", "0.2")  # fmt: skip
+        took = time.monotonic() - started
+    assert took < 3 * 0.2 + 0.5  # --timeout 0.2 gives each URL 0.6 s in all
+    assert result.code == 1
+    assert "no answer within the total deadline (0.6 s) [link-timeout]" in result.out

@@ -22,15 +22,14 @@ from flowcatalog.online.parallel import (
     ParallelChecker,
     choose_processes,
     helper_environment,
-    helpers_to_prestart,
     share_settings,
 )
-from flowcatalog.online.verify import OnlineSettings, verify_online
+from flowcatalog.online.verify import OnlineSettings
 from flowcatalog.online.web import WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
 from tests.online.test_verify import L1, L2, link
-from tests.online_support import FAST, InFlight, local_server, methods, url
+from tests.online_support import FAST, InFlight, check_online, local_server, methods, url
 
 CANARY = "figd_canary-workers-51c7"
 
@@ -141,10 +140,6 @@ def test_when_a_run_is_split() -> None:
     assert choose_processes(replace(wide, host_concurrency=3), many, 4) == 3  # per-host slots
     expected = min(http_workers.available_cpus(), http_workers.MAX_AUTO_PROCESSES)
     assert choose_processes(wide, many, None) == expected
-    assert helpers_to_prestart(wide) == expected - 1
-    assert helpers_to_prestart(replace(wide, host_interval=0.5)) == 0
-    assert helpers_to_prestart(replace(wide, max_concurrency=8)) == 0
-    assert helpers_to_prestart(wide, 1) == 0
 
 
 def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
@@ -320,16 +315,15 @@ def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_p
 
     def run(processes: int) -> tuple[Report, Any]:
         settings = OnlineSettings(http=FAST, use_cache=False, processes=processes)
-        return verify_online(report, settings, token=CANARY)
+        return check_online(report, settings, token=CANARY)  # type: ignore[no-any-return]
 
     one, one_summary = run(1)
     server.clear()
     mixed_site(server, 30)
-    pool = HelperPool(1)
     settings = OnlineSettings(http=FAST, use_cache=False, processes=2)
     ticks: list[tuple[int, int, int]] = []
-    two, two_summary = verify_online(
-        report, settings, token=CANARY, helpers=pool, progress=lambda *a: ticks.append(a)
+    two, two_summary = check_online(
+        report, settings, token=CANARY, progress=lambda *a: ticks.append(a)
     )
     assert two.links == one.links
     assert two.findings == one.findings
@@ -338,7 +332,6 @@ def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_p
         (h.host, h.urls, h.requests) for h in one_summary.hosts
     ]
     assert ticks[-1] == (len(targets), len(targets), 0)
-    assert len(pool) == 0  # closed
 
 
 def test_helper_rejects_a_garbled_start() -> None:
@@ -359,7 +352,8 @@ def test_helper_rejects_a_garbled_start() -> None:
 def test_cli_split_run_reports_what_one_process_reports(
     run_cli: RunCli, server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A big ``check --online``: helpers start before the pages are parsed, take part, end."""
+    """A big ``check --online``: a helper starts once the links are known, takes part, ends;
+    the report is the one a single process gives."""
     import json
     import re
 
@@ -375,30 +369,16 @@ def test_cli_split_run_reports_what_one_process_reports(
             "json", "--max-concurrency", "64", "--host-concurrency", "64"]  # fmt: skip
     monkeypatch.chdir(tmp_path)  # no catalog.yaml here: only the page's links
     monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
-    pools: list[HelperPool] = []
-    taken: list[int] = []
-
-    class Recording(HelperPool):
-        def __init__(self, count: int, *, secrets: Any = ()) -> None:
-            super().__init__(count, secrets=secrets)
-            pools.append(self)
-
-        def take(self, count: int) -> list[Any]:
-            helpers = super().take(count)
-            taken.append(len(helpers))
-            return helpers
-
-    monkeypatch.setattr(http_workers, "HelperPool", Recording)
+    spawned = record_spawns(monkeypatch)
     split = run_cli(*args)
     split_log = sorted(methods(server))
-    assert (len(pools), taken) == (1, [1])
-    assert len(pools[0]) == 0
+    assert spawned == [1]
     server.clear()
     server.expect_request(re.compile(r"^/page/\d+$")).respond_with_data("")
     server.expect_request(re.compile(r"^/gone/\d+$")).respond_with_data("", status=404)
     monkeypatch.setattr(http_workers, "MAX_AUTO_PROCESSES", 1)
     alone = run_cli(*args)
-    assert len(pools) == 1  # nothing started ahead for a one-process run
+    assert spawned == [1]  # nothing started for a one-process run
     assert split.code == alone.code == 1
     assert json.loads(split.out)["links"] == json.loads(alone.out)["links"]
     assert json.loads(split.out)["findings"] == json.loads(alone.out)["findings"]
@@ -407,3 +387,38 @@ def test_cli_split_run_reports_what_one_process_reports(
     assert split.err.split(" in ")[0] == alone.err.split(" in ")[0]
     assert f"{count + 5} HTTP requests" in split.err
     assert f"hosts: 127.0.0.1:{server.port} {count + 5};" in split.err  # that host only
+
+
+def record_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record how many helpers each start asks for (the helpers still start)."""
+    spawned: list[int] = []
+    real = http_workers._spawn
+
+    def spawn(env: dict[str, str], count: int) -> Any:
+        spawned.append(count)
+        return real(env, count)
+
+    monkeypatch.setattr(http_workers, "_spawn", spawn)
+    return spawned
+
+
+def test_no_helper_starts_before_the_links_are_known(
+    run_cli: RunCli, server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three links, or a run that fails on a missing file, start no helper process, even
+    where a big run would use one."""
+    monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
+    spawned = record_spawns(monkeypatch)
+    server.expect_request("/a").respond_with_data("")
+    page = tmp_path / "few.md"
+    page.write_text("".join(f"- [{n}]({url(server, '/a')}?{n})\n" for n in range(3)))
+    monkeypatch.chdir(tmp_path)
+    common = ["--online", "--include-private", "--no-cache", "--max-concurrency", "64",
+              "--host-concurrency", "64"]  # fmt: skip
+    result = run_cli("check", str(page), *common)
+    assert result.code == 0, result.err
+    assert "3 HTTP requests" in result.err
+    missing = run_cli("check", str(tmp_path / "no-such.md"), *common)
+    assert missing.code == 2
+    assert missing.err.startswith("flowcatalog: error: ")
+    assert spawned == []

@@ -13,10 +13,10 @@ from werkzeug import Response
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import Location
 from flowcatalog.online.cache import Cache
-from flowcatalog.online.verify import OnlineSettings, OnlineSummary, verify_online
+from flowcatalog.online.verify import OnlineSettings, OnlineSummary
 from flowcatalog.report import LinkResult, Report
 from flowcatalog.urls import analyse
-from tests.online_support import FAST, FakeFigma, local_server, url
+from tests.online_support import FAST, FakeFigma, check_online, local_server, url
 
 TOKEN = "figd_canary-online-0d9a"
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
@@ -54,7 +54,7 @@ def run(
     **kwargs: object,
 ) -> tuple[Report, OnlineSummary]:
     settings = OnlineSettings(http=FAST, figma_api=url(server, ""), cache_path=tmp_path / "c.db")
-    return verify_online(report, settings, token=token, **kwargs)  # type: ignore[arg-type]
+    return check_online(report, settings, token=token, **kwargs)  # type: ignore[no-any-return,arg-type]
 
 
 def by_url(report: Report) -> dict[str, LinkResult]:
@@ -121,7 +121,7 @@ def test_no_cache_means_no_file(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/ok").respond_with_data("")
     report = Report(findings=(), links=(link(url(server, "/ok")),))
     settings = OnlineSettings(http=FAST, use_cache=False, cache_path=tmp_path / "c.db")
-    verify_online(report, settings, token=None)
+    check_online(report, settings, token=None)
     assert not (tmp_path / "c.db").exists()
 
 
@@ -203,6 +203,6 @@ def test_injected_cache_is_used(server: HTTPServer, tmp_path: Path) -> None:
     cache = Cache(tmp_path / "x.db")
     report = Report(findings=(), links=(link(url(server, "/ok")),))
     settings = replace(OnlineSettings(http=FAST), figma_api=url(server, ""))
-    verify_online(report, settings, token=None, cache=cache)
+    check_online(report, settings, token=None, cache=cache)
     assert cache.get_web(url(server, "/ok")) is not None
     cache.close()
