@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,14 +18,13 @@ from werkzeug import Request, Response
 from flowcatalog.online import parallel as http_workers
 from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.parallel import (
-    HelperPool,
     ParallelChecker,
     choose_processes,
     helper_environment,
     share_settings,
 )
 from flowcatalog.online.verify import OnlineSettings
-from flowcatalog.online.web import WebChecker
+from flowcatalog.online.web import HttpSettings, WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
 from tests.online.test_verify import L1, L2, link
@@ -222,91 +221,122 @@ def test_helper_environment_holds_no_token(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
-def test_started_helpers_never_see_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
-    pool = HelperPool(1, secrets=(CANARY,))
-    try:
-        (helper,) = pool.take(1)
-        pid = helper.process.pid
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        assert CANARY.encode() not in environ
-        assert b"FIGMA_TOKEN" not in environ
-        assert CANARY.encode() not in cmdline
-        helper.close()
-        assert helper.process.returncode == 0  # it ends by itself once stdin closes
-    finally:
-        pool.close()
-
-
-def test_unused_helpers_end_when_the_pool_closes() -> None:
-    pool = HelperPool(3)
-    assert len(pool) == 3
-    (taken,) = pool.take(1)
-    idle = [helper.process for helper in pool._idle]
-    started = time.monotonic()
-    pool.close()
-    assert time.monotonic() - started < 2  # ended at once, not waited for
-    assert all(process.returncode is not None for process in idle)
-    assert len(pool) == 0
-    assert taken.process.returncode is None  # the taker's to close
-    taken.close()
-    assert taken.process.returncode == 0
-    collected = HelperPool(1)._idle  # a pool nobody closes still ends its helpers
-    assert collected == []
-
-
-FAILING_HELPER = """
-import struct, sys
-sys.stdin.buffer.read(4)  # the settings frame's header; then ask for URLs and die
-data = __import__("pickle").dumps(("more",))
-sys.stdout.buffer.write(struct.pack(">I", len(data)) + data)
-sys.stdout.buffer.flush()
-__import__("time").sleep(0.3)
-"""
-
-
-def test_urls_of_a_failed_helper_are_checked_here(
+def test_started_helpers_never_see_the_token(
     server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import subprocess
+    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
+    monkeypatch.setenv("ALSO_SECRET", f"x{CANARY}x")
+    seen: dict[int, bytes] = {}
+    for i in range(40):
+        server.expect_request(f"/e{i}").respond_with_handler(InFlight(0.02))
+    checker = ParallelChecker(FAST, processes=2, secrets=(CANARY,))
 
-    def broken(env: dict[str, str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-c", FAILING_HELPER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+    def look(target: str, probe: Probe) -> None:  # while the helpers run
+        for pid in checker.helper_pids:
+            with contextlib.suppress(OSError):
+                seen[pid] = Path(f"/proc/{pid}/environ").read_bytes()
 
+    results = checker.check_all([url(server, f"/e{i}") for i in range(40)], look)
+    assert len(results) == 40
+    assert checker.processes_used == 2
+    assert seen  # the helper was looked at while it ran
+    assert all(CANARY.encode() not in environ for environ in seen.values())
+    assert all(b"FIGMA_TOKEN=" not in environ for environ in seen.values())
+    assert os.environ["FIGMA_TOKEN"] == CANARY  # this process's own is left as it was
+
+
+def test_helpers_end_with_the_run(server: HTTPServer) -> None:
+    for i in range(20):
+        server.expect_request(f"/h{i}").respond_with_data("")
+    checker = ParallelChecker(FAST, processes=2)
+    checker.check_all([url(server, f"/h{i}") for i in range(20)])
+    assert checker.helper_pids
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(pid) for pid in checker.helper_pids):
+        time.sleep(0.02)
+    assert not any(alive(pid) for pid in checker.helper_pids)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def dying_helper(index: int, settings: HttpSettings) -> int:
+    """A helper task that takes a few URLs, reports none and dies."""
+    assert http_workers._QUEUES is not None
+    todo, _, _ = http_workers._QUEUES
+    for _ in range(5):
+        if todo.get() is None:  # the run is over: leave the end mark to the others
+            todo.put(None)
+            time.sleep(0.2)  # let the queue's feeder send it before dying
+            break
+    os._exit(1)
+
+
+def raising_helper(index: int, settings: HttpSettings) -> int:
+    raise RuntimeError("a bug in a helper")
+
+
+@pytest.mark.parametrize("task", [dying_helper, raising_helper], ids=["dies", "raises"])
+def test_urls_of_a_failed_helper_are_checked_here(server: HTTPServer, task: Any) -> None:
     def answer(request: Request) -> Response:
         time.sleep(0.01)
         return Response("")
 
-    monkeypatch.setattr(http_workers, "_start_helper", broken)
     for i in range(40):
         server.expect_request(f"/r{i}").respond_with_handler(answer)
     targets = [url(server, f"/r{i}") for i in range(40)]
-    checker = ParallelChecker(replace(FAST, max_concurrency=2, host_concurrency=2), processes=2)
+    settings = replace(FAST, max_concurrency=2, host_concurrency=2)
+    checker = ParallelChecker(settings, processes=2, helper_task=task)
     results = checker.check_all(targets)
-    assert checker.lost  # the batch it took was never answered...
-    assert sorted(results) == sorted(targets)  # ...and was checked here, once each
+    assert sorted(results) == sorted(targets)  # every URL checked, here
     assert all(p.status == 200 for p in results.values())
     assert sorted(methods(server)) == sorted(("HEAD", f"/r{i}") for i in range(40))
+    if task is dying_helper:
+        assert len(checker.lost) <= 5  # what it took was never answered: checked here
 
 
 def test_a_helper_that_cannot_start_means_one_process(
     server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def impossible(env: dict[str, str]) -> Any:
+    def impossible(secrets: Any) -> Any:
         raise OSError("no interpreter")
 
-    monkeypatch.setattr(http_workers, "_start_helper", impossible)
+    monkeypatch.setattr(http_workers, "_helper_context", impossible)
     server.expect_request("/x").respond_with_data("")
     checker = ParallelChecker(FAST, processes=2)
-    assert checker.check_all([url(server, "/x")])[url(server, "/x")].status == 200
+    targets = [url(server, "/x"), url(server, "/x?2")]
+    assert checker.check_all(targets)[targets[0]].status == 200
     assert checker.processes_used == 1
+
+
+def test_abort_ends_a_split_run_at_once(server: HTTPServer) -> None:
+    """Ctrl-C in a split run: the requests in flight, here and in the helper, are cut off
+    and the helper ends; nothing waits for the slow server."""
+
+    def slow(request: Request) -> Response:
+        time.sleep(3)
+        return Response("")
+
+    for i in range(40):
+        server.expect_request(f"/s{i}").respond_with_handler(slow)
+    settings = replace(FAST, read_timeout=10, deadline=20)
+    checker = ParallelChecker(settings, processes=2)
+    timer = threading.Timer(0.8, checker.abort)
+    timer.start()
+    started = time.monotonic()
+    results = checker.check_all([url(server, f"/s{i}") for i in range(40)])
+    took = time.monotonic() - started
+    timer.join()
+    assert took < 0.8 + 1.0
+    assert checker.processes_used == 2
+    assert all(p.detail == "interrupted" for p in results.values())
+    time.sleep(0.3)
+    assert not any(alive(pid) for pid in checker.helper_pids)
 
 
 def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_path: Path) -> None:
@@ -332,21 +362,6 @@ def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_p
         (h.host, h.urls, h.requests) for h in one_summary.hosts
     ]
     assert ticks[-1] == (len(targets), len(targets), 0)
-
-
-def test_helper_rejects_a_garbled_start() -> None:
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, "-c", "from flowcatalog.online.parallel import main; main()"],
-        input=b"\x00\x00\x00\x05junk!",
-        capture_output=True,
-        timeout=30,
-        env=helper_environment(),
-        check=False,
-    )
-    assert done.stdout == b""
-    assert done.returncode == 0
 
 
 def test_cli_split_run_reports_what_one_process_reports(
@@ -390,15 +405,15 @@ def test_cli_split_run_reports_what_one_process_reports(
 
 
 def record_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record how many helpers each start asks for (the helpers still start)."""
+    """Record each start of helper processes (they still start)."""
     spawned: list[int] = []
-    real = http_workers._spawn
+    real = http_workers._helper_context
 
-    def spawn(env: dict[str, str], count: int) -> Any:
-        spawned.append(count)
-        return real(env, count)
+    def context(secrets: Any) -> Any:
+        spawned.append(1)
+        return real(secrets)
 
-    monkeypatch.setattr(http_workers, "_spawn", spawn)
+    monkeypatch.setattr(http_workers, "_helper_context", context)
     return spawned
 
 
