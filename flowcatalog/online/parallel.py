@@ -34,6 +34,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -212,18 +213,50 @@ def helper_run(index: int, settings: HttpSettings) -> int:
 
     threading.Thread(target=listen, name="flowcatalog-helper-in", daemon=True).start()
 
-    def source() -> str | None:
-        if ended.is_set():
-            return None
-        url = todo.get()
-        if url is None:
-            ended.set()
-        return url  # type: ignore[no-any-return]
-
+    source = _Taker(todo, ended.is_set)
     checker.start(source, lambda url, probe: outbox.put(Done(index, url, probe)), 1 << 16).wait()
     outbox.put(Finished(index, checker.requests_sent, checker.host_stats()))
     checker.close()
     return index
+
+
+class _Taker:
+    """A process's end of the shared URL queue: a batch at a time off the queue, a URL at a
+    time to the threads. None once the end mark came, or when ``give_up`` says so while
+    the queue is empty."""
+
+    def __init__(self, todo: Any, give_up: Callable[[], bool]) -> None:
+        self._todo = todo
+        self._give_up = give_up
+        self._buffer: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._ended = False
+
+    def __call__(self) -> str | None:
+        with self._lock:
+            while not self._buffer:
+                if self._ended:
+                    return None
+                try:
+                    batch = self._todo.get(timeout=0.1)
+                except Empty:
+                    if self._give_up():
+                        self._ended = True
+                    continue
+                if batch is None:
+                    self._ended = True
+                else:
+                    self._buffer.extend(batch)
+            return self._buffer.popleft()
+
+
+def _batches(urls: Sequence[str], processes: int) -> Iterator[list[str]]:
+    """The URLs in batches, smaller as the run ends, so the processes end together."""
+    at = 0
+    while at < len(urls):
+        size = max(1, min(32, (len(urls) - at) // (4 * processes)))
+        yield list(urls[at : at + size])
+        at += size
 
 
 # -- the parent --------------------------------------------------------------------------------
@@ -371,10 +404,10 @@ class ParallelChecker:
         todo = context.Queue()
         outbox = context.Queue()
         inboxes = [context.Queue() for _ in range(helpers)]
-        for url in distinct:
-            todo.put(url)
-        for _ in range(self.settings.max_concurrency + processes):
-            todo.put(None)  # one end mark for every thread that may be waiting
+        for batch in _batches(distinct, processes):
+            todo.put(batch)
+        for _ in range(processes + 1):
+            todo.put(None)  # the end mark, one for each process
         finished: SimpleQueue[_Message] = SimpleQueue()
 
         def relay(kind: str, host: str, value: float, origin: int = PARENT) -> None:
@@ -405,16 +438,9 @@ class ParallelChecker:
             # this process starts at once; the helpers join in as they come up
             helpers_gone = threading.Event()
 
-            def take() -> str | None:
-                # short waits: a helper killed while it held the queue's lock, or one that
-                # died holding end marks, must not leave this process waiting for ever
-                while not self._aborted.is_set():
-                    try:
-                        return todo.get(timeout=0.1)  # type: ignore[no-any-return]
-                    except Empty:
-                        if helpers_gone.is_set():
-                            return None
-                return None
+            # short waits: a helper killed while it held the queue's lock, or one that died
+            # holding end marks, must not leave this process waiting for ever
+            take = _Taker(todo, lambda: self._aborted.is_set() or helpers_gone.is_set())
 
             run = checker.start(take, lambda url, probe: finished.put(Done(PARENT, url, probe)),
                                 len(distinct))  # fmt: skip

@@ -1,8 +1,9 @@
 """Online verification: take the offline report's distinct links, check them, return a new report.
 
-Web links go to ``http.WebChecker`` (one request chain per distinct URL), Figma file links
-to ``figma_api.FigmaClient`` (one call per file when a token is given; none without one),
-both through the optional ``cache.Cache``. The library never prints: progress and
+``verify_online`` runs on ``OnlineParts``: a ``protocols.Prober`` for web links (one request
+chain per distinct URL), a ``protocols.FigmaVerifier`` for Figma file links (none without a
+token) and the ``cache.Cache``. ``open_parts`` builds the real ones (``ParallelChecker``,
+``FigmaClient``) for the CLI; tests may pass fakes. The library never prints: progress and
 warnings go to the callbacks the caller injects.
 """
 

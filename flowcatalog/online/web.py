@@ -763,7 +763,14 @@ class WebChecker:
         """Give the connection back to the pool when that costs at most ``drain_bytes``."""
         raw = response.raw
         if method == "HEAD":
-            raw.release_conn()  # no body follows a HEAD answer
+            # no body follows a HEAD answer; reading its empty one closes it, so the
+            # connection is idle before another thread takes it from the pool
+            try:
+                raw.read(decode_content=False)
+            except (urllib3.exceptions.HTTPError, OSError):
+                raw.close()
+                return
+            raw.release_conn()
             return
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) <= self.settings.drain_bytes:

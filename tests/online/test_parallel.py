@@ -153,7 +153,11 @@ def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
     assert one.processes_used == 1
 
 
-def test_a_429_limit_seen_by_one_process_stops_the_host_in_all(server: HTTPServer) -> None:
+def test_a_429_limit_seen_by_one_process_stops_the_host_in_all(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_workers, "_batches", lambda urls, processes: ([u] for u in urls))
+
     def slow(request: Request) -> Response:
         time.sleep(0.8)  # this process is busy here while the helper meets the 429
         return Response("")
@@ -269,7 +273,7 @@ def dying_helper(index: int, settings: HttpSettings) -> int:
     """A helper task that takes a few URLs, reports none and dies."""
     assert http_workers._QUEUES is not None
     todo, _, _ = http_workers._QUEUES
-    for _ in range(5):
+    for _ in range(2):  # two batches of URLs
         if todo.get() is None:  # the run is over: leave the end mark to the others
             todo.put(None)
             time.sleep(0.2)  # let the queue's feeder send it before dying
@@ -297,7 +301,7 @@ def test_urls_of_a_failed_helper_are_checked_here(server: HTTPServer, task: Any)
     assert all(p.status == 200 for p in results.values())
     assert sorted(methods(server)) == sorted(("HEAD", f"/r{i}") for i in range(40))
     if task is dying_helper:
-        assert len(checker.lost) <= 5  # what it took was never answered: checked here
+        assert set(checker.lost) <= set(targets)  # what it took, never answered: checked here
 
 
 def test_a_helper_that_cannot_start_means_one_process(
