@@ -21,13 +21,36 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A rule: its kebab-case id, default severity, one-line summary and the area it checks
-    (catalog, pages or online). Every finding names one; ``rules.registry`` lists them all."""
+    """A rule: its kebab-case id, default severity, one-line summary and the area it checks.
+
+    The module that reports a rule declares it as a constant and makes its findings with
+    ``RULE.finding(...)``, so a finding's severity is said once, here; ``rules.registry``
+    lists every rule. ``unread`` marks rules meaning a source was not read, whole or in part
+    (its links are then missing from any list of links).
+    """
 
     id: str
     severity: Severity
     summary: str
     area: str
+    unread: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The rule's anchor in the README's checks table (``README.md#rule-<id>``)."""
+        return f"rule-{self.id}"
+
+    def finding(
+        self,
+        message: str,
+        location: Location,
+        *,
+        subject: str = "",
+        url: str | None = None,
+        link: str | None = None,
+    ) -> Finding:
+        """A finding of this rule at its default severity; ``link``: see ``Finding``."""
+        return Finding(self.id, self.severity, message, location, url, subject, link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +59,8 @@ class Finding:
 
     ``subject`` names what the finding is about, independent of its line: the URL, the
     catalog cell (``stage/deployment``) or the item. Fingerprints are built from it.
+    ``link`` is set on a finding made about a link of the report: that link's normalised
+    URL, the key of its ``LinkGroup`` (``url`` is the URL as written, for messages).
     """
 
     rule: str
@@ -44,6 +69,7 @@ class Finding:
     location: Location
     url: str | None = None
     subject: str = ""
+    link: str | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str, str]:

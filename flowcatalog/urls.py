@@ -12,12 +12,68 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from flowcatalog.findings import Severity
-from flowcatalog.model import FigmaRef
+from flowcatalog.findings import Finding, Rule, Severity
+from flowcatalog.model import FigmaRef, Location
 
 #: Path kinds that open a Figma file (design, FigJam, Slides, Make, Sites, Buzz).
 FILE_KINDS = frozenset(
     {"file", "design", "proto", "board", "slides", "deck", "make", "site", "buzz"}
+)
+
+
+URL_INVALID = Rule(
+    "url-invalid",
+    Severity.ERROR,
+    "a link that is not an absolute http(s) URL with a valid host",
+    "links",
+)
+FIGMA_HTTPS = Rule(
+    "figma-https",
+    Severity.ERROR,
+    "a Figma link over plain http",
+    "links",
+)
+FIGMA_FILE_KEY = Rule(
+    "figma-file-key",
+    Severity.ERROR,
+    "a Figma file or branch key that is not 22-128 letters and digits",
+    "links",
+)
+FIGMA_NODE_ID_MISSING = Rule(
+    "figma-node-id-missing",
+    Severity.ERROR,
+    "a Figma file link without a node-id",
+    "links",
+)
+FIGMA_NODE_ID_MALFORMED = Rule(
+    "figma-node-id-malformed",
+    Severity.ERROR,
+    "a node-id that is not A:B, A-B, A%3AB or an instance id I1:2;3:4",
+    "links",
+)
+FIGMA_NODE_ID_REPEATED = Rule(
+    "figma-node-id-repeated",
+    Severity.ERROR,
+    "a Figma link with more than one node-id",
+    "links",
+)
+FIGMA_VERSION_ID = Rule(
+    "figma-version-id",
+    Severity.ERROR,
+    "a version-id that is not a number",
+    "links",
+)
+FIGMA_UNKNOWN_KIND = Rule(
+    "figma-unknown-kind",
+    Severity.WARNING,
+    "a figma.com link of a file kind flowcatalog does not know",
+    "links",
+)
+FIGMA_EMBED = Rule(
+    "figma-embed",
+    Severity.ERROR,
+    "a Figma embed link whose url= is missing or not a Figma file link",
+    "links",
 )
 #: First path segments of figma.com pages that are not files.
 PAGE_SEGMENTS = frozenset(
@@ -74,9 +130,13 @@ class UrlKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class UrlProblem:
-    rule: str
-    severity: Severity
+    rule: Rule
     message: str
+
+    def finding(self, location: Location, url: str, *, link: str | None = None) -> Finding:
+        """This problem as a finding of ``url`` at ``location`` (``link``: the normalised
+        URL of the report link it is about)."""
+        return self.rule.finding(self.message, location, url=url, subject=url, link=link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +156,8 @@ class UrlAnalysis:
         return self.url.strip()
 
 
-def _problem(rule: str, message: str, severity: Severity = Severity.ERROR) -> UrlProblem:
-    return UrlProblem(rule, severity, message)
+def _problem(rule: Rule, message: str) -> UrlProblem:
+    return UrlProblem(rule, message)
 
 
 def normalise_node_id(raw: str) -> str | None:
@@ -114,11 +174,11 @@ def _node_id_problem(raw: str) -> tuple[str | None, UrlProblem | None]:
     value = raw.strip()
     if not value:
         return None, _problem(
-            "figma-node-id-malformed", "node-id is empty; expected ?node-id=A-B or A:B"
+            FIGMA_NODE_ID_MALFORMED, "node-id is empty; expected ?node-id=A-B or A:B"
         )
     if "%" in value:
         return None, _problem(
-            "figma-node-id-malformed",
+            FIGMA_NODE_ID_MALFORMED,
             f"node-id {value!r} is percent-encoded twice; expected ?node-id=A-B or A%3AB",
         )
     candidate = value
@@ -128,11 +188,11 @@ def _node_id_problem(raw: str) -> tuple[str | None, UrlProblem | None]:
         return candidate, None
     if _SIGNED_NODE_ID.fullmatch(value):
         return None, _problem(
-            "figma-node-id-malformed",
+            FIGMA_NODE_ID_MALFORMED,
             f"unexpected node-id {value!r}: negative numbers are not node ids",
         )
     return None, _problem(
-        "figma-node-id-malformed",
+        FIGMA_NODE_ID_MALFORMED,
         f"node-id {value!r} is not a Figma node id; expected A:B, A-B or I1:2;3:4",
     )
 
@@ -149,18 +209,18 @@ def analyse(url: str) -> UrlAnalysis:
 def _analyse(url: str, depth: int) -> UrlAnalysis:
     text = url.strip()
     if not text:
-        return UrlAnalysis(url, UrlKind.INVALID, problems=(_problem("url-invalid", "empty URL"),))
+        return UrlAnalysis(url, UrlKind.INVALID, problems=(_problem(URL_INVALID, "empty URL"),))
     if len(text) > MAX_URL_LENGTH:
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(_problem("url-invalid", f"URL longer than {MAX_URL_LENGTH} characters"),),
+            problems=(_problem(URL_INVALID, f"URL longer than {MAX_URL_LENGTH} characters"),),
         )
     if _BAD_CHARS.search(text):
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(_problem("url-invalid", "URL contains white space or control characters"),),
+            problems=(_problem(URL_INVALID, "URL contains white space or control characters"),),
         )
     try:
         parts = urlsplit(text)
@@ -168,7 +228,7 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
         host = (parts.hostname or "").lower()
     except ValueError as exc:
         return UrlAnalysis(
-            url, UrlKind.INVALID, problems=(_problem("url-invalid", f"malformed URL: {exc}"),)
+            url, UrlKind.INVALID, problems=(_problem(URL_INVALID, f"malformed URL: {exc}"),)
         )
     scheme = parts.scheme.lower()
     if scheme in {"mailto", "tel"}:
@@ -178,7 +238,7 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(_problem("url-invalid", f"{what}; expected an absolute https:// URL"),),
+            problems=(_problem(URL_INVALID, f"{what}; expected an absolute https:// URL"),),
         )
     host_problem = _host_problem(parts.netloc, host, port)
     if host_problem is not None:
@@ -190,19 +250,19 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
 
 def _host_problem(netloc: str, host: str, port: int | None) -> UrlProblem | None:
     if not host:
-        return _problem("url-invalid", "URL has no host")
+        return _problem(URL_INVALID, "URL has no host")
     if "@" in netloc:
-        return _problem("url-invalid", "URL carries user information before the host")
+        return _problem(URL_INVALID, "URL carries user information before the host")
     if host.startswith("[") or ":" in host:
         return None  # an IPv6 literal; urlsplit validated the brackets
     labels = host.rstrip(".").split(".")
     for label in labels:
         if not label or len(label) > 63:
-            return _problem("url-invalid", f"host {host!r} is not a valid name")
+            return _problem(URL_INVALID, f"host {host!r} is not a valid name")
         if not re.fullmatch(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?", label) and not _idna_ok(label):
-            return _problem("url-invalid", f"host {host!r} is not a valid name")
+            return _problem(URL_INVALID, f"host {host!r} is not a valid name")
     if port == 0:
-        return _problem("url-invalid", "port 0 is not a valid port")
+        return _problem(URL_INVALID, "port 0 is not a valid port")
     return None
 
 
@@ -237,18 +297,17 @@ def _analyse_figma(url: str, text: str, scheme: str, host: str, depth: int) -> U
             return UrlAnalysis(url, UrlKind.FIGMA_PAGE)
         problems.append(
             _problem(
-                "figma-unknown-kind",
+                FIGMA_UNKNOWN_KIND,
                 f"unknown Figma link kind {kind!r}; expected one of "
                 + ", ".join(sorted(FILE_KINDS)),
-                Severity.WARNING,
             )
         )
     if scheme != "https":
-        problems.append(_problem("figma-https", "Figma links must use https://"))
+        problems.append(_problem(FIGMA_HTTPS, "Figma links must use https://"))
     if not FILE_KEY.fullmatch(key):
         problems.append(
             _problem(
-                "figma-file-key",
+                FIGMA_FILE_KEY,
                 f"file key {unquote(key)!r} is malformed; expected 22 to 128 letters and digits",
             )
         )
@@ -258,26 +317,26 @@ def _analyse_figma(url: str, text: str, scheme: str, host: str, depth: int) -> U
         if not FILE_KEY.fullmatch(branch_key):
             problems.append(
                 _problem(
-                    "figma-file-key",
+                    FIGMA_FILE_KEY,
                     f"branch key {unquote(branch_key)!r} is malformed; "
                     "expected 22 to 128 letters and digits",
                 )
             )
     elif len(segments) == 3 and segments[2] == "branch":
-        problems.append(_problem("figma-file-key", "branch link without a branch key"))
+        problems.append(_problem(FIGMA_FILE_KEY, "branch link without a branch key"))
     node_values = [value for name, value in query if name == "node-id"]
     version_values = [value for name, value in query if name == "version-id"]
     node_id: str | None = None
     if len(node_values) > 1:
         problems.append(
             _problem(
-                "figma-node-id-repeated",
+                FIGMA_NODE_ID_REPEATED,
                 f"node-id given {len(node_values)} times; a link names exactly one node",
             )
         )
     elif not node_values:
         problems.append(
-            _problem("figma-node-id-missing", "node-id missing; expected ?node-id=A-B (or A:B)")
+            _problem(FIGMA_NODE_ID_MISSING, "node-id missing; expected ?node-id=A-B (or A:B)")
         )
     else:
         node_id, node_problem = _node_id_problem(node_values[0])
@@ -285,7 +344,7 @@ def _analyse_figma(url: str, text: str, scheme: str, host: str, depth: int) -> U
             problems.append(node_problem)
     version_id = version_values[0].strip() if version_values else None
     if version_id is not None and not re.fullmatch(r"\d+", version_id):
-        problems.append(_problem("figma-version-id", f"version-id {version_id!r} is not a number"))
+        problems.append(_problem(FIGMA_VERSION_ID, f"version-id {version_id!r} is not a number"))
         version_id = None
     ref = FigmaRef(kind, key, node_id, branch_key, version_id)
     return UrlAnalysis(url, UrlKind.FIGMA_FILE, ref, tuple(problems))
@@ -297,21 +356,21 @@ def _analyse_embed(url: str, query: list[tuple[str, str]], depth: int, scheme: s
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(_problem("figma-embed", "Figma embed link without a url= parameter"),),
+            problems=(_problem(FIGMA_EMBED, "Figma embed link without a url= parameter"),),
         )
     if depth >= _MAX_EMBED_DEPTH:
         return UrlAnalysis(
             url,
             UrlKind.INVALID,
-            problems=(_problem("figma-embed", "Figma embed links nested too deeply"),),
+            problems=(_problem(FIGMA_EMBED, "Figma embed links nested too deeply"),),
         )
     nested = _analyse(inner[0], depth + 1)
     problems = list(nested.problems)
     if scheme != "https":
-        problems.insert(0, _problem("figma-https", "Figma links must use https://"))
+        problems.insert(0, _problem(FIGMA_HTTPS, "Figma links must use https://"))
     if nested.kind is not UrlKind.FIGMA_FILE:
         problems.append(
-            _problem("figma-embed", "the url= of this Figma embed is not a Figma file link")
+            _problem(FIGMA_EMBED, "the url= of this Figma embed is not a Figma file link")
         )
         return UrlAnalysis(url, UrlKind.INVALID, problems=tuple(problems))
     return UrlAnalysis(url, UrlKind.FIGMA_FILE, nested.figma, tuple(problems))

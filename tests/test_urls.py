@@ -209,12 +209,12 @@ INVALID = [
 )
 def test_invalid_figma_links(url: str, rule: str) -> None:
     result = analyse(url)
-    assert rule in [p.rule for p in result.problems]
+    assert rule in [p.rule.id for p in result.problems]
 
 
 def test_unknown_kind_is_a_warning_but_keeps_identity() -> None:
     result = analyse(f"https://www.figma.com/whiteboard/{KEY}/X?node-id=1-2")
-    assert [(p.rule, p.severity.value) for p in result.problems] == [
+    assert [(p.rule.id, p.rule.severity.value) for p in result.problems] == [
         ("figma-unknown-kind", "warning")
     ]
     assert result.figma == FigmaRef("whiteboard", KEY, "1:2")

@@ -12,17 +12,31 @@ from typing import Any
 
 from flowcatalog import urls as figma_url
 from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import (
     Catalog,
     Deployment,
     Flow,
     FutureIteration,
     Link,
+    LinkKind,
     Location,
     NotApplicable,
     Page,
     Stage,
+)
+
+DUPLICATE_ID = Rule(
+    "duplicate-id",
+    Severity.ERROR,
+    "a stage or deployment id declared twice",
+    "catalog",
+)
+UNKNOWN_REFERENCE = Rule(
+    "unknown-reference",
+    Severity.ERROR,
+    "a flow or not-applicable entry names an undeclared deployment",
+    "catalog",
 )
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
@@ -68,9 +82,11 @@ def _links(
             Link(
                 url=url,
                 location=where,
+                normalised=analysis.normalised if analysis is not None else "",
+                figma=analysis.figma if analysis is not None else None,
                 text=text,
                 context=context,
-                figma=analysis.figma if analysis is not None else None,
+                kind=LinkKind.CATALOG,
             )
         )
     return tuple(links)
@@ -87,9 +103,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
             ident = item["id"]
             if ident in seen:
                 findings.append(
-                    Finding(
-                        "duplicate-id",
-                        Severity.ERROR,
+                    DUPLICATE_ID.finding(
                         f"{kind} id {ident!r} declared twice; first at line "
                         f"{doc.at((key, seen[ident], 'id')).line}",
                         doc.at((key, i, "id")),
@@ -112,9 +126,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         if dep in dep_index:
             return True
         findings.append(
-            Finding(
-                "unknown-reference",
-                Severity.ERROR,
+            UNKNOWN_REFERENCE.finding(
                 f"deployment {dep!r} is not declared under 'deployments'; "
                 + _suggest(dep, dep_ids),
                 doc.at(at),

@@ -13,8 +13,16 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.catalog.yamlnodes import CATALOG_SCHEMA, PathKey, YamlDoc
+from flowcatalog.findings import Finding, Rule, Severity
+
+UNKNOWN_KEY = Rule(
+    "unknown-key",
+    Severity.ERROR,
+    "a catalog key the schema does not know; the closest valid key is suggested",
+    "catalog",
+    unread=True,
+)
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -128,9 +136,7 @@ def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(known)
             findings.append(
-                Finding(
-                    "unknown-key",
-                    Severity.ERROR,
+                UNKNOWN_KEY.finding(
                     f"unknown key {key!r} in {_path_label(path)}; {hint}",
                     doc.key_marks.get((*path, key), where),
                     subject=f"{subject}/{key}",
@@ -167,7 +173,7 @@ def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
         message = f"{_path_label(path)} has the wrong form ({_describe(instance)})"
     else:
         message = f"{_path_label(path)}: {error.message}"
-    return [Finding("catalog-schema", Severity.ERROR, message, where, subject=subject)]
+    return [CATALOG_SCHEMA.finding(message, where, subject=subject)]
 
 
 def validate(doc: YamlDoc) -> list[Finding]:

@@ -14,8 +14,23 @@ from typing import Any
 import yaml
 
 from flowcatalog.errors import InputError
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Location
+
+CATALOG_SCHEMA = Rule(
+    "catalog-schema",
+    Severity.ERROR,
+    "a catalog value has the wrong type, form or is missing",
+    "catalog",
+    unread=True,
+)
+DUPLICATE_KEY = Rule(
+    "duplicate-key",
+    Severity.ERROR,
+    "a key given twice in one mapping (YAML would silently keep the last)",
+    "catalog",
+    unread=True,
+)
 
 PathKey = tuple[str | int, ...]
 
@@ -174,9 +189,7 @@ class _Converter:
             key_loc = _loc(self.path, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
                 self.findings.append(
-                    Finding(
-                        "catalog-schema",
-                        Severity.ERROR,
+                    CATALOG_SCHEMA.finding(
                         "mapping keys must be plain strings",
                         key_loc,
                         subject="/".join(map(str, at)),
@@ -186,9 +199,7 @@ class _Converter:
             key = str(key_node.value)
             if key in first_seen:
                 self.findings.append(
-                    Finding(
-                        "duplicate-key",
-                        Severity.ERROR,
+                    DUPLICATE_KEY.finding(
                         f"duplicate key {key!r}; first defined at line {first_seen[key].line}",
                         key_loc,
                         subject="/".join(map(str, (*at, key))),

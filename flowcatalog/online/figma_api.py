@@ -33,7 +33,6 @@ from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
 from flowcatalog.report import FigmaDetails
 
 DEFAULT_API = "https://api.figma.com"
-TOKEN_ENV = "FIGMA_TOKEN"
 _REDACTED = "<redacted>"
 #: a run of this many consecutive characters of the token is scrubbed wherever it shows
 SCRUB_RUN = 8

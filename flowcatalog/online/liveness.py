@@ -94,41 +94,94 @@ class FigmaResult:
     cached: bool = False
 
 
-#: Every rule this module can report, for the rule registry and the README checks table.
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
-_AREA = "online"
-RULES: tuple[Rule, ...] = (
-    Rule("link-broken", _E, "a web link answers 404, 410 or another 4xx/5xx status", _AREA),
-    Rule("link-redirected", _I, "a web link redirects; the final URL is reported", _AREA),
-    Rule("link-unverifiable", _W, "a web link answers 401, 403 or 429: it may be fine", _AREA),
-    Rule("link-timeout", _E, "a web link did not answer in time, retries included", _AREA),
-    Rule("link-unreachable", _E, "a web link's host does not resolve, refuses or fails TLS", _AREA),
-    Rule("link-skipped", _I, "a web link not requested: excluded, or a private address", _AREA),
-    Rule(
-        "figma-file-not-found",
-        _E,
-        "the Figma file does not exist or this token cannot see it",
-        _AREA,
-    ),
-    Rule("figma-node-not-found", _E, "the Figma file has no node with the link's id", _AREA),
-    Rule("figma-token-rejected", _E, "the Figma API rejected FIGMA_TOKEN (403); calls stop", _AREA),
-    Rule(
-        "figma-rate-limited", _W, "the Figma API rate limit was hit; links left unverified", _AREA
-    ),
-    Rule(
-        "figma-api-error",
-        _W,
-        "the Figma API answered an unexpected error; link unverified",
-        _AREA,
-    ),
-    Rule(
-        "figma-shape-only",
-        _I,
-        "no FIGMA_TOKEN: a Figma link's shape was checked, not its node",
-        _AREA,
-    ),
+LINK_BROKEN = Rule(
+    "link-broken",
+    Severity.ERROR,
+    "a web link answers 404, 410 or another 4xx/5xx status",
+    "online",
 )
-_SEVERITY = {rule.id: rule.severity for rule in RULES}
+LINK_REDIRECTED = Rule(
+    "link-redirected",
+    Severity.INFO,
+    "a web link redirects; the final URL is reported",
+    "online",
+)
+LINK_UNVERIFIABLE = Rule(
+    "link-unverifiable",
+    Severity.WARNING,
+    "a web link answers 401, 403 or 429: it may be fine",
+    "online",
+)
+LINK_TIMEOUT = Rule(
+    "link-timeout",
+    Severity.ERROR,
+    "a web link did not answer in time, retries included",
+    "online",
+)
+LINK_UNREACHABLE = Rule(
+    "link-unreachable",
+    Severity.ERROR,
+    "a web link's host does not resolve, refuses or fails TLS",
+    "online",
+)
+LINK_SKIPPED = Rule(
+    "link-skipped",
+    Severity.INFO,
+    "a web link not requested: excluded, or a private address",
+    "online",
+)
+FIGMA_FILE_NOT_FOUND = Rule(
+    "figma-file-not-found",
+    Severity.ERROR,
+    "the Figma file does not exist or this token cannot see it",
+    "online",
+)
+FIGMA_NODE_NOT_FOUND = Rule(
+    "figma-node-not-found",
+    Severity.ERROR,
+    "the Figma file has no node with the link's id",
+    "online",
+)
+FIGMA_TOKEN_REJECTED = Rule(
+    "figma-token-rejected",
+    Severity.ERROR,
+    "the Figma API rejected FIGMA_TOKEN (403); calls stop",
+    "online",
+)
+FIGMA_RATE_LIMITED = Rule(
+    "figma-rate-limited",
+    Severity.WARNING,
+    "the Figma API rate limit was hit; links left unverified",
+    "online",
+)
+FIGMA_API_ERROR = Rule(
+    "figma-api-error",
+    Severity.WARNING,
+    "the Figma API answered an unexpected error; link unverified",
+    "online",
+)
+FIGMA_SHAPE_ONLY = Rule(
+    "figma-shape-only",
+    Severity.INFO,
+    "no FIGMA_TOKEN: a Figma link's shape was checked, not its node",
+    "online",
+)
+
+#: Every rule this module can report, for the rule registry and the README checks table.
+RULES: tuple[Rule, ...] = (
+    LINK_BROKEN,
+    LINK_REDIRECTED,
+    LINK_UNVERIFIABLE,
+    LINK_TIMEOUT,
+    LINK_UNREACHABLE,
+    LINK_SKIPPED,
+    FIGMA_FILE_NOT_FOUND,
+    FIGMA_NODE_NOT_FOUND,
+    FIGMA_TOKEN_REJECTED,
+    FIGMA_RATE_LIMITED,
+    FIGMA_API_ERROR,
+    FIGMA_SHAPE_ONLY,
+)
 
 #: Statuses that mean the page may be fine but cannot be confirmed by a bot.
 UNVERIFIABLE_CODES = frozenset({401, 403, 429})
@@ -166,9 +219,8 @@ def classify(probe: Probe, accept: frozenset[int] = frozenset()) -> LinkStatus:
     return LinkStatus.BROKEN
 
 
-def _finding(rule: str, message: str, url: str, locations: Iterable[Location]) -> list[Finding]:
-    severity = _SEVERITY[rule]
-    return [Finding(rule, severity, message, loc, url=url, subject=url) for loc in locations]
+def _finding(rule: Rule, message: str, url: str, locations: Iterable[Location]) -> list[Finding]:
+    return [rule.finding(message, loc, url=url, subject=url) for loc in locations]
 
 
 def _seconds(value: float) -> str:
@@ -195,7 +247,7 @@ def web_findings(
             f"redirected ({hops} hop{'s' if hops != 1 else ''}) to {probe.final_url}; "
             "link the final URL"
         )
-        return status, _finding("link-redirected", message, url, locations)
+        return status, _finding(LINK_REDIRECTED, message, url, locations)
     if status is LinkStatus.SKIPPED:
         if probe.error is ErrorKind.PRIVATE_ADDRESS:
             message = (
@@ -204,16 +256,16 @@ def web_findings(
             )
         else:
             message = f"not requested: {probe.detail or 'excluded'}"
-        return status, _finding("link-skipped", message, url, locations)
+        return status, _finding(LINK_SKIPPED, message, url, locations)
     if status is LinkStatus.TIMEOUT:
         what = "total deadline" if probe.error is ErrorKind.DEADLINE else "timeout"
         message = f"no answer within the {what}{tries}"
         if probe.detail:
             message += f" ({probe.detail})"
-        return status, _finding("link-timeout", message, url, locations)
+        return status, _finding(LINK_TIMEOUT, message, url, locations)
     if status is LinkStatus.UNREACHABLE:
         message = f"unreachable: {probe.detail or (probe.error or 'no response')}{tries}"
-        return status, _finding("link-unreachable", message, url, locations)
+        return status, _finding(LINK_UNREACHABLE, message, url, locations)
     if status is LinkStatus.UNVERIFIABLE:
         if probe.error is ErrorKind.RETRY_AFTER_TOO_LONG and probe.retry_after is not None:
             message = (
@@ -226,7 +278,7 @@ def web_findings(
             message = f"HTTP 429 (rate limited){tries}; link unverified"
         else:
             message = f"HTTP {code}: the server refuses automated checks; link unverified"
-        return status, _finding("link-unverifiable", message, url, locations)
+        return status, _finding(LINK_UNVERIFIABLE, message, url, locations)
     # broken
     if probe.error is ErrorKind.REDIRECT_LOOP:
         message = "redirect loop: " + " -> ".join((url, *probe.redirects))
@@ -245,7 +297,7 @@ def web_findings(
         if probe.redirects:
             message += f" at {probe.final_url} (after {len(probe.redirects)} redirects)"
         message += tries
-    return status, _finding("link-broken", message, url, locations)
+    return status, _finding(LINK_BROKEN, message, url, locations)
 
 
 _FIGMA_STATUS = {
@@ -258,9 +310,9 @@ _FIGMA_STATUS = {
     FigmaStatus.NOT_CHECKED: LinkStatus.UNVERIFIABLE,
 }
 _FIGMA_RULE = {
-    FigmaStatus.FILE_NOT_FOUND: "figma-file-not-found",
-    FigmaStatus.NODE_NOT_FOUND: "figma-node-not-found",
-    FigmaStatus.API_ERROR: "figma-api-error",
+    FigmaStatus.FILE_NOT_FOUND: FIGMA_FILE_NOT_FOUND,
+    FigmaStatus.NODE_NOT_FOUND: FIGMA_NODE_NOT_FOUND,
+    FigmaStatus.API_ERROR: FIGMA_API_ERROR,
 }
 
 
@@ -288,14 +340,14 @@ def figma_stop_finding(
 ) -> Finding | None:
     """The one finding for a run-wide Figma stop (token rejected, rate limited)."""
     rule = {
-        FigmaStatus.TOKEN_REJECTED: "figma-token-rejected",
-        FigmaStatus.RATE_LIMITED: "figma-rate-limited",
+        FigmaStatus.TOKEN_REJECTED: FIGMA_TOKEN_REJECTED,
+        FigmaStatus.RATE_LIMITED: FIGMA_RATE_LIMITED,
     }.get(result.status)
     if rule is None:
         return None
     plural = "s" if unverified != 1 else ""
     message = f"{result.message}; {unverified} Figma link{plural} unverified"
-    return Finding(rule, _SEVERITY[rule], message, location, url=url, subject=rule)
+    return rule.finding(message, location, url=url, subject=rule.id)
 
 
 def shape_only_finding(url: str, location: Location, count: int) -> Finding:
@@ -305,9 +357,7 @@ def shape_only_finding(url: str, location: Location, count: int) -> Finding:
         f"{count} Figma link{plural} shape-checked only: set FIGMA_TOKEN to verify files and "
         "nodes with the Figma API"
     )
-    return Finding(
-        "figma-shape-only",
-        _SEVERITY["figma-shape-only"],
+    return FIGMA_SHAPE_ONLY.finding(
         message,
         location,
         url=url,

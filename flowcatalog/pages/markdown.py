@@ -33,16 +33,18 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
-from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Location
+from flowcatalog.findings import Finding
+from flowcatalog.model import Link, LinkKind, Location
 from flowcatalog.pages.doc import (
+    PAGE_COMMENT_UNTERMINATED,
+    PAGE_FRONT_MATTER_UNTERMINATED,
+    PAGE_UNPARSABLE,
     Heading,
     LineIndex,
-    LinkKind,
     ListItem,
     PageDoc,
-    PageLink,
     TextRun,
+    page_link,
 )
 from flowcatalog.pages.html_tags import TagScanner
 
@@ -130,9 +132,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     problems = list(extractor.problems)
     if not extractor.front_matter and _FRONT_MATTER_KEY.match(index.data):
         problems.append(
-            Finding(
-                "page-front-matter-unterminated",
-                Severity.WARNING,
+            PAGE_FRONT_MATTER_UNTERMINATED.finding(
                 "front matter is not closed; expected a line '---' after its last key",
                 Location(path, 1, 1),
                 subject="front-matter",
@@ -151,7 +151,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     )
 
 
-def _position(link: PageLink) -> tuple[int, int]:
+def _position(link: Link) -> tuple[int, int]:
     return (link.location.line or 0, link.location.column or 0)
 
 
@@ -207,8 +207,8 @@ class _Extractor:
         self.data = text.encode("utf-8") if data is None else data  # ``data``: text, encoded
         self.base = base
         self.hidden_mode = hidden
-        self.links: list[PageLink] = []
-        self.hidden: list[PageLink] = []
+        self.links: list[Link] = []
+        self.hidden: list[Link] = []
         self.headings: list[_OpenHeading] = []
         self.items: list[ListItem] = []
         self.runs: list[TextRun] = []
@@ -388,11 +388,11 @@ class _Extractor:
             offset = start + len(text[: match.start()].encode("utf-8"))
             target = url if "://" in url else "http://" + url
             location = self.index.location(offset)
-            self._emit(PageLink(target, location, url, context, LinkKind.BARE))
+            self._emit(page_link(target, location, url, context, LinkKind.BARE))
 
     # --- emitting ------------------------------------------------------------------------
 
-    def _emit(self, link: PageLink) -> None:
+    def _emit(self, link: Link) -> None:
         if _TEMPLATE.search(link.url):
             return  # a template expression, not a link
         if self.hidden_mode:
@@ -412,9 +412,7 @@ class _Extractor:
             raise
         except BaseException as exc:  # pyo3 reports a Rust panic as a BaseException
             self.problems.append(
-                Finding(
-                    "page-unparsable",
-                    Severity.ERROR,
+                PAGE_UNPARSABLE.finding(
                     f"the Markdown parser failed on this page: {type(exc).__name__}",
                     self.loc(0),
                     subject="page",
@@ -573,7 +571,7 @@ class _Extractor:
                 for match in _TEMPLATE_URL.finditer(self.data, tag_start, tag_end):
                     url = match.group(1).decode("utf-8", "replace")
                     where = self.loc(match.start(1))
-                    self._emit(PageLink(url, where, url, self._context, LinkKind.TEMPLATE))
+                    self._emit(page_link(url, where, url, self._context, LinkKind.TEMPLATE))
             i += 1
 
     def _text(self, start: int, end: int, value: str) -> None:
@@ -720,7 +718,7 @@ class _Extractor:
         text = " ".join("".join(link.text).split())
         location = self.index.location(self.base + link.start)
         self._emit(
-            PageLink(
+            page_link(
                 link.url,
                 location,
                 text,
@@ -751,9 +749,7 @@ class _Extractor:
             at_end = end >= len(self.data) - 1
             if closed < 0 and not inline and not self.hidden_mode and at_end:
                 self.problems.append(
-                    Finding(
-                        "page-comment-unterminated",
-                        Severity.WARNING,
+                    PAGE_COMMENT_UNTERMINATED.finding(
                         "HTML comment is never closed; everything after it is hidden",
                         self.loc(start + len(fragment[:opened].encode("utf-8"))),
                         subject="comment",
@@ -809,7 +805,7 @@ class _Extractor:
             byte = offset + len(fragment[:char].encode("utf-8"))
             if self._masked(byte):
                 continue
-            link = PageLink(
+            link = page_link(
                 tag.url, self.loc(byte), tag.text, self.context(), LinkKind.HTML, element=tag.name
             )
             if inline and tag.name == "a" and not tag.closed:
@@ -821,7 +817,7 @@ class _Extractor:
             self._html_anchor = None
             text = " ".join("".join(anchor.text).split())
             self._emit(
-                PageLink(
+                page_link(
                     anchor.url,
                     self.loc(anchor.start),
                     text,

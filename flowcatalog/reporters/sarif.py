@@ -27,11 +27,9 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def describe_rule(rule_id: str) -> tuple[str, Severity | None, str | None]:
     """(summary, default severity, area) of a rule, from the registry when it knows it."""
-    try:
-        from flowcatalog.rules import registry as rules
-    except ImportError:  # pragma: no cover - the registry ships with the package
-        return (rule_id, None, None)
-    info = rules.rule(rule_id)
+    from flowcatalog.rules.registry import rule
+
+    info = rule(rule_id)
     if info is None:
         return (rule_id, None, None)
     return (info.summary, info.severity, info.area)

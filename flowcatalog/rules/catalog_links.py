@@ -11,9 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowcatalog import urls as figma_url
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Catalog, Link, Location
 from flowcatalog.urls import UrlKind
+
+FLOW_LINK_NOT_FIGMA = Rule(
+    "flow-link-not-figma",
+    Severity.ERROR,
+    "a flow link that is not a Figma file link (a web page, a community or help page)",
+    "catalog",
+)
+DUPLICATE_NODE = Rule(
+    "duplicate-node",
+    Severity.WARNING,
+    "two catalog entries point at the same Figma node (a copy-paste slip?)",
+    "catalog",
+)
 
 
 def link_findings(link: Link, *, flow_link: bool) -> Iterator[Finding]:
@@ -22,27 +35,19 @@ def link_findings(link: Link, *, flow_link: bool) -> Iterator[Finding]:
         return
     analysis = figma_url.analyse(link.url)
     for problem in analysis.problems:
-        yield Finding(
-            problem.rule,
-            problem.severity,
-            problem.message,
-            link.location,
-            url=link.url,
-            subject=link.url,
-        )
+        yield problem.finding(link.location, link.url, link=link.normalised)
     if flow_link and analysis.kind in (UrlKind.WEB, UrlKind.FIGMA_PAGE, UrlKind.OTHER):
         what = (
             "a figma.com page, not a file"
             if analysis.kind is UrlKind.FIGMA_PAGE
             else ("not a Figma link")
         )
-        yield Finding(
-            "flow-link-not-figma",
-            Severity.ERROR,
+        yield FLOW_LINK_NOT_FIGMA.finding(
             f"flow link is {what}; expected a Figma file link with a node-id",
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
 
 
@@ -61,14 +66,13 @@ def check(catalog: Catalog) -> Iterator[Finding]:
                 continue
             other, where = earlier
             same = " in the same flow" if other == owner else f" as flow {other!r}"
-            yield Finding(
-                "duplicate-node",
-                Severity.WARNING,
+            yield DUPLICATE_NODE.finding(
                 f"node {ref.node_id} of file {ref.api_key} is already linked at line "
                 f"{where.line}{same}",
                 link.location,
                 url=link.url,
                 subject=f"{ref.api_key}:{ref.node_id}",
+                link=link.normalised,
             )
     for item in catalog.future_iterations:
         for link in item.links:

@@ -1,10 +1,10 @@
 """Page rules: unfinished content on handbook pages, and drift between a page and the catalog.
 
-Pure: ``check_pages(docs, catalog, placeholders)`` turns parsed pages (``PageDoc``) into
-findings. With no catalog every rule runs except the drift rules. Each rule is one function
-below whose docstring gives a PASS and a FAIL example; ``RULES`` lists every rule id this
-module (and the page reader) can report, with its severity and a one-line summary, for the
-registry in ``flowcatalog.rules``.
+Pure: ``page_findings(doc, placeholders)`` turns one parsed page (``PageDoc``) into findings
+and ``drift(pages, catalog)`` compares pages with the catalog (``pipeline.pages`` runs both).
+Each rule is one function below whose docstring gives a PASS and a FAIL example; ``RULES``
+lists every rule id this module (and the page reader) can report, with its severity and a
+one-line summary, for the registry in ``flowcatalog.rules``.
 """
 
 from __future__ import annotations
@@ -14,69 +14,107 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from flowcatalog.findings import Finding, Rule, Severity, sort_findings
-from flowcatalog.model import Catalog, Deployment, Flow, Location, Stage
-from flowcatalog.pages.doc import LinkKind, PageDoc, PageLink, PageLinks, analyse_url
+from flowcatalog.findings import Finding, Rule, Severity
+from flowcatalog.model import Catalog, Deployment, Flow, Link, LinkKind, Stage
+from flowcatalog.pages.doc import (
+    PAGE_BINARY,
+    PAGE_COMMENT_UNTERMINATED,
+    PAGE_ENCODING,
+    PAGE_FRONT_MATTER_UNTERMINATED,
+    PAGE_TOO_LARGE,
+    PAGE_UNPARSABLE,
+    PageDoc,
+    PageLinks,
+    analyse_url,
+)
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
 
-def _page_rule(rule_id: str, severity: Severity, summary: str) -> Rule:
-    return Rule(rule_id, severity, summary, "pages")
+PAGE_EMPTY_ITEM = Rule(
+    "page-empty-item",
+    Severity.WARNING,
+    "a list item on a page with nothing in it (`1. ` alone)",
+    "pages",
+)
+PAGE_PLACEHOLDER = Rule(
+    "page-placeholder",
+    Severity.WARNING,
+    "placeholder text in a page's rendered text (coming soon, TODO, TBD, FIXME, ...)",
+    "pages",
+)
+PAGE_EMPTY_SECTION = Rule(
+    "page-empty-section",
+    Severity.WARNING,
+    "a heading with nothing under it before the next heading of the same or higher level",
+    "pages",
+)
+PAGE_LINK_EMPTY_TEXT = Rule(
+    "page-link-empty-text",
+    Severity.ERROR,
+    "a page link with no text, so readers cannot see it",
+    "pages",
+)
+PAGE_LINK_EMPTY_TARGET = Rule(
+    "page-link-empty-target",
+    Severity.ERROR,
+    "a page link whose target is empty or just `#`",
+    "pages",
+)
+PAGE_LINK_HIDDEN = Rule(
+    "page-link-hidden",
+    Severity.INFO,
+    "a link inside an HTML comment: not a link of the rendered page",
+    "pages",
+)
+PAGE_LINK_NOT_IN_CATALOG = Rule(
+    "page-link-not-in-catalog",
+    Severity.ERROR,
+    "a Figma flow link on a page that the catalog lacks",
+    "pages",
+)
+PAGE_LINK_MISSING = Rule(
+    "page-link-missing",
+    Severity.ERROR,
+    "a catalog flow link missing from the page(s) that document the catalog",
+    "pages",
+)
+PAGE_LINK_MISPLACED = Rule(
+    "page-link-misplaced",
+    Severity.ERROR,
+    "a page link under another stage or deployment than the catalog gives it",
+    "pages",
+)
+PAGE_NOT_FOUND = Rule(
+    "page-not-found",
+    Severity.ERROR,
+    "a page listed under `pages:` in the catalog does not exist",
+    "pages",
+    unread=True,
+)
 
-
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
-
+#: every page rule, in the order of the README's checks table
 PAGE_RULES: tuple[Rule, ...] = (
-    _page_rule("page-empty-item", _W, "a list item on a page with nothing in it (`1. ` alone)"),
-    _page_rule(
-        "page-placeholder",
-        _W,
-        "placeholder text in a page's rendered text (coming soon, TODO, TBD, FIXME, ...)",
-    ),
-    _page_rule(
-        "page-empty-section",
-        _W,
-        "a heading with nothing under it before the next heading of the same or higher level",
-    ),
-    _page_rule("page-link-empty-text", _E, "a page link with no text, so readers cannot see it"),
-    _page_rule("page-link-empty-target", _E, "a page link whose target is empty or just `#`"),
-    _page_rule(
-        "page-link-hidden", _I, "a link inside an HTML comment: not a link of the rendered page"
-    ),
-    _page_rule(
-        "page-link-not-in-catalog", _E, "a Figma flow link on a page that the catalog lacks"
-    ),
-    _page_rule(
-        "page-link-missing",
-        _E,
-        "a catalog flow link missing from the page(s) that document the catalog",
-    ),
-    _page_rule(
-        "page-link-misplaced",
-        _E,
-        "a page link under another stage or deployment than the catalog gives it",
-    ),
-    _page_rule("page-not-found", _E, "a page listed under `pages:` in the catalog does not exist"),
-    _page_rule("page-encoding", _E, "a page that is not valid UTF-8 (the byte offset is given)"),
-    _page_rule("page-binary", _E, "a binary file given as a page"),
-    _page_rule("page-too-large", _E, "a page over the size limit (20 MB)"),
-    _page_rule("page-unparsable", _E, "a page the Markdown parser could not read"),
-    _page_rule(
-        "page-front-matter-unterminated", _W, "front matter opened with `---` and never closed"
-    ),
-    _page_rule("page-comment-unterminated", _W, "an HTML comment never closed: it hides the rest"),
+    PAGE_EMPTY_ITEM,
+    PAGE_PLACEHOLDER,
+    PAGE_EMPTY_SECTION,
+    PAGE_LINK_EMPTY_TEXT,
+    PAGE_LINK_EMPTY_TARGET,
+    PAGE_LINK_HIDDEN,
+    PAGE_LINK_NOT_IN_CATALOG,
+    PAGE_LINK_MISSING,
+    PAGE_LINK_MISPLACED,
+    PAGE_NOT_FOUND,
+    PAGE_ENCODING,
+    PAGE_BINARY,
+    PAGE_TOO_LARGE,
+    PAGE_UNPARSABLE,
+    PAGE_FRONT_MATTER_UNTERMINATED,
+    PAGE_COMMENT_UNTERMINATED,
 )
 
 #: every page rule, for the registry
 RULES = PAGE_RULES
-_SEVERITY = {rule.id: rule.severity for rule in PAGE_RULES}
-
-
-def _finding(
-    rule: str, message: str, location: Location, *, url: str | None = None, subject: str = ""
-) -> Finding:
-    return Finding(rule, _SEVERITY[rule], message, location, url=url, subject=subject)
 
 
 # --- unfinished content ---------------------------------------------------------------------
@@ -97,8 +135,7 @@ def empty_items(doc: PageDoc) -> Iterator[Finding]:
     for item in doc.items:
         if item.empty:
             where = " > ".join(item.context[-1:]) or "the page"
-            yield _finding(
-                "page-empty-item",
+            yield PAGE_EMPTY_ITEM.finding(
                 f"empty list item under {where!r}; fill it in or remove it",
                 item.location,
                 subject=f"item:{' > '.join(item.context)}",
@@ -143,8 +180,7 @@ def placeholders_in(
                 continue
         for match in pattern.finditer(run.text):
             words = " ".join(match.group().split())
-            yield _finding(
-                "page-placeholder",
+            yield PAGE_PLACEHOLDER.finding(
                 f"placeholder text {words!r}; write the content or remove it",
                 doc.locate(run, match.start()),
                 subject=f"placeholder:{words.casefold()}:{' > '.join(run.context)}",
@@ -172,8 +208,7 @@ def empty_sections(doc: PageDoc) -> Iterator[Finding]:
             continue
         following = headings[i + 1] if i + 1 < len(headings) else None
         if following is None or following.level <= heading.level:
-            yield _finding(
-                "page-empty-section",
+            yield PAGE_EMPTY_SECTION.finding(
                 f"section {heading.text!r} is empty; write it or remove the heading",
                 heading.location,
                 subject=f"section:{' > '.join(heading.path)}",
@@ -197,8 +232,7 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
             continue
         if link.url.strip() in ("", "#"):
             shown = link.url.strip() or "empty"
-            yield _finding(
-                "page-link-empty-target",
+            yield PAGE_LINK_EMPTY_TARGET.finding(
                 f"link {link.text!r} has an {shown} target; give it a URL"
                 if shown == "empty"
                 else f"link {link.text!r} points at '#' only; give it a URL",
@@ -209,12 +243,12 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
             link.kind is LinkKind.HTML and link.element == "a"
         )
         if takes_text and not link.text.strip() and not link.has_image:
-            yield _finding(
-                "page-link-empty-text",
+            yield PAGE_LINK_EMPTY_TEXT.finding(
                 "link has no text; readers cannot see or click it",
                 link.location,
                 url=link.url or None,
                 subject=f"link:{link.url}",
+                link=link.normalised if link.url.strip() else None,
             )
 
 
@@ -230,8 +264,7 @@ def hidden_links(doc: PageDoc) -> Iterator[Finding]:
         <!-- - [Emails](https://www.figma.com/design/KEY?node-id=202-27) -->
     """
     for link in doc.hidden_links:
-        yield _finding(
-            "page-link-hidden",
+        yield PAGE_LINK_HIDDEN.finding(
             "link inside an HTML comment is not shown on the page",
             link.location,
             url=link.url,
@@ -248,14 +281,7 @@ def shape_findings(doc: PageDoc) -> Iterator[Finding]:
         if not _absolute(link.url):
             continue
         for problem in analyse_url(link.url).problems:
-            yield Finding(
-                problem.rule,
-                problem.severity,
-                problem.message,
-                link.location,
-                url=link.url,
-                subject=link.url,
-            )
+            yield problem.finding(link.location, link.url, link=link.normalised)
 
 
 def _absolute(url: str) -> bool:
@@ -307,11 +333,9 @@ def judge_deployment(
     return None
 
 
-def _identity(url: str) -> tuple[str, str | None] | str:
-    analysis = analyse_url(url)
-    if analysis.figma is not None:
-        return analysis.figma.identity
-    return analysis.normalised
+def _identity(link: Link) -> tuple[str, str | None] | str:
+    """What drift compares links by: the Figma identity, else the normalised URL."""
+    return link.figma.identity if link.figma is not None else link.normalised
 
 
 def _documented(
@@ -359,35 +383,30 @@ def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Fin
         for catalog_link in flow.links:
             if not catalog_link.url.strip():
                 continue
-            key = (
-                catalog_link.figma.identity
-                if catalog_link.figma is not None
-                else _identity(catalog_link.url)
-            )
+            key = _identity(catalog_link)
             flows_by_identity.setdefault(key, []).append(flow)
             known.add(key)
     for item in catalog.future_iterations:
         for item_link in item.links:
             if item_link.url.strip():
-                known.add(_identity(item_link.url))
+                known.add(_identity(item_link))
     stages = {stage.id: stage for stage in catalog.stages}
     on_pages: set[tuple[str, str | None] | str] = set()
     for doc in documented:
         for link in doc.links:
-            analysis = analyse_url(link.url)
-            key = analysis.figma.identity if analysis.figma is not None else analysis.normalised
+            key = _identity(link)
             on_pages.add(key)
-            if analysis.figma is None:
+            if link.figma is None:
                 continue
             if key not in known:
-                yield _finding(
-                    "page-link-not-in-catalog",
-                    f"Figma link to node {analysis.figma.node_id or '(none)'} of file "
-                    f"{analysis.figma.api_key} is not in the catalog; add it to "
+                yield PAGE_LINK_NOT_IN_CATALOG.finding(
+                    f"Figma link to node {link.figma.node_id or '(none)'} of file "
+                    f"{link.figma.api_key} is not in the catalog; add it to "
                     f"{os.path.basename(catalog.path)} or remove it from the page",
                     link.location,
                     url=link.url,
                     subject=link.url,
+                    link=link.normalised,
                 )
                 continue
             flows = flows_by_identity.get(key)
@@ -400,22 +419,18 @@ def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Fin
         for flow_link in flow.links:
             if not flow_link.url.strip():
                 continue
-            key = (
-                flow_link.figma.identity
-                if flow_link.figma is not None
-                else _identity(flow_link.url)
-            )
+            key = _identity(flow_link)
             if key in on_pages:
                 continue
             stage = stages.get(flow.stage)
-            yield _finding(
-                "page-link-missing",
+            yield PAGE_LINK_MISSING.finding(
                 f"flow {flow.name!r} of stage {stage.name if stage else flow.stage!r} links "
                 f"{_describe(flow_link.figma.node_id if flow_link.figma else None, flow_link.url)}"
                 f" but {page_names} does not",
                 flow_link.location,
                 url=flow_link.url,
                 subject=flow_link.url,
+                link=flow_link.normalised,
             )
 
 
@@ -424,19 +439,19 @@ def _describe(node_id: str | None, url: str) -> str:
 
 
 def _misplaced(
-    link: PageLink, flows: Sequence[Flow], catalog: Catalog, stages: dict[str, Stage]
+    link: Link, flows: Sequence[Flow], catalog: Catalog, stages: dict[str, Stage]
 ) -> Iterator[Finding]:
     stage = judge_stage(link.context, catalog.stages)
     expected_stages = [stages[f.stage] for f in flows if f.stage in stages]
     if stage is not None and all(stage.id != s.id for s in expected_stages):
         names = " or ".join(repr(s.name) for s in dict.fromkeys(expected_stages))
-        yield _finding(
-            "page-link-misplaced",
+        yield PAGE_LINK_MISPLACED.finding(
             f"link {link.text!r} stands under stage {stage.name!r} but the catalog has it "
             f"under {names}",
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
         return
     deployment = judge_deployment(link.text, link.context, catalog.deployments)
@@ -447,13 +462,13 @@ def _misplaced(
     if covered and all(deployment.id not in f.deployments for f in covered):
         dep_names = {d.id: d.name for d in catalog.deployments}
         expected = sorted({dep_names.get(d, d) for f in covered for d in f.deployments})
-        yield _finding(
-            "page-link-misplaced",
+        yield PAGE_LINK_MISPLACED.finding(
             f"link {link.text!r} is labelled for {deployment.name!r} but the catalog has it "
             f"for {', '.join(repr(e) for e in expected)}",
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
 
 
@@ -495,23 +510,3 @@ def page_findings(
     if check_shapes:
         findings.extend(shape_findings(doc))
     return findings
-
-
-def check_pages(
-    docs: Sequence[PageDoc],
-    catalog: Catalog | None,
-    placeholders: Sequence[str] | None = None,
-    *,
-    check_shapes: bool = True,
-) -> list[Finding]:
-    """Every page finding, sorted by position: read problems, unfinished content, URL shapes
-    and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else
-    ``DEFAULT_PLACEHOLDERS``.
-    """
-    chosen = resolve_placeholders(catalog, placeholders)
-    findings: list[Finding] = []
-    for doc in docs:
-        findings.extend(page_findings(doc, chosen, check_shapes=check_shapes))
-    if catalog is not None:
-        findings.extend(drift(docs, catalog))
-    return list(sort_findings(findings))

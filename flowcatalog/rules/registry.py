@@ -9,98 +9,71 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 
-from flowcatalog.findings import Finding, Rule, Severity
+from flowcatalog.catalog.build import (
+    DUPLICATE_ID,
+    UNKNOWN_REFERENCE,
+)
+from flowcatalog.catalog.schema import (
+    UNKNOWN_KEY,
+)
+from flowcatalog.catalog.yamlnodes import (
+    CATALOG_SCHEMA,
+    DUPLICATE_KEY,
+)
+from flowcatalog.findings import Finding, Rule
 from flowcatalog.model import Catalog
 from flowcatalog.report import Coverage
-
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+from flowcatalog.rules.catalog_flows import (
+    EMPTY_ITEM,
+    EMPTY_LINK_LIST,
+    FLOW_WITHOUT_LINKS,
+)
+from flowcatalog.rules.catalog_links import (
+    DUPLICATE_NODE,
+    FLOW_LINK_NOT_FIGMA,
+)
+from flowcatalog.rules.matrix import (
+    MISSING_CELL,
+    NOT_APPLICABLE_OVERLAP,
+    PLACEHOLDER_CELL,
+    SHARED_FLOW,
+)
+from flowcatalog.urls import (
+    FIGMA_EMBED,
+    FIGMA_FILE_KEY,
+    FIGMA_HTTPS,
+    FIGMA_NODE_ID_MALFORMED,
+    FIGMA_NODE_ID_MISSING,
+    FIGMA_NODE_ID_REPEATED,
+    FIGMA_UNKNOWN_KIND,
+    FIGMA_VERSION_ID,
+    URL_INVALID,
+)
 
 CORE_RULES: tuple[Rule, ...] = (
-    Rule("catalog-schema", _E, "a catalog value has the wrong type, form or is missing", "catalog"),
-    Rule(
-        "unknown-key",
-        _E,
-        "a catalog key the schema does not know; the closest valid key is suggested",
-        "catalog",
-    ),
-    Rule(
-        "duplicate-key",
-        _E,
-        "a key given twice in one mapping (YAML would silently keep the last)",
-        "catalog",
-    ),
-    Rule("duplicate-id", _E, "a stage or deployment id declared twice", "catalog"),
-    Rule(
-        "unknown-reference",
-        _E,
-        "a flow or not-applicable entry names an undeclared deployment",
-        "catalog",
-    ),
-    Rule(
-        "url-invalid", _E, "a link that is not an absolute http(s) URL with a valid host", "links"
-    ),
-    Rule("figma-https", _E, "a Figma link over plain http", "links"),
-    Rule(
-        "figma-file-key",
-        _E,
-        "a Figma file or branch key that is not 22-128 letters and digits",
-        "links",
-    ),
-    Rule("figma-node-id-missing", _E, "a Figma file link without a node-id", "links"),
-    Rule(
-        "figma-node-id-malformed",
-        _E,
-        "a node-id that is not A:B, A-B, A%3AB or an instance id I1:2;3:4",
-        "links",
-    ),
-    Rule("figma-node-id-repeated", _E, "a Figma link with more than one node-id", "links"),
-    Rule("figma-version-id", _E, "a version-id that is not a number", "links"),
-    Rule(
-        "figma-unknown-kind",
-        _W,
-        "a figma.com link of a file kind flowcatalog does not know",
-        "links",
-    ),
-    Rule(
-        "figma-embed",
-        _E,
-        "a Figma embed link whose url= is missing or not a Figma file link",
-        "links",
-    ),
-    Rule(
-        "flow-link-not-figma",
-        _E,
-        "a flow link that is not a Figma file link (a web page, a community or help page)",
-        "catalog",
-    ),
-    Rule(
-        "duplicate-node",
-        _W,
-        "two catalog entries point at the same Figma node (a copy-paste slip?)",
-        "catalog",
-    ),
-    Rule(
-        "missing-cell",
-        _E,
-        "a stage x deployment cell with no flow and no not-applicable reason",
-        "coverage",
-    ),
-    Rule("placeholder-cell", _W, "a cell covered only by a placeholder flow", "coverage"),
-    Rule(
-        "not-applicable-overlap",
-        _W,
-        "a cell marked not applicable that a flow also covers",
-        "coverage",
-    ),
-    Rule("shared-flow", _I, "one flow covers several deployments of a stage", "coverage"),
-    Rule("empty-link-list", _E, "a flow whose link list is empty", "catalog"),
-    Rule("flow-without-links", _E, "a flow with no links and no placeholder", "catalog"),
-    Rule(
-        "empty-item",
-        _W,
-        "an empty list item: a future iteration or a link with nothing in it",
-        "catalog",
-    ),
+    CATALOG_SCHEMA,
+    UNKNOWN_KEY,
+    DUPLICATE_KEY,
+    DUPLICATE_ID,
+    UNKNOWN_REFERENCE,
+    URL_INVALID,
+    FIGMA_HTTPS,
+    FIGMA_FILE_KEY,
+    FIGMA_NODE_ID_MISSING,
+    FIGMA_NODE_ID_MALFORMED,
+    FIGMA_NODE_ID_REPEATED,
+    FIGMA_VERSION_ID,
+    FIGMA_UNKNOWN_KIND,
+    FIGMA_EMBED,
+    FLOW_LINK_NOT_FIGMA,
+    DUPLICATE_NODE,
+    MISSING_CELL,
+    PLACEHOLDER_CELL,
+    NOT_APPLICABLE_OVERLAP,
+    SHARED_FLOW,
+    EMPTY_LINK_LIST,
+    FLOW_WITHOUT_LINKS,
+    EMPTY_ITEM,
 )
 
 CatalogCheck = Callable[[Catalog], Iterator[Finding]]
@@ -147,5 +120,6 @@ def markdown_table() -> str:
     """The README's checks table."""
     lines = ["| rule | severity | area | what it catches |", "|---|---|---|---|"]
     for info in all_rules():
-        lines.append(f"| `{info.id}` | {info.severity.value} | {info.area} | {info.summary} |")
+        name = f'<a id="{info.anchor}"></a>`{info.id}`'
+        lines.append(f"| {name} | {info.severity.value} | {info.area} | {info.summary} |")
     return "\n".join(lines) + "\n"

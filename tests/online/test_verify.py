@@ -11,14 +11,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import FigmaRef, Location
+from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.online.cache import Cache
 from flowcatalog.online.figma_api import FigmaCall, FigmaOutcome
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus, Probe
 from flowcatalog.online.protocols import OnProbe
 from flowcatalog.online.verify import OnlineParts, OnlineSettings, OnlineSummary, verify_online
 from flowcatalog.online.web import HostStats
-from flowcatalog.report import LinkResult, Report
+from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import analyse
 from tests.online_support import FAST, FakeFigma, check_online, local_server, url
 
@@ -41,12 +41,15 @@ def server(module_server: HTTPServer) -> HTTPServer:
     return module_server
 
 
-def link(target: str, *locations: Location) -> LinkResult:
+def link(target: str, *locations: Location) -> LinkGroup:
     analysis = analyse(target)
-    return LinkResult(target, analysis.normalised, locations or (L1,), analysis.figma)
+    occurrences = tuple(
+        Link(target, where, analysis.normalised, analysis.figma) for where in locations or (L1,)
+    )
+    return LinkGroup(analysis.normalised, occurrences)
 
 
-def figma(node: str, *locations: Location) -> LinkResult:
+def figma(node: str, *locations: Location) -> LinkGroup:
     return link(f"https://www.figma.com/design/{KEY}/Flows?node-id={node}", *locations)
 
 
@@ -61,7 +64,7 @@ def run(
     return check_online(report, settings, token=token, **kwargs)  # type: ignore[no-any-return,arg-type]
 
 
-def by_url(report: Report) -> dict[str, LinkResult]:
+def by_url(report: Report) -> dict[str, LinkGroup]:
     return {link.url: link for link in report.links}
 
 
