@@ -7,6 +7,7 @@ from __future__ import annotations
 import resource
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from flowcatalog.model import FigmaRef
 from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
 from flowcatalog.online.liveness import FigmaStatus
+from tests.conftest import RunCli
 from tests.hostile.servers import endless_body, fixed, json_answer, raw_server, slowloris
 
 TOKEN = "figd_hostile-8d2f6a41b7"
@@ -73,3 +75,23 @@ def test_hostile_json_is_a_finding(body: bytes) -> None:
     result = outcome.results[REF]
     assert result.status in (FigmaStatus.API_ERROR, FigmaStatus.NODE_NOT_FOUND)
     assert result.status is FigmaStatus.API_ERROR or "node 1:2 not found" in result.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"nodes": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", b'{"version": ' + b"9" * 5000 + b"}"],
+    ids=["deep", "huge-number"],
+)
+def test_check_reports_a_hostile_answer_as_a_finding_not_an_internal_error(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FIGMA_TOKEN", TOKEN)
+    page = tmp_path / "page.md"
+    page.write_text(f"# Flows\n\n- [flow](https://www.figma.com/design/{KEY}/x?node-id=1-2)\n")
+    with raw_server(fixed(json_answer(body))) as port:
+        result = run_cli("check", str(page), "--online", "--no-cache", "--quiet",
+                         "--figma-api", f"http://127.0.0.1:{port}")  # fmt: skip
+    assert result.code == 0, result.err  # a warning: the link is unverified, not broken
+    assert "the answer is not a JSON object [figma-api-error]" in result.out
+    assert "internal error" not in result.err

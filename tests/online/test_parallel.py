@@ -441,3 +441,59 @@ def test_no_helper_starts_before_the_links_are_known(
     assert missing.code == 2
     assert missing.err.startswith("flowcatalog: error: ")
     assert spawned == []
+
+
+def test_a_helper_task_in_this_process(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``helper_run`` on plain queues: it probes every URL it is given, applies the signals
+    relayed to it, shares its own, and ends with its counters."""
+    import queue
+
+    server.expect_request("/ok").respond_with_data("")
+    server.expect_request("/stop").respond_with_response(
+        Response("", status=429, headers={"Retry-After": "3600"})
+    )
+    todo: queue.Queue[Any] = queue.Queue()
+    outbox: queue.Queue[Any] = queue.Queue()
+    inbox: queue.Queue[Any] = queue.Queue()
+    monkeypatch.setattr(http_workers, "_QUEUES", (todo, outbox, [inbox]))
+    host = f"127.0.0.1:{server.port}"
+    inbox.put(http_workers.HostSignal(http_workers.PARENT, "pause", host, 0.05))
+    todo.put([url(server, "/ok"), url(server, "/stop")])
+    todo.put(None)
+    started = time.monotonic()
+    assert http_workers.helper_run(0, replace(FAST, max_retries=0, max_concurrency=1)) == 0
+    assert time.monotonic() - started >= 0.05  # the relayed pause was applied
+    messages = []
+    while not outbox.empty():
+        messages.append(outbox.get())
+    done = {m.url: m.probe for m in messages if isinstance(m, http_workers.Done)}
+    assert done[url(server, "/ok")].status == 200
+    assert done[url(server, "/stop")].error is ErrorKind.RETRY_AFTER_TOO_LONG
+    assert http_workers.HostSignal(0, "limited", host, 3600.0) in messages  # shared
+    assert isinstance(messages[-1], http_workers.Finished)
+    assert messages[-1].requests == 2
+    inbox.put(http_workers.Stop())  # its listener ends (a run being stopped)
+    inbox.put(None)
+
+
+def test_a_helper_task_stops_on_stop(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import queue
+
+    todo: queue.Queue[Any] = queue.Queue()  # never given an end mark: only Stop ends it
+    outbox: queue.Queue[Any] = queue.Queue()
+    inbox: queue.Queue[Any] = queue.Queue()
+    monkeypatch.setattr(http_workers, "_QUEUES", (todo, outbox, [inbox]))
+    threading.Timer(0.2, inbox.put, args=(http_workers.Stop(),)).start()
+    started = time.monotonic()
+    assert http_workers.helper_run(0, FAST) == 0
+    assert time.monotonic() - started < 2
+    assert isinstance(outbox.get_nowait(), http_workers.Finished)
+
+
+def test_url_batches_shrink_and_cover_every_url_once() -> None:
+    urls = [f"u{i}" for i in range(1000)]
+    batches = list(http_workers._batches(urls, 2))
+    assert [u for batch in batches for u in batch] == urls
+    assert len(batches[0]) == 32
+    assert len(batches[-1]) == 1
+    assert [len(b) for b in batches] == sorted((len(b) for b in batches), reverse=True)
