@@ -80,7 +80,8 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
     from flowcatalog.cli.paths import display_path, resolve_catalog
     from flowcatalog.cli.reports import stamp
     from flowcatalog.online.cache import Cache, default_path
-    from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
+    from flowcatalog.online.figma_api import FigmaSettings, FigmaToken
+    from flowcatalog.online.figma_images import FigmaRenderClient
     from flowcatalog.report import Report
     from flowcatalog.runs import snapshot as snapshots
 
@@ -100,7 +101,7 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
             max_age=settings.max_cache_age,
             warn=lambda message: click.echo(f"flowcatalog: warning: {message}", err=True),
         )
-    client = FigmaClient(
+    client = FigmaRenderClient(
         FigmaToken(token),
         FigmaSettings(api_base=settings.figma_api, max_retry_wait=settings.http.max_retry_wait),
         cache=cache if cache is not None and cache.enabled else None,
@@ -221,11 +222,12 @@ def _compare(
 ) -> tuple[list[Finding], tuple[Any, ...]]:
     from flowcatalog.cli.online import online_settings
     from flowcatalog.online.design_changes import compare
-    from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
+    from flowcatalog.online.figma_api import FigmaSettings, FigmaToken
+    from flowcatalog.online.figma_images import FigmaRenderClient
 
     settings = online_settings(online)
     secret = FigmaToken(token)
-    client = FigmaClient(
+    client = FigmaRenderClient(
         secret,
         FigmaSettings(api_base=settings.figma_api, max_retry_wait=settings.http.max_retry_wait),
     )

@@ -20,8 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.online.figma_api import FigmaClient
-from flowcatalog.online.figma_images import ImageError, ImageFetcher, RenderCache
+from flowcatalog.online.figma_images import (
+    FigmaRenderClient,
+    ImageError,
+    ImageFetcher,
+    RenderCache,
+)
 from flowcatalog.online.liveness import FigmaResult
 from flowcatalog.report import LinkGroup
 from flowcatalog.snapshot import SnapshotNode
@@ -178,7 +182,7 @@ def compare(
     links: tuple[LinkGroup, ...],
     documented: Mapping[NodeKey, SnapshotNode],
     thumbnails: Mapping[NodeKey, Thumbnail],
-    client: FigmaClient,
+    client: FigmaRenderClient,
     fetcher: ImageFetcher,
     *,
     scale: float,

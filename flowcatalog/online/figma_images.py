@@ -1,5 +1,7 @@
-"""Downloading Figma renders: the image URLs ``GET /v1/images`` answers point at another host
-(Figma's render storage), so they are fetched like any untrusted URL.
+"""Figma renders: asking for them (``FigmaRenderClient.images``, ``GET /v1/images``, with the
+token, to the API host only, like every call of ``FigmaClient``) and downloading them. The
+image URLs ``/images`` answers point at another host (Figma's render storage), so they are
+fetched like any untrusted URL.
 
 - never with the Figma token: a fresh session that sends no credential of any kind;
 - the host is checked against the address policy (``guard``) before connecting, and the
@@ -21,13 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
 from flowcatalog import fsio
 from flowcatalog.errors import InputError
+from flowcatalog.online.figma_api import FigmaClient
 from flowcatalog.online.guard import address_forbidden
+from flowcatalog.online.liveness import FigmaResult
 from flowcatalog.online.web import HttpSettings, build_session
 from flowcatalog.views import Thumbnail
 
@@ -43,6 +47,36 @@ class ImageSettings:
     max_redirects: int = 3
     include_private: bool = False
     scale: float = DEFAULT_SCALE
+
+
+class FigmaRenderClient(FigmaClient):
+    """The Figma client with one more call, for snapshots and design checks: ``images``."""
+
+    def images(
+        self, key: str, version_id: str | None, node_ids: Iterable[str], *, scale: float
+    ) -> dict[str, str | None] | FigmaResult:
+        """Render URLs of nodes of one file (and version): ``GET /v1/images/KEY?ids=...``,
+        one call per chunk of ids (chunked as ``/nodes``). A failure comes back as the
+        FigmaResult that says why; 403 and 429 stop every later call, as for ``verify``."""
+        if self._stop is not None:
+            return self._stop
+        found: dict[str, str | None] = {}
+        for chunk in self._chunks(key, version_id, sorted(set(node_ids))):
+            query = "ids=" + ",".join(quote(node, safe=":") for node in chunk)
+            query += f"&format=png&scale={scale:g}"
+            if version_id is not None:
+                query += "&version=" + quote(version_id, safe="")
+            got = self._get(f"/v1/images/{quote(key, safe='')}?{query}", "images", key, len(chunk))
+            if not isinstance(got, dict):
+                if got.stops:
+                    self._stop = got.result
+                return got.result
+            urls = got.get("images")
+            urls = urls if isinstance(urls, dict) else {}
+            for node_id in chunk:
+                value = urls.get(node_id)
+                found[node_id] = value if isinstance(value, str) and value else None
+        return found
 
 
 class ImageError(Exception):

@@ -2,7 +2,7 @@
 
 ``take`` asks the Figma API about every linked node (``FigmaClient.verify``: one ``/nodes``
 call per file and version) and renders thumbnails only for nodes whose file version moved
-since the previous snapshot, or that have none (``FigmaClient.images``: one ``/images`` call
+since the previous snapshot, or that have none (``FigmaRenderClient.images``: one ``/images`` call
 per file and version, nothing for an unchanged file). Renders are downloaded without the
 token (``online.figma_images``). Thumbnails are stored by content hash, every file written
 atomically; ``write`` removes thumbnails no node refers to any more.
@@ -31,8 +31,7 @@ from flowcatalog.views import NodeKey, NodeView, Thumbnail, node_key
 
 if TYPE_CHECKING:  # the HTTP modules are imported by ``take`` only: offline runs need none
     from flowcatalog.model import FigmaRef
-    from flowcatalog.online.figma_api import FigmaClient
-    from flowcatalog.online.figma_images import ImageFetcher
+    from flowcatalog.online.figma_images import FigmaRenderClient, ImageFetcher
     from flowcatalog.online.liveness import FigmaResult
 
 MAX_THUMBNAIL_FILE = 256 * 1024
@@ -117,7 +116,7 @@ def _problem(ref: FigmaRef, result: FigmaResult | None) -> str:
 
 def take(
     refs: Iterable[FigmaRef],
-    client: FigmaClient,
+    client: FigmaRenderClient,
     fetcher: ImageFetcher,
     previous: Snapshot | None,
     directory: Path,
