@@ -31,6 +31,7 @@ class _Tag:
     attr_offset: int
     text: str = ""
     closed: bool = False
+    has_image: bool = False
 
 
 class TagScanner(HTMLParser):
@@ -65,6 +66,9 @@ class TagScanner(HTMLParser):
                 break
         line, column = self.getpos()
         label = values.get("title") or values.get("alt") or ""
+        if tag == "img" and self._open_a is not None:  # a linked image: its alt is link text
+            self._open_a.text += " " + (values.get("alt") or "")
+            self._open_a.has_image = True
         found = _Tag(tag, url.strip(), line, column, attr_offset, label or "")
         if tag == "a":
             found.text = ""

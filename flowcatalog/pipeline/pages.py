@@ -79,12 +79,24 @@ def lint_pages(
         jobs,
         keep_links=catalog is not None,
         analysed=analysed,
+        flow_pages=_flow_pages(files, catalog),
     )
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
     links = [link for page in pages for link in page.model_links()]
     return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages), analysed)
+
+
+def _flow_pages(files: Sequence[str], catalog: Catalog | None) -> frozenset[str]:
+    """The files that document the catalog's flows: the pages it lists, or every page given
+    when it lists none (as the drift rules read it); none without a catalog."""
+    if catalog is None:
+        return frozenset()
+    listed = {os.path.normcase(os.path.abspath(path)) for path, _ in catalog_page_paths(catalog)}
+    if not listed:
+        return frozenset(files)
+    return frozenset(f for f in files if os.path.normcase(os.path.abspath(f)) in listed)
 
 
 def lint_files(
@@ -94,6 +106,7 @@ def lint_files(
     *,
     keep_links: bool = True,
     analysed: Analysed | None = None,
+    flow_pages: frozenset[str] = frozenset(),
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
@@ -111,7 +124,7 @@ def lint_files(
         jobs = min(8, os.cpu_count() or 1)
     if analysed is None:
         analysed = {}
-    work = [(path, tuple(placeholders), keep_links) for path in files]
+    work = [(path, tuple(placeholders), keep_links, path in flow_pages) for path in files]
     results: Iterable[_Linted]
     if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
         results = _lint_forked(work, min(jobs, len(work)))
@@ -146,7 +159,8 @@ class _Linted:
     analysed: Analysed = field(default_factory=dict)
 
 
-_Work = tuple[str, tuple[str, ...], bool]
+#: path, placeholders, keep links for drift, the page documents the catalog's flows
+_Work = tuple[str, tuple[str, ...], bool, bool]
 #: a ``_Linted`` as plain values: findings, path, page links (kept for drift only),
 #: (url, line, column, text, context) per report link, (url, normalised, Figma fields)
 #: per distinct URL, and the error
@@ -163,14 +177,14 @@ _Compact = tuple[
 def _lint_one(work: _Work) -> _Linted:
     from flowcatalog.rules.page_content import page_findings, run_keys
 
-    path, placeholders, keep_links = work
+    path, placeholders, keep_links, flow_page = work
     try:
         doc, problems = read_page(path, run_keys=run_keys(placeholders))
     except InputError as exc:  # crosses a process boundary: sent back as a value
         return _Linted((), None, (exc.message, exc.location))
     if doc is None:
         return _Linted(problems, None)
-    found = (*problems, *page_findings(doc, placeholders))
+    found = (*problems, *page_findings(doc, placeholders, flow_page=flow_page))
     analysed: Analysed = {}
     model = []
     for link in doc.links:
@@ -224,7 +238,7 @@ def _expand(compact: _Compact) -> _Linted:
 def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:
     """Split the work into ``count`` shares of about the same number of bytes."""
     sizes = []
-    for i, (path, _, _) in enumerate(work):
+    for i, (path, *_) in enumerate(work):
         try:
             sizes.append((os.path.getsize(path), i))
         except OSError:

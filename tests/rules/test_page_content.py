@@ -147,7 +147,27 @@ def test_page_link_shapes_use_the_url_rules() -> None:
     )
     assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
         (3, 1, "figma-https"),
-        (3, 1, "figma-node-id-missing"),
+    ]
+
+
+def test_whole_file_figma_links_are_findings_only_on_flow_pages(tmp_path: Path) -> None:
+    text = f"# X\n\n- [UI kit](https://www.figma.com/design/{KEY}/Kit)\n"
+    general = parse_markdown(str(tmp_path / "other.md"), text)
+    assert check_pages([general], None) == []
+    assert check_pages([general], catalog_at(tmp_path)) == []  # not a page the catalog lists
+    flows = parse_markdown(str(tmp_path / "page.md"), text)
+    found = check_pages([flows], catalog_at(tmp_path))
+    assert [
+        (f.location.line, f.location.column) for f in found if f.rule == "figma-node-id-missing"
+    ] == [(3, 3)]
+
+
+def test_protocol_relative_links_are_checked_as_https() -> None:
+    doc = parse_markdown(
+        "p.md", "# X\n\n[a](//cdn.example.com/x.js) [b](//www.figma.com/file/x/T)\n"
+    )
+    assert [(f.location.column, f.rule) for f in check_pages([doc], None)] == [
+        (29, "figma-file-key")
     ]
 
 
