@@ -107,12 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
         by_rule[finding["rule"]].append(finding)
-    rng = random.Random(options.seed)
     unlabelled: list[dict[str, Any]] = []
     false_alarms: list[dict[str, Any]] = []
     print(f"{'rule':34} {'sev':7} {'found':>5} {'sampled':>7} {'true':>4} {'false':>5} precision")
+    # a verdict of ``true: null`` marks a finding that cannot be judged on that corpus (the
+    # corpus lacks the file it names, say): it counts neither way
     for rule in sorted(by_rule):
         items = sorted(by_rule[rule], key=lambda f: (f["relpath"], f["line"] or 0, f["key"]))
+        rng = random.Random(f"{options.seed}:{rule}")  # one draw per rule, independent
         sample = rng.sample(items, min(options.per_rule, len(items)))
         severity = items[0]["severity"]
         true = false = 0
@@ -120,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             verdict = labels.get(finding["key"])
             if verdict is None:
                 unlabelled.append(finding)
+            elif verdict.get("true") is None:
+                continue  # cannot be judged on this corpus (the reason is recorded)
             elif verdict.get("true"):
                 true += 1
             else:
@@ -136,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for finding in findings:
         verdict = labels.get(finding["key"])
-        if verdict is not None:
+        if verdict is not None and verdict.get("true") is not None:
             totals[finding["severity"]][0 if verdict.get("true") else 1] += 1
     for severity in ("error", "warning", "info"):
         true, false = totals[severity]

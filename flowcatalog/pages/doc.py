@@ -87,7 +87,7 @@ def template_unrendered(location: Location, head: bytes) -> Finding:
 
 #: Pages larger than this are refused with a finding instead of being parsed.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
-MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 
@@ -253,6 +253,8 @@ class PageDoc:
     texts: tuple[TextRun, ...]
     problems: tuple[Finding, ...]
     index: LineIndex
+    #: every id a ``#fragment`` may name on this page (heading ids, declared ids), sorted
+    anchors: tuple[str, ...] = ()
 
     def locate(self, run: TextRun, offset: int) -> Location:
         """Location of character ``offset`` of ``run``."""
@@ -352,6 +354,7 @@ class PageLinks:
     path: str
     links: tuple[PageLink, ...]
     model: tuple[Link, ...] = ()  # the links as the report knows them, made where parsed
+    anchors: tuple[str, ...] = ()  # the page's ids, for links into it
 
     def model_links(self) -> tuple[Link, ...]:
         return self.model or tuple(link.to_link() for link in self.links)

@@ -49,6 +49,8 @@ from flowcatalog.pages.doc import (
     template_unrendered,
 )
 from flowcatalog.pages.html_tags import TagScanner
+from flowcatalog.pages.mdx import is_mdx, jsx_links, mdx_source
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE, page_anchors
 from flowcatalog.pages.syntax import (
     SYNTAX_NEEDLES,
     broken_link_syntax,
@@ -126,7 +128,13 @@ def _clean(text: str) -> str:
     return text
 
 
-def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
+def parse_markdown(
+    path: str,
+    text: str,
+    *,
+    run_keys: Sequence[str] | None = None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+) -> PageDoc:
     """Parse Markdown page text into a ``PageDoc``. Never raises on any text.
 
     With ``run_keys`` (the lower-cased placeholder keys, see ``page_rules.placeholder_keys``)
@@ -135,6 +143,8 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     rules look at, so the findings are the same and far fewer objects are made.
     """
     text = _clean(text)
+    if is_mdx(path):
+        text = mdx_source(text)
     index = LineIndex(path, text)
     keys = None if run_keys is None else (*run_keys, *SYNTAX_NEEDLES)
     extractor = _Extractor(
@@ -160,6 +170,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
         texts=tuple(extractor.runs),
         problems=tuple(problems),
         index=index,
+        anchors=page_anchors(extractor.heading_ids, text, slug_style, open_=extractor.rendered),
     )
     return _with_syntax(doc)
 
@@ -262,6 +273,9 @@ class _Extractor:
         self.runs: list[TextRun] = []
         self.problems: list[Finding] = []
         self.front_matter = False
+        self.heading_ids: list[tuple[str, str | None]] = []  # (text, explicit id) per heading
+        self.rendered = False  # template output renders part of the page (ids unknown)
+        self._explicit_id: str | None = None
         self._outer_context = context
         self._stack: list[tuple[int, str]] = []
         self._context: tuple[str, ...] = context
@@ -275,6 +289,7 @@ class _Extractor:
         self._heading: tuple[int, int, list[str]] | None = None
         self._heading_linked = False
         self._erb_page = index.path.lower().endswith(".erb")
+        self._mdx = is_mdx(index.path)
         self._run_text: list[str] = []
         self._run_pieces: list[tuple[int, int, bool]] = []  # (byte start, byte end, bare)
         self._run_keys = run_keys  # lean: keep only runs holding one of these, empty items
@@ -636,11 +651,14 @@ class _Extractor:
                 return
             if head.startswith((b"<%=", b"<%-")):
                 self._mark_content()
+                self.rendered = True
         elif head.startswith(b"{{"):
             if not _TEMPLATE_COMMENT.match(head):
                 self._mark_content()
+                self.rendered = True
         elif _LIQUID_OUTPUT.match(head):
             self._mark_content()
+            self.rendered = True
 
     def _text(self, start: int, end: int, value: str) -> None:
         if self._masks and self._overlaps_mask(start, end):
@@ -730,6 +748,8 @@ class _Extractor:
             for item in self._items:  # a heading inside a list item is its content
                 item.has_content = True
             self._heading = (int(value["Heading"]["level"][1:]), start, [])
+            explicit = value["Heading"].get("id")
+            self._explicit_id = str(explicit) if explicit else None
             self._heading_linked = bool(self._items)  # in an item: emphasis, not a section
 
     def _start_list(self, tag: str, value: Any, start: int, end: int) -> None:
@@ -793,6 +813,7 @@ class _Extractor:
         self._context = self._outer_context + tuple(t for _, t in self._stack)
         self._marked = False
         if not self.hidden_mode:
+            self.heading_ids.append((text, self._explicit_id))
             heading = _OpenHeading(level, text, self.loc(h_start), self._context)
             heading.entry = self._heading_linked
             self.headings.append(heading)
@@ -843,6 +864,17 @@ class _Extractor:
         )
 
     # --- raw HTML ------------------------------------------------------------------------
+
+    def _jsx_tags(self, fragment: str, offset: int) -> None:
+        """MDX: the ``href``/``src``/``url`` props of JSX components are links."""
+        if "<" not in fragment:
+            return
+        for char, name, url in _jsx_fragment_links(fragment):
+            byte = offset + len(fragment[:char].encode("utf-8"))
+            if self._masked(byte):
+                continue
+            where = self.loc(byte)
+            self._emit(PageLink(url, where, "", self.context(), LinkKind.HTML, element=name))
 
     def _html(self, start: int, end: int, *, inline: bool) -> None:
         fragment = self.data[start:end].decode("utf-8", "replace")
@@ -935,6 +967,8 @@ class _Extractor:
                 self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, [])
                 continue
             self._emit(link)
+        if self._mdx:
+            self._jsx_tags(fragment, offset)
         if inline and parser.closed_a and self._html_anchor is not None:
             anchor = self._html_anchor
             self._html_anchor = None
@@ -950,6 +984,19 @@ class _Extractor:
                     element="a",
                 )
             )
+
+
+_JSX_TAG = re.compile(r"<([A-Z][\w.]*)\b[^>]*>")
+
+
+def _jsx_fragment_links(fragment: str) -> list[tuple[int, str, str]]:
+    """(character offset, component name, URL) of each link prop of the JSX components
+    (capitalised tags) of a fragment."""
+    found = []
+    for tag in _JSX_TAG.finditer(fragment):
+        for at, _, url in jsx_links(tag.group()):
+            found.append((tag.start() + at, tag.group(1), url))
+    return found
 
 
 def _runs_with(joined: str, starts: list[int], needles: Sequence[str]) -> set[int]:

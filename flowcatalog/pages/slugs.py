@@ -62,10 +62,22 @@ def explicit_ids(text: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in _EXPLICIT.finditer(text)]
 
 
+#: in a page's anchors: template output renders part of the page, so any id may exist
+OPEN_ANCHORS = "*"
+
+
 def page_anchors(
-    headings: Iterable[tuple[str, str | None]], text: str, style: str = DEFAULT_SLUG_STYLE
+    headings: Iterable[tuple[str, str | None]],
+    text: str,
+    style: str = DEFAULT_SLUG_STYLE,
+    *,
+    open_: bool = False,
 ) -> tuple[str, ...]:
     """Every id of a page: its headings' ids (an explicit ``{#id}`` wins over the slug;
-    duplicates numbered) and the ids it declares; sorted, no duplicates."""
+    duplicates numbered) and the ids it declares; sorted, no duplicates. ``open_`` (the page
+    renders template output, whose ids are unknown) adds ``OPEN_ANCHORS``."""
     slugs = numbered(explicit or slugify(heading, style) for heading, explicit in headings)
-    return tuple(sorted({*slugs, *explicit_ids(text)}))
+    found = {*slugs, *explicit_ids(text)}
+    if open_:
+        found.add(OPEN_ANCHORS)
+    return tuple(sorted(found))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
+from flowcatalog.fsio import list_tree
 from flowcatalog.model import Catalog, FigmaRef, Link, Location
 from flowcatalog.pages.doc import (
     Analysed,
@@ -16,8 +17,10 @@ from flowcatalog.pages.doc import (
     PageLinks,
     analyse_url,
     catalog_page_paths,
+    page_type,
 )
 from flowcatalog.pages.load import expand_pages, read_page
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 
@@ -42,6 +45,8 @@ def lint_pages(
     *,
     skip: Sequence[str] = (),
     jobs: int | None = None,
+    root_dir: str | None = None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
@@ -49,7 +54,9 @@ def lint_pages(
     Paths in ``skip`` (the catalog file itself, which pre-commit passes along with the
     changed pages) are not pages; when only they were given, the catalog's pages are linted.
     Many pages are read, parsed and checked in worker processes (``jobs``: the number of
-    processes, default one per CPU); the drift rules then compare all of them at once.
+    processes, default one per CPU); the drift rules then compare all of them at once, and
+    their internal links are checked against the files around them (``root_dir``: where
+    ``/``-links start; ``slug_style``: whose heading ids ``#anchors`` name).
     """
     from flowcatalog.rules.page_content import drift, resolve_placeholders
 
@@ -80,10 +87,12 @@ def lint_pages(
         keep_links=catalog is not None,
         analysed=analysed,
         flow_pages=_flow_pages(files, catalog),
+        slug_style=slug_style,
     )
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
+    findings.extend(check_internal_links(pages, root_dir, slug_style))
     links = [link for page in pages for link in page.model_links()]
     return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages), analysed)
 
@@ -107,6 +116,7 @@ def lint_files(
     keep_links: bool = True,
     analysed: Analysed | None = None,
     flow_pages: frozenset[str] = frozenset(),
+    slug_style: str = DEFAULT_SLUG_STYLE,
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
@@ -124,7 +134,9 @@ def lint_files(
         jobs = min(8, os.cpu_count() or 1)
     if analysed is None:
         analysed = {}
-    work = [(path, tuple(placeholders), keep_links, path in flow_pages) for path in files]
+    work = [
+        (path, tuple(placeholders), keep_links, path in flow_pages, slug_style) for path in files
+    ]
     results: Iterable[_Linted]
     if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
         results = _lint_forked(work, min(jobs, len(work)))
@@ -159,8 +171,9 @@ class _Linted:
     analysed: Analysed = field(default_factory=dict)
 
 
-#: path, placeholders, keep links for drift, the page documents the catalog's flows
-_Work = tuple[str, tuple[str, ...], bool, bool]
+#: path, placeholders, keep links for drift, the page documents the catalog's flows, the
+#: slug style of its heading ids
+_Work = tuple[str, tuple[str, ...], bool, bool, str]
 #: a ``_Linted`` as plain values: findings, path, page links (kept for drift only),
 #: (url, line, column, text, context) per report link, (url, normalised, Figma fields)
 #: per distinct URL, and the error
@@ -171,15 +184,16 @@ _Compact = tuple[
     tuple[tuple[str, int | None, int | None, str, tuple[str, ...]], ...],
     tuple[tuple[str, str, tuple[str, str, str | None, str | None, str | None] | None], ...],
     tuple[str, str | None] | None,
+    tuple[str, ...],
 ]
 
 
 def _lint_one(work: _Work) -> _Linted:
     from flowcatalog.rules.page_content import page_findings, run_keys
 
-    path, placeholders, keep_links, flow_page = work
+    path, placeholders, keep_links, flow_page, slug_style = work
     try:
-        doc, problems = read_page(path, run_keys=run_keys(placeholders))
+        doc, problems = read_page(path, run_keys=run_keys(placeholders), slug_style=slug_style)
     except InputError as exc:  # crosses a process boundary: sent back as a value
         return _Linted((), None, (exc.message, exc.location))
     if doc is None:
@@ -194,14 +208,14 @@ def _lint_one(work: _Work) -> _Linted:
             known = analysed[link.url] = (analysis.normalised, analysis.figma)
         model.append(Link(link.url, link.location, link.text, link.context, known[1]))
     kept = doc.links if keep_links else ()
-    return _Linted(found, PageLinks(doc.path, kept, tuple(model)), None, analysed)
+    return _Linted(found, PageLinks(doc.path, kept, tuple(model), doc.anchors), None, analysed)
 
 
 def _compact(result: _Linted) -> _Compact:
     """A result as plain values: much cheaper to pickle than a tree of dataclasses."""
     page = result.page
     if page is None:
-        return (result.findings, None, (), (), (), result.error)
+        return (result.findings, None, (), (), (), result.error, ())
     rows = tuple(
         (link.url, link.location.line, link.location.column, link.text, link.context)
         for link in page.model
@@ -216,12 +230,12 @@ def _compact(result: _Linted) -> _Compact:
         )
         for url, (normalised, figma) in result.analysed.items()
     )
-    return (result.findings, page.path, page.links, rows, urls, result.error)
+    return (result.findings, page.path, page.links, rows, urls, result.error, page.anchors)
 
 
 def _expand(compact: _Compact) -> _Linted:
     """The result ``_compact`` was made from (equal to it)."""
-    findings, path, links, rows, urls, error = compact
+    findings, path, links, rows, urls, error, anchors = compact
     if path is None:
         return _Linted(findings, None, error)
     analysed: Analysed = {
@@ -232,7 +246,48 @@ def _expand(compact: _Compact) -> _Linted:
         Link(url, Location(path, line, column), text, context, analysed[url][1])
         for url, line, column, text, context in rows
     )
-    return _Linted(findings, PageLinks(path, links, model), error, analysed)
+    return _Linted(findings, PageLinks(path, links, model, anchors), error, analysed)
+
+
+def check_internal_links(
+    pages: Sequence[PageLinks], root_dir: str | None, slug_style: str = DEFAULT_SLUG_STYLE
+) -> list[Finding]:
+    """Internal-link findings of linted pages: the files under the site root (or the pages'
+    common directory) are listed once; a linked page that was not linted is read for its
+    ids only when a link names one of its anchors."""
+    from flowcatalog.rules.internal_links import Site, internal_link_findings
+
+    if not pages:
+        return []
+    dirs = [os.path.dirname(os.path.abspath(page.path)) for page in pages]
+    top = os.path.abspath(root_dir) if root_dir is not None else os.path.commonpath(dirs)
+    if root_dir is not None and not all(d.startswith(top) for d in dirs):
+        top = os.path.commonpath([top, *dirs])
+    tree = list_tree(top)
+    if tree is None:
+        return []
+    anchors = {os.path.normpath(os.path.abspath(page.path)): page.anchors for page in pages}
+    cache: dict[str, tuple[str, ...] | None] = {}
+
+    def more_anchors(path: str) -> tuple[str, ...] | None:
+        if path not in cache:
+            try:
+                doc, _ = read_page(path, run_keys=(), slug_style=slug_style)
+            except InputError:
+                doc = None
+            cache[path] = doc.anchors if doc is not None else None
+        return cache[path]
+
+    site = Site(
+        os.path.normpath(top),
+        tree[0],
+        tree[1],
+        os.path.normpath(os.path.abspath(root_dir)) if root_dir is not None else None,
+        anchors,
+        more_anchors,
+        has_assets=any(page_type(f) is None for f in tree[0]),
+    )
+    return list(internal_link_findings(((p.path, p.model_links()) for p in pages), site))
 
 
 def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:

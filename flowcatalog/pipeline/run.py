@@ -27,6 +27,8 @@ class CheckRequest:
     catalog_required: bool = True
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
+    root_dir: str | None = None  # where '/' links start; None: they are not checked
+    slug_style: str = "gitlab"  # whose heading ids '#anchors' name
 
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
@@ -115,7 +117,13 @@ def run_check(request: CheckRequest) -> Report:
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
-        linted = lint_pages(request.pages, catalog, skip=skip)
+        linted = lint_pages(
+            request.pages,
+            catalog,
+            skip=skip,
+            root_dir=request.root_dir,
+            slug_style=request.slug_style,
+        )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)

@@ -98,7 +98,7 @@ def test_a_file_of_another_type_is_refused() -> None:
     with pytest.raises(InputError) as caught:
         expand_pages([str(TREE / "notes.txt")])
     assert str(caught.value).endswith(
-        "notes.txt: not a page; expected .md, .markdown, .md.erb or .html"
+        "notes.txt: not a page; expected .md, .markdown, .md.erb, .mdx or .html"
     )
 
 
@@ -323,12 +323,12 @@ def _pages(tmp_path: Path, count: int) -> list[str]:
 def test_compact_results_expand_to_the_same(tmp_path: Path) -> None:
     for path in [*_pages(tmp_path, 3), str(tmp_path / "gone.md")]:
         for keep in (True, False):
-            result = lint._lint_one((path, ("TODO",), keep, keep))
+            result = lint._lint_one((path, ("TODO",), keep, keep, "github"))
             assert lint._expand(lint._compact(result)) == result
 
 
 def test_shares_cover_every_page_once(tmp_path: Path) -> None:
-    work = [(path, (), False, False) for path in _pages(tmp_path, 11)]
+    work = [(path, (), False, False, "gitlab") for path in _pages(tmp_path, 11)]
     shares = lint._shares(work, 3)
     assert sorted(i for share in shares for i in share) == list(range(11))
     assert all(share == sorted(share) for share in shares)

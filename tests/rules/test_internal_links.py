@@ -1,0 +1,123 @@
+"""Internal links across a tiny site: relative and site-absolute links, index pages, source
+files of rendered paths, anchors with duplicate headings and explicit ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowcatalog.pipeline.pages import lint_pages
+
+PAGES = {
+    "handbook/index.md": "# Handbook\n\nStart here.\n",
+    "handbook/values.md": (
+        "# Values\n\n## Transparency\n\ntext\n\n## FAQ\n\nq\n\n## FAQ\n\nq\n\n"
+        '## Results {#results-first}\n\nr\n\n<a name="legacy"></a>\nold\n'
+    ),
+    "handbook/team/_index.md": "# Team\n\nPeople.\n",
+    "handbook/people/index.html.md": "# People\n\nHR.\n",
+    "handbook/tools.html.md.erb": "# Tools\n\n<%= partial 'tools' %>\n",
+    "handbook/logo.png": "",
+}
+
+
+def site(tmp_path: Path, page: str) -> Path:
+    for name, text in PAGES.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "handbook" / "links.md").write_text(page)
+    return tmp_path
+
+
+def findings(
+    tmp_path: Path, page: str, **options: str
+) -> list[tuple[int | None, int | None, str, str]]:
+    root = site(tmp_path, page)
+    lint = lint_pages([str(root / "handbook" / "links.md")], None, root_dir=str(root), **options)  # type: ignore[arg-type]
+    return [
+        (f.location.line, f.location.column, f.rule, f.message)
+        for f in lint.findings
+        if f.rule in ("page-link-broken", "page-anchor-missing")
+    ]
+
+
+GOOD = (
+    "# Links\n\n"
+    "[a](values.md) [b](./values.md#transparency) [c](values.md#faq-1) [d](values.md#results-first)\n"
+    "[e](values.md#legacy) [f](team/) [g](people/) [h](/handbook/values/) [i](/handbook/values.html)\n"
+    "[j](/handbook/tools.html) [k](../handbook/) [l](logo.png) [m](#links) [n](values#Transparency)\n"
+    "[o](https://example.com/x) [p](mailto:a@example.com) [q](tools.html#anything)\n"
+)
+
+
+def test_links_that_resolve_are_silent(tmp_path: Path) -> None:
+    assert findings(tmp_path, GOOD) == []
+
+
+def test_missing_pages_and_anchors_are_errors_with_the_closest_target(tmp_path: Path) -> None:
+    page = (
+        "# Links\n\n"
+        "[a](valeus.md) [b](values.md#transparancy) [c](/handbook/valuez/)\n"
+        "[d](#nowhere) [e](values.md#faq-2) [f](gone/page.md) [g](logo.svg)\n"
+    )
+    assert findings(tmp_path, page) == [
+        (
+            3,
+            1,
+            "page-link-broken",
+            "link target 'valeus.md' does not exist; did you mean 'values.md'?",
+        ),
+        (
+            3,
+            16,
+            "page-anchor-missing",
+            "'values.md' has no heading or id '#transparancy'; did you mean "
+            "'values.md#transparency'?",
+        ),
+        (
+            3,
+            44,
+            "page-link-broken",
+            "link target '/handbook/valuez/' does not exist; did you mean '/handbook/values/'?",
+        ),
+        (4, 1, "page-anchor-missing", "this page has no heading or id '#nowhere'"),
+        (
+            4,
+            15,
+            "page-anchor-missing",
+            "'values.md' has no heading or id '#faq-2'; did you mean 'values.md#faq-1'?",
+        ),
+        (4, 36, "page-link-broken", "link target 'gone/page.md' does not exist"),
+        (
+            4,
+            54,
+            "page-link-broken",
+            "link target 'logo.svg' does not exist; did you mean 'logo.png'?",
+        ),
+    ]
+
+
+def test_site_absolute_links_need_a_root(tmp_path: Path) -> None:
+    root = site(tmp_path, "# L\n\n[a](/handbook/nowhere/)\n")
+    lint = lint_pages([str(root / "handbook" / "links.md")], None)
+    assert [f.rule for f in lint.findings] == []
+
+
+@pytest.mark.parametrize(
+    ("style", "anchor", "ok"),
+    [
+        ("gitlab", "a-b", True),
+        ("github", "a-b", False),
+        ("github", "a---b", True),
+        ("kramdown", "getting-started", True),
+        ("gitlab", "getting-started", False),
+    ],
+)
+def test_anchors_follow_the_slug_style(tmp_path: Path, style: str, anchor: str, ok: bool) -> None:
+    (tmp_path / "handbook").mkdir()
+    (tmp_path / "handbook" / "t.md").write_text("# A - B\n\nx\n\n## 1. Getting started\n\ny\n")
+    page = f"# L\n\n[x](t.md#{anchor})\n"
+    found = findings(tmp_path, page, slug_style=style)
+    assert (found == []) is ok
