@@ -964,11 +964,14 @@ class _Extractor:
                 element=tag.name,
             )
             if inline and tag.name == "a" and not tag.closed:
-                self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, [])
+                label = [tag.text] if tag.text else []  # its aria-label or title
+                self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, label)
                 continue
             self._emit(link)
         if self._mdx:
             self._jsx_tags(fragment, offset)
+        if inline and self._html_anchor is not None and _ICON.search(fragment):
+            self._html_anchor.has_image = True  # an icon shown as the link
         if inline and parser.closed_a and self._html_anchor is not None:
             anchor = self._html_anchor
             self._html_anchor = None
@@ -986,6 +989,7 @@ class _Extractor:
             )
 
 
+_ICON = re.compile(r"<(?:i|svg|img|picture)\b", re.IGNORECASE)
 _JSX_TAG = re.compile(r"<([A-Z][\w.]*)\b[^>]*>")
 
 

@@ -176,6 +176,8 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
         if not site.inside(base):
             return None  # outside the files we know of
         found = resolve(site, base, url_path.endswith("/"))
+        if found is None and not url_path.startswith("/"):
+            found = _from_rendered_url(site, page, url_path)
         if found is None and not site.has_assets and not _page_like(url_path):
             return None  # an image or file where only pages were given: cannot tell
         if found is None:
@@ -191,6 +193,18 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
     if not fragment or not PAGE_NAME.search(target):
         return None
     return _check_anchor(site, target, page, raw_path, unquote(fragment), link)
+
+
+def _from_rendered_url(site: Site, page: str, url_path: str) -> str | None:
+    """A relative link as a browser resolves it from the page's pretty URL (``x.md`` is
+    served as ``x/``, so ``../y/`` from it means ``y`` beside ``x``), for pages that are not
+    index pages."""
+    name = os.path.basename(page)
+    stem = PAGE_NAME.sub("", PAGE_NAME.sub("", PAGE_NAME.sub("", name)))
+    if stem.lower() in ("index", "_index", "readme"):
+        return None
+    base = os.path.normpath(os.path.join(os.path.dirname(page), stem, url_path))
+    return resolve(site, base, url_path.endswith("/")) if site.inside(base) else None
 
 
 def _page_like(url_path: str) -> bool:

@@ -75,7 +75,7 @@ PAGE_LINK_HASH_TARGET = Rule(
 PAGE_LINK_IMAGE_NO_ALT = Rule(
     "page-link-image-no-alt",
     Severity.WARNING,
-    "a link whose only content is an image without alt text: screen readers cannot name it",
+    "a link showing only an image or icon without alt text: screen readers cannot name it",
     "pages",
 )
 PAGE_LINK_HIDDEN = Rule(
@@ -238,7 +238,8 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
             continue
         if link.has_image:
             yield PAGE_LINK_IMAGE_NO_ALT.finding(
-                "link shows only an image without alt text; add alt text naming the target",
+                "link shows only an image or icon without a text alternative; add alt text "
+                "or an aria-label naming the target",
                 link.location,
                 url=link.url or None,
                 subject=f"image-link:{link.url}",

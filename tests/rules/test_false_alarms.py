@@ -132,3 +132,19 @@ def test_an_item_holding_a_heading_is_not_empty() -> None:
 
 def test_protocol_relative_urls_are_not_invalid() -> None:
     assert found("# A\n\n[cdn](//cdn.example.com/lib.js)\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '# A\n\n<a href="https://example.com/"><i class="fa fa-gitlab"></i></a>\n',
+        '# A\n\n<div>\n<a href="https://example.com/">\n  <svg viewBox="0 0 1 1"></svg>\n</a>\n</div>\n',
+    ],
+    ids=["inline", "block"],
+)
+def test_icon_links_are_accessibility_findings_not_empty_links(text: str) -> None:
+    assert [rule for *_, rule in found(text)] == ["page-link-image-no-alt"]
+
+
+def test_an_aria_label_names_a_link() -> None:
+    assert found('# A\n\n<a href="https://example.com/" aria-label="Home"><i></i></a>\n') == []

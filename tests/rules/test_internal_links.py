@@ -121,3 +121,8 @@ def test_anchors_follow_the_slug_style(tmp_path: Path, style: str, anchor: str, 
     page = f"# L\n\n[x](t.md#{anchor})\n"
     found = findings(tmp_path, page, slug_style=style)
     assert (found == []) is ok
+
+
+def test_relative_links_from_pretty_urls_resolve(tmp_path: Path) -> None:
+    # links.md is served as /handbook/links/, so ../values/ names handbook/values.md
+    assert findings(tmp_path, "# L\n\n[v](../values/) [t](../team/)\n") == []
