@@ -17,10 +17,11 @@ _NOT_WORD_SPACE_HYPHEN = re.compile(r"[^\w\- ]")
 _HYPHENS = re.compile(r"-{2,}")
 _LEADING_NON_LETTERS = re.compile(r"^[^a-zA-Z]+")
 _NOT_KRAMDOWN = re.compile(r"[^a-zA-Z0-9 \-]")
-#: explicit ids: {#id} and {: #id} (kramdown IAL), id="..." and name="..." attributes
-_EXPLICIT = re.compile(
-    r"""\{:?[ \t]*#([A-Za-z0-9_][\w:.\-]*)[^}\n]*\}|\b(?:id|name)[ \t]*=[ \t]*["']([^"'\s]+)["']"""
-)
+#: explicit ids: {#id} and {: #id} (kramdown IAL); id="..." and name="..." attributes are
+#: found from their "=" (a literal first character keeps the scan fast)
+_BRACED_ID = re.compile(r"\{:?[ \t]*#([A-Za-z0-9_][\w:.\-]*)[^}\n]*\}")
+_QUOTED_VALUE = re.compile(r"""=[ \t]*["']([^"'\s]+)["']""")
+_ATTRIBUTE_NAME = re.compile(r"(?:^|[\s\"'])(id|name)[ \t]*$", re.IGNORECASE)
 
 
 def slugify(text: str, style: str = DEFAULT_SLUG_STYLE) -> str:
@@ -59,7 +60,12 @@ def numbered(slugs: Iterable[str]) -> list[str]:
 
 def explicit_ids(text: str) -> list[str]:
     """Ids a page declares itself: ``{#id}``, ``{: #id}``, ``<a name="id">``, ``id="id"``."""
-    return [m.group(1) or m.group(2) for m in _EXPLICIT.finditer(text)]
+    found = _BRACED_ID.findall(text) if "{" in text else []
+    for match in _QUOTED_VALUE.finditer(text):
+        start = match.start()
+        if _ATTRIBUTE_NAME.search(text, max(0, start - 12), start):
+            found.append(match.group(1))
+    return found
 
 
 #: in a page's anchors: template output renders part of the page, so any id may exist

@@ -8,6 +8,7 @@ Pure: a ``Site`` says which files exist and what ids a page has (the pipeline bu
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -73,6 +74,10 @@ class Site:
     def ids(self, path: str) -> tuple[str, ...] | None:
         found = self.anchors.get(path)
         return found if found is not None else self.more_anchors(path)
+
+    def lowered_ids(self, path: str) -> frozenset[str]:
+        """A page's ids in lower case (anchors are matched case-insensitively)."""
+        return _lowered(self.ids(path) or ())
 
 
 def resolve(site: Site, base: str, trailing_slash: bool) -> str | None:
@@ -182,7 +187,11 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
             return None  # an image or file where only pages were given: cannot tell
         if found is None:
             close = _suggest_path(site, base)
-            hint = f"; did you mean {_written_like(raw_path, close)!r}?" if close else ""
+            hint = (
+                f"; did you mean {_written_like(raw_path, close)!r}?"
+                if close
+                else "; correct the path or remove the link"
+            )
             return PAGE_LINK_BROKEN.finding(
                 f"link target {raw_path!r} does not exist{hint}",
                 link.location,
@@ -207,6 +216,11 @@ def _from_rendered_url(site: Site, page: str, url_path: str) -> str | None:
     return resolve(site, base, url_path.endswith("/")) if site.inside(base) else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _lowered(ids: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(i.lower() for i in ids)
+
+
 def _page_like(url_path: str) -> bool:
     last = url_path.rstrip("/").rpartition("/")[2]
     return url_path.endswith("/") or bool(PAGE_NAME.search(last)) or "." not in last
@@ -220,11 +234,15 @@ def _check_anchor(
     ids = site.ids(target)
     if ids is None or OPEN_ANCHORS in ids:
         return None  # unreadable, or template output may render the id
-    if fragment in ids or fragment.lower() in {i.lower() for i in ids}:
+    if fragment in ids or fragment.lower() in site.lowered_ids(target):
         return None
     close = difflib.get_close_matches(fragment.lower(), [i.lower() for i in ids], n=1, cutoff=0.75)
     by_lower = {i.lower(): i for i in ids}
-    hint = f"; did you mean {raw_path + '#' + by_lower[close[0]]!r}?" if close else ""
+    hint = (
+        f"; did you mean {raw_path + '#' + by_lower[close[0]]!r}?"
+        if close
+        else "; link to one of its headings or give the target that id"
+    )
     where = "this page" if target == page else repr(raw_path)
     return PAGE_ANCHOR_MISSING.finding(
         f"{where} has no heading or id {'#' + fragment!r}{hint}",

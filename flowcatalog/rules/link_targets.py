@@ -9,6 +9,7 @@ Pure: ``target_problem(url)`` says what is wrong with one target (None when noth
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -139,8 +140,10 @@ class TargetProblem:
     message: str
 
 
+@functools.lru_cache(maxsize=65536)
 def target_problem(url: str) -> TargetProblem | None:
-    """What is wrong with a link target as written, or None (also for a fine relative link)."""
+    """What is wrong with a link target as written, or None (also for a fine relative link);
+    remembered, since pages cite the same targets many times."""
     target = url.strip()
     if not target or target == "#":
         return None

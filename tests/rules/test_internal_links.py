@@ -82,14 +82,25 @@ def test_missing_pages_and_anchors_are_errors_with_the_closest_target(tmp_path: 
             "page-link-broken",
             "link target '/handbook/valuez/' does not exist; did you mean '/handbook/values/'?",
         ),
-        (4, 1, "page-anchor-missing", "this page has no heading or id '#nowhere'"),
+        (
+            4,
+            1,
+            "page-anchor-missing",
+            "this page has no heading or id '#nowhere'; link to one of its headings or give "
+            "the target that id",
+        ),
         (
             4,
             15,
             "page-anchor-missing",
             "'values.md' has no heading or id '#faq-2'; did you mean 'values.md#faq-1'?",
         ),
-        (4, 36, "page-link-broken", "link target 'gone/page.md' does not exist"),
+        (
+            4,
+            36,
+            "page-link-broken",
+            "link target 'gone/page.md' does not exist; correct the path or remove the link",
+        ),
         (
             4,
             54,
@@ -126,3 +137,22 @@ def test_anchors_follow_the_slug_style(tmp_path: Path, style: str, anchor: str, 
 def test_relative_links_from_pretty_urls_resolve(tmp_path: Path) -> None:
     # links.md is served as /handbook/links/, so ../values/ names handbook/values.md
     assert findings(tmp_path, "# L\n\n[v](../values/) [t](../team/)\n") == []
+
+
+def test_anchors_into_pages_that_were_not_linted_are_read_on_demand(tmp_path: Path) -> None:
+    page = "# L\n\n[a](values.md#transparency) [b](values.md#nope) [c](tools.html.md.erb#x)\n"
+    assert [(rule, col) for _, col, rule, _ in findings(tmp_path, page)] == [
+        ("page-anchor-missing", 29)
+    ]
+
+
+def test_links_outside_the_site_and_from_index_pages(tmp_path: Path) -> None:
+    root = site(tmp_path, "# L\n")
+    (root / "handbook" / "index.md").write_text("# H\n\n[up](../../elsewhere.md) [x](nothere/)\n")
+    lint = lint_pages([str(root / "handbook" / "index.md")], None, root_dir=str(root / "handbook"))
+    assert [(f.rule, f.message) for f in lint.findings] == [
+        (
+            "page-link-broken",
+            "link target 'nothere/' does not exist; correct the path or remove the link",
+        )
+    ]

@@ -188,3 +188,32 @@ def test_a_metadata_block_mid_page_is_reported_and_its_links_kept() -> None:
         ("https://example.com/meta", 6, 5)
     ]
     assert findings("---\ntitle: x\n---\n\n# A\n\ntext\n") == []
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "https:/example.com/x",
+            "link target 'https:/example.com/x' needs '//' after 'https:'; write https://example.com/x",
+        ),
+        ("@jane", "link target '@jane' is a handle, not a URL; link to the profile page"),
+        (
+            "foo://example.com",
+            "link target 'foo://example.com' has an unknown scheme 'foo'; write https://example.com",
+        ),
+        (
+            "docs/page.md,",
+            "link target 'docs/page.md,' ends with ',' from the sentence; write docs/page.md",
+        ),
+    ],
+)
+def test_more_malformed_targets(target: str, message: str) -> None:
+    problem = target_problem(target)
+    assert problem is not None
+    assert problem.message == message
+
+
+@pytest.mark.parametrize("target", ["note:thing", "https://example.com/a/b.", "x!.", "#a:"])
+def test_targets_left_alone(target: str) -> None:
+    assert target_problem(target) is None
