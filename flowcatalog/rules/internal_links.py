@@ -82,7 +82,7 @@ class Site:
 
 def resolve(site: Site, base: str, trailing_slash: bool) -> str | None:
     """The file a link path opens: itself, a directory's index, or the source of a rendered
-    path; None when nothing exists."""
+    path (a folder without an index is itself); None when nothing exists."""
     if not trailing_slash and base in site.files:
         return base
     if base in site.dirs:
@@ -102,6 +102,8 @@ def resolve(site: Site, base: str, trailing_slash: bool) -> str | None:
             return stem + suffix
     if stem != base and stem in site.dirs:
         return resolve(site, stem, True)
+    if base in site.dirs:
+        return base  # a folder without an index: code hosts list it
     return None
 
 

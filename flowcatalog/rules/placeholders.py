@@ -73,6 +73,7 @@ def placeholders_in(
 
 _NOT_WORDS = re.compile(r"[\W_]+")
 _OPENERS = "([{"
+_STATUS = re.compile(r"^(?:wip|draft|status|note)\b")
 
 
 def _bare(text: str) -> str:
@@ -86,8 +87,8 @@ def _stands_in(doc: PageDoc, run: TextRun, match: re.Match[str]) -> bool:
     piece = _piece_at(run, start)
     if piece is not None and not piece[3]:  # in link text: only the whole of it ("TODO Group")
         return _bare(run.text[piece[0] : _piece_end(run, piece)]) == found
-    if _bare(run.text) == found:
-        return True  # the whole block
+    if _STATUS.sub("", _bare(run.text)).strip() == found:
+        return True  # the whole block (a status word may come with it: "WIP - coming soon!")
     written = match.group()
     if written.isupper() and " " not in written.strip():
         return True  # TODO, TBD, FIXME

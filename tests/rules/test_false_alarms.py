@@ -148,3 +148,7 @@ def test_icon_links_are_accessibility_findings_not_empty_links(text: str) -> Non
 
 def test_an_aria_label_names_a_link() -> None:
     assert found('# A\n\n<a href="https://example.com/" aria-label="Home"><i></i></a>\n') == []
+
+
+def test_a_status_word_with_a_placeholder_is_still_a_placeholder() -> None:
+    assert found("# A\n\nWIP - coming soon!\n") == [(3, 7, "page-placeholder")]
