@@ -43,11 +43,25 @@ INDEX_NAMES = (
     "index.html.md.erb",
     "index.markdown",
     "index.html",
+    "index.html.erb",
+    "index.html.haml",
+    "index.html.slim",
     "README.md",
     "readme.md",
 )
 #: source files of a rendered path ``x`` (``/x/``, ``/x.html``)
-SOURCE_SUFFIXES = (".md", ".mdx", ".html.md", ".html.md.erb", ".md.erb", ".markdown", ".html")
+SOURCE_SUFFIXES = (
+    ".md",
+    ".mdx",
+    ".html.md",
+    ".html.md.erb",
+    ".md.erb",
+    ".markdown",
+    ".html",
+    ".html.erb",
+    ".html.haml",
+    ".html.slim",
+)
 PAGE_NAME = re.compile(r"\.(?:md|mdx|markdown|html?|erb)$", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -178,6 +192,9 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
             if site.root is None:
                 return None
             base = os.path.normpath(os.path.join(site.root, url_path.lstrip("/")))
+            top = url_path.lstrip("/").split("/")[0]
+            if top and not _exists_near(site, os.path.join(site.root, top)):
+                return None  # a section the root does not hold: routed or served elsewhere
         else:
             base = os.path.normpath(os.path.join(os.path.dirname(page), url_path))
         if not site.inside(base):
@@ -204,6 +221,15 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
     if not fragment or not PAGE_NAME.search(target):
         return None
     return _check_anchor(site, target, page, raw_path, unquote(fragment), link)
+
+
+def _exists_near(site: Site, path: str) -> bool:
+    """Whether ``path`` exists as a folder, or as a file with or without a source suffix."""
+    path = os.path.normpath(path)
+    if path in site.dirs or path in site.files:
+        return True
+    stem = path[: path.rfind(".")] if "." in os.path.basename(path) else path
+    return any(stem + suffix in site.files for suffix in SOURCE_SUFFIXES) or stem in site.dirs
 
 
 def _from_rendered_url(site: Site, page: str, url_path: str) -> str | None:

@@ -156,3 +156,17 @@ def test_links_outside_the_site_and_from_index_pages(tmp_path: Path) -> None:
             "link target 'nothere/' does not exist; correct the path or remove the link",
         )
     ]
+
+
+def test_site_sections_the_root_does_not_hold_are_not_judged(tmp_path: Path) -> None:
+    # /job-families/ is routed by the site generator or served by another app
+    page = "# L\n\n[jobs](/job-families/engineering/) [x](/handbook/nothing-here/)\n"
+    assert [(col, rule) for _, col, rule, _ in findings(tmp_path, page)] == [
+        (36, "page-link-broken")
+    ]
+
+
+def test_haml_sources_of_rendered_paths(tmp_path: Path) -> None:
+    (tmp_path / "company" / "team").mkdir(parents=True)
+    (tmp_path / "company" / "team" / "index.html.haml").write_text("%h1 Team\n")
+    assert findings(tmp_path, "# L\n\n[team](/company/team/)\n") == []
