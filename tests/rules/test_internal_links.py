@@ -170,3 +170,19 @@ def test_haml_sources_of_rendered_paths(tmp_path: Path) -> None:
     (tmp_path / "company" / "team").mkdir(parents=True)
     (tmp_path / "company" / "team" / "index.html.haml").write_text("%h1 Team\n")
     assert findings(tmp_path, "# L\n\n[team](/company/team/)\n") == []
+
+
+def test_edge_cases_of_the_site_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowcatalog import fsio
+    from flowcatalog.pipeline import pages as pipeline
+
+    root = site(tmp_path, "# L\n\n[gone](broken.md#x) [bin](blob.md#x) [v](values.md#nope)\n")
+    (root / "handbook" / "broken.md").symlink_to(root / "nowhere.md")
+    (root / "handbook" / "blob.md").write_bytes(b"\0binary")
+    page = str(root / "handbook" / "links.md")
+    # a root beside the pages: the listing covers both; unreadable targets are not judged
+    lint = lint_pages([page], None, root_dir=str(root / "handbook" / "team"))
+    assert [(f.rule, f.location.column) for f in lint.findings] == [("page-anchor-missing", 38)]
+    assert pipeline.check_internal_links([], None) == []
+    monkeypatch.setattr(fsio, "MAX_TREE_ENTRIES", 3)  # a tree too large is not listed
+    assert [f.rule for f in lint_pages([page], None).findings] == []
