@@ -260,8 +260,14 @@ def check_internal_links(
     if not pages:
         return []
     dirs = [os.path.dirname(os.path.abspath(page.path)) for page in pages]
-    top = os.path.abspath(root_dir) if root_dir is not None else os.path.commonpath(dirs)
-    if root_dir is not None and not all(d.startswith(top) for d in dirs):
+    here = os.getcwd()
+    if root_dir is not None:
+        top = os.path.abspath(root_dir)
+    elif all(os.path.commonpath([here, d]) == here for d in dirs):
+        top = here  # pages of the project run in (pre-commit passes a few): list all of it
+    else:
+        top = os.path.commonpath(dirs)
+    if not all(os.path.commonpath([top, d]) == top for d in dirs):
         top = os.path.commonpath([top, *dirs])
     tree = list_tree(top)
     if tree is None:

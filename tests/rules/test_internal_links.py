@@ -186,3 +186,14 @@ def test_edge_cases_of_the_site_listing(tmp_path: Path, monkeypatch: pytest.Monk
     assert pipeline.check_internal_links([], None) == []
     monkeypatch.setattr(fsio, "MAX_TREE_ENTRIES", 3)  # a tree too large is not listed
     assert [f.rule for f in lint_pages([page], None).findings] == []
+
+
+def test_pages_of_the_project_run_in_see_all_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = site(tmp_path, "# L\n\n[team](../handbook/team/) [x](../other/gone.md)\n")
+    (root / "other").mkdir()
+    page = root / "handbook" / "links.md"
+    monkeypatch.chdir(root)
+    lint = lint_pages([str(page.relative_to(root))], None)
+    assert [(f.rule, f.location.column) for f in lint.findings] == [("page-link-broken", 27)]

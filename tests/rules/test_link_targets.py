@@ -217,3 +217,18 @@ def test_more_malformed_targets(target: str, message: str) -> None:
 @pytest.mark.parametrize("target", ["note:thing", "https://example.com/a/b.", "x!.", "#a:"])
 def test_targets_left_alone(target: str) -> None:
     assert target_problem(target) is None
+
+
+def test_fence_and_swap_edges() -> None:
+    from flowcatalog.model import Location
+    from flowcatalog.pages.syntax import fence_unclosed, swapped_link
+
+    assert fence_unclosed(b"") is False
+    assert fence_unclosed(b"    indented code\n") is False
+    assert fence_unclosed(b"```\ncode\n\n") is True
+    assert fence_unclosed(b"> ```\n> code\n> ```\n") is False
+    where = Location("p.md", 1, 1)
+    assert swapped_link("https://a.example/x", "/docs/x", where) is None
+    assert swapped_link("docs", "#docs", where) is None
+    finding = swapped_link("https://a.example/x", "guide", where)
+    assert finding is not None and finding.rule == "page-link-syntax"
