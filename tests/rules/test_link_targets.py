@@ -231,4 +231,5 @@ def test_fence_and_swap_edges() -> None:
     assert swapped_link("https://a.example/x", "/docs/x", where) is None
     assert swapped_link("docs", "#docs", where) is None
     finding = swapped_link("https://a.example/x", "guide", where)
-    assert finding is not None and finding.rule == "page-link-syntax"
+    assert finding is not None
+    assert finding.rule == "page-link-syntax"
