@@ -34,18 +34,17 @@ from itertools import accumulate
 from typing import Any
 
 from flowcatalog.findings import Finding
-from flowcatalog.model import Location
+from flowcatalog.model import Link, LinkKind, Location
 from flowcatalog.pages.doc import (
     PAGE_COMMENT_UNTERMINATED,
     PAGE_FRONT_MATTER_UNTERMINATED,
     PAGE_UNPARSABLE,
     Heading,
     LineIndex,
-    LinkKind,
     ListItem,
     PageDoc,
-    PageLink,
     TextRun,
+    page_link,
     template_unrendered,
 )
 from flowcatalog.pages.html_tags import TagScanner
@@ -178,7 +177,7 @@ def parse_markdown(
 def _with_syntax(doc: PageDoc) -> PageDoc:
     """The page with its broken link syntax as problems and the links it meant added."""
     problems: list[Finding] = []
-    meant: list[PageLink] = []
+    meant: list[Link] = []
     for run in doc.texts:
         if "](" not in run.text and "] (" not in run.text and ")[" not in run.text:
             continue
@@ -191,13 +190,15 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
             if intended is not None and not intended[0].lower().startswith(("http", "www.")):
                 target, byte, text = intended  # absolute ones are bare URLs already
                 where = doc.index.location(byte)
-                meant.append(PageLink(target, where, text, run.context, LinkKind.INLINE))
+                meant.append(page_link(target, where, text, run.context, LinkKind.INLINE))
     for link in doc.links:
         if link.kind in (LinkKind.INLINE, LinkKind.REFERENCE):
             swapped = swapped_link(link.text, link.url, link.location)
             if swapped is not None:
                 problems.append(swapped)
-                meant.append(replace(link, url=link.text))
+                meant.append(
+                    page_link(link.text, link.location, link.text, link.context, link.kind)
+                )
     if not problems:
         return doc
     return replace(
@@ -207,7 +208,7 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
     )
 
 
-def _position(link: PageLink) -> tuple[int, int]:
+def _position(link: Link) -> tuple[int, int]:
     return (link.location.line or 0, link.location.column or 0)
 
 
@@ -266,8 +267,8 @@ class _Extractor:
         self.data = text.encode("utf-8") if data is None else data  # ``data``: text, encoded
         self.base = base
         self.hidden_mode = hidden
-        self.links: list[PageLink] = []
-        self.hidden: list[PageLink] = []
+        self.links: list[Link] = []
+        self.hidden: list[Link] = []
         self.headings: list[_OpenHeading] = []
         self.items: list[ListItem] = []
         self.runs: list[TextRun] = []
@@ -453,11 +454,11 @@ class _Extractor:
             offset = start + len(text[: match.start()].encode("utf-8"))
             target = url if "://" in url else "http://" + url
             location = self.index.location(offset)
-            self._emit(PageLink(target, location, url, context, LinkKind.BARE))
+            self._emit(page_link(target, location, url, context, LinkKind.BARE))
 
     # --- emitting ------------------------------------------------------------------------
 
-    def _emit(self, link: PageLink) -> None:
+    def _emit(self, link: Link) -> None:
         if _TEMPLATE.search(link.url):
             return  # a template expression, not a link
         if self.hidden_mode:
@@ -637,7 +638,7 @@ class _Extractor:
                 for match in _TEMPLATE_URL.finditer(self.data, tag_start, tag_end):
                     url = match.group(1).decode("utf-8", "replace")
                     where = self.loc(match.start(1))
-                    self._emit(PageLink(url, where, url, self._context, LinkKind.TEMPLATE))
+                    self._emit(page_link(url, where, url, self._context, LinkKind.TEMPLATE))
             i += 1
 
     def _template_tag(self, tag_start: int, tag_end: int) -> None:
@@ -851,7 +852,7 @@ class _Extractor:
                 parent.text.append(text)
         location = self.index.location(self.base + link.start)
         self._emit(
-            PageLink(
+            page_link(
                 link.url,
                 location,
                 text,
@@ -874,7 +875,7 @@ class _Extractor:
             if self._masked(byte):
                 continue
             where = self.loc(byte)
-            self._emit(PageLink(url, where, "", self.context(), LinkKind.HTML, element=name))
+            self._emit(page_link(url, where, "", self.context(), LinkKind.HTML, element=name))
 
     def _html(self, start: int, end: int, *, inline: bool) -> None:
         fragment = self.data[start:end].decode("utf-8", "replace")
@@ -954,7 +955,7 @@ class _Extractor:
             if tag.name == "img" and self._html_anchor is not None:
                 self._html_anchor.text.append(" " + tag.text)  # an image's alt text
                 self._html_anchor.has_image = True
-            link = PageLink(
+            link = page_link(
                 tag.url,
                 self.loc(byte),
                 tag.text,
@@ -977,7 +978,7 @@ class _Extractor:
             self._html_anchor = None
             text = " ".join("".join(anchor.text).split())
             self._emit(
-                PageLink(
+                page_link(
                     anchor.url,
                     self.loc(anchor.start),
                     text,

@@ -216,6 +216,7 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
                 link.location,
                 url=link.url,
                 subject=link.url,
+                link=link.normalised,
             )
         target = found
     if not fragment or not PAGE_NAME.search(target):
@@ -277,4 +278,5 @@ def _check_anchor(
         link.location,
         url=link.url,
         subject=link.url,
+        link=link.normalised,
     )

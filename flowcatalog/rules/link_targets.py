@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.pages.doc import LinkKind, PageDoc
+from flowcatalog.model import LinkKind
+from flowcatalog.pages.doc import PageDoc
 
 PAGE_LINK_SCHEME = Rule(
     "page-link-scheme",
@@ -256,5 +257,9 @@ def malformed_targets(doc: PageDoc) -> Iterator[Finding]:
         problem = target_problem(link.url)
         if problem is not None:
             yield problem.rule.finding(
-                problem.message, link.location, url=link.url, subject=link.url
+                problem.message,
+                link.location,
+                url=link.url,
+                subject=link.url,
+                link=link.normalised,
             )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from flowcatalog.pages.markdown import parse_markdown
-from flowcatalog.rules.page_content import check_pages
+from tests.page_support import lint_text
 
 
 def found(text: str, path: str = "p.md") -> list[tuple[int | None, int | None, str]]:
-    doc = parse_markdown(path, text)
-    return [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)]
+    return [(f.location.line, f.location.column, f.rule) for f in lint_text(text, path)]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +70,10 @@ def test_placeholders_standing_in_for_content(
         ('## Demo\n\n<Demo name="x" />\n\n## Next\ntext\n', "p.md"),
         ('## Flow\n\n<iframe src="https://example.com/e"></iframe>\n\n## Next\ntext\n', "p.md"),
         ("## Shot\n\n![shot](shot.png)\n\n## Next\ntext\n", "p.md"),
-        ("## [Values](values.md)\n\n## [Security](security.md)\n", "p.md"),
+        (
+            "## [Values](https://example.com/values)\n\n## [Security](https://example.com/s)\n",
+            "p.md",
+        ),
     ],
     ids=["erb", "shortcode", "shortcode-%", "generator", "liquid", "jsx", "iframe", "image", "nav"],
 )
@@ -86,8 +87,7 @@ def test_erb_in_a_page_that_is_not_erb_is_its_own_finding() -> None:
         found(text, "p.md")
         == [(3, 1, "page-template-unrendered"), (1, 1, "page-empty-section")][::-1]
     )
-    doc = parse_markdown("p.md", text)
-    message = check_pages([doc], None)[1].message
+    message = lint_text(text)[1].message
     assert message == (
         "ERB tag '<%=' is shown as written: this page is not rendered by ERB; rename the page "
         "to .erb or replace the tag"
@@ -95,8 +95,7 @@ def test_erb_in_a_page_that_is_not_erb_is_its_own_finding() -> None:
 
 
 def test_a_heading_followed_by_one_of_its_level_suggests_nesting() -> None:
-    doc = parse_markdown("p.md", "## Levels\n\n## IC1\ntext\n")
-    (finding,) = check_pages([doc], None)
+    (finding,) = lint_text("## Levels\n\n## IC1\ntext\n")
     assert (finding.rule, finding.severity.value, finding.message) == (
         "page-empty-section",
         "warning",
