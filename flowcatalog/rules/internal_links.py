@@ -193,7 +193,11 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
                 return None
             base = os.path.normpath(os.path.join(site.root, url_path.lstrip("/")))
             top = url_path.lstrip("/").split("/")[0]
-            if top and not _exists_near(site, os.path.join(site.root, top)):
+            if (
+                top
+                and not _exists_near(site, os.path.join(site.root, top))
+                and not _misspelt_section(site, top)
+            ):
                 return None  # a section the root does not hold: routed or served elsewhere
         else:
             base = os.path.normpath(os.path.join(os.path.dirname(page), url_path))
@@ -205,11 +209,14 @@ def _check(site: Site, page: str, link: Link) -> Finding | None:
         if found is None and not site.has_assets and not _page_like(url_path):
             return None  # an image or file where only pages were given: cannot tell
         if found is None:
-            close = _suggest_path(site, base)
-            hint = (
-                f"; did you mean {_written_like(raw_path, close)!r}?"
+            close = _suggest_path(site, base) or _respelt_section(site, raw_path)
+            shown = (
+                (close if close.startswith("/") else _written_like(raw_path, close))
                 if close
-                else "; correct the path or remove the link"
+                else ""
+            )
+            hint = (
+                f"; did you mean {shown!r}?" if close else "; correct the path or remove the link"
             )
             return PAGE_LINK_BROKEN.finding(
                 f"link target {raw_path!r} does not exist{hint}",
@@ -231,6 +238,36 @@ def _exists_near(site: Site, path: str) -> bool:
         return True
     stem = path[: path.rfind(".")] if "." in os.path.basename(path) else path
     return any(stem + suffix in site.files for suffix in SOURCE_SUFFIXES) or stem in site.dirs
+
+
+def _close_section(site: Site, top: str) -> str | None:
+    """The section (first folder under the root) that ``top`` is a slip for, if any
+    (``handbok`` for ``handbook``)."""
+    if site.root is None:
+        return None
+    prefix = site.root.rstrip(os.sep) + os.sep
+    sections = {p[len(prefix) :].split(os.sep)[0] for p in site.dirs if p.startswith(prefix)}
+    close = difflib.get_close_matches(top, sorted(sections), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _misspelt_section(site: Site, top: str) -> bool:
+    return _close_section(site, top) is not None
+
+
+def _respelt_section(site: Site, raw_path: str) -> str | None:
+    """A site-absolute path with its misspelt section corrected, when that path exists;
+    returned as the last segment ``_written_like`` keeps, so the whole path is suggested."""
+    if not raw_path.startswith("/") or site.root is None:
+        return None
+    top, _, rest = raw_path.lstrip("/").partition("/")
+    section = _close_section(site, top)
+    if section is None or section == top:
+        return None
+    fixed = os.path.join(site.root, section, unquote(rest))
+    if resolve(site, os.path.normpath(fixed), raw_path.endswith("/")) is None:
+        return None
+    return "/" + section + ("/" + rest if rest else "")
 
 
 def _from_rendered_url(site: Site, page: str, url_path: str) -> str | None:

@@ -197,3 +197,15 @@ def test_pages_of_the_project_run_in_see_all_of_it(
     monkeypatch.chdir(root)
     lint = lint_pages([str(page.relative_to(root))], None)
     assert [(f.rule, f.location.column) for f in lint.findings] == [("page-link-broken", 27)]
+
+
+def test_a_misspelt_site_section_is_judged(tmp_path: Path) -> None:
+    page = "# L\n\n[v](/handbok/values/)\n"
+    assert findings(tmp_path, page) == [
+        (
+            3,
+            1,
+            "page-link-broken",
+            "link target '/handbok/values/' does not exist; did you mean '/handbook/values/'?",
+        )
+    ]
