@@ -5,11 +5,16 @@ The parser is pulldown-cmark through pyromark: its events carry byte ranges, whi
 CommonMark, so a few things are handled around the parser:
 
 - YAML (``---``) and TOML (``+++``) front matter are metadata blocks: nothing in them counts.
+  A metadata block below the top of the page is a finding, and its links are still links.
 - kramdown attribute lists (``{:toc}``, ``{:.no_toc}``, ``{:target="_blank"}``), ERB tags
   (``<%= ... %>``), Hugo shortcodes (``{{< ... >}}``, ``{{% ... %}}``) and Liquid tags
   (``{% ... %}``, ``{{ ... }}``) are template syntax: their byte ranges are masked, so they
-  are never rendered text, link text, bare URLs or placeholders. A kramdown
-  ``{::comment}...{:/comment}`` block is masked whole, like an HTML comment.
+  are never rendered text, link text, bare URLs or placeholders; what an output tag renders
+  is content of its section (ERB only in an ``.erb`` page: elsewhere it is a finding). A
+  kramdown ``{::comment}...{:/comment}`` block is masked whole, like an HTML comment.
+- MDX pages (``pages.mdx``) have their ESM lines blanked and JSX props as links.
+- Link syntax the parser did not read as a link, and an unclosed code fence, are findings
+  (``pages.syntax``); heading ids per renderer are the page's ``anchors`` (``pages.slugs``).
 - HTML blocks and inline HTML are parsed with ``html.parser``: ``href`` and ``src`` of ``a``,
   ``area``, ``iframe``, ``img``, ``embed``, ``source``, ``video`` and ``audio`` are links, at
   their attribute's own line and column.
