@@ -156,7 +156,7 @@ def target_problem(url: str) -> TargetProblem | None:
     if target.startswith("(") and target.endswith(")"):
         return TargetProblem(
             PAGE_LINK_TARGET_MALFORMED,
-            f"link target {target!r} is in doubled parentheses; write ({target[1:-1]})",
+            f"link target {target!r} is in doubled parentheses; keep one pair: ({target[1:-1]})",
         )
     scheme = _SCHEME.match(target)
     if scheme is not None:

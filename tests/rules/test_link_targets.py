@@ -103,7 +103,7 @@ def test_a_doubled_parenthesis() -> None:
             1,
             "page-link-target-malformed",
             "link target '(https://example.com/a)' is in doubled parentheses; "
-            "write (https://example.com/a)",
+            "keep one pair: (https://example.com/a)",
         )
     ]
 
