@@ -88,7 +88,9 @@ def _stands_in(doc: PageDoc, run: TextRun, match: re.Match[str]) -> bool:
     if piece is not None and not piece[3]:  # in link text: only the whole of it ("TODO Group")
         return _bare(run.text[piece[0] : _piece_end(run, piece)]) == found
     if _STATUS.sub("", _bare(run.text)).strip() == found:
-        return True  # the whole block (a status word may come with it: "WIP - coming soon!")
+        # the whole block (a status word may come with it: "WIP - coming soon!"), unless it
+        # is the title of a section with content ("### Todo:" over a to-do list)
+        return not _titles_content(doc, run)
     written = match.group()
     if written.isupper() and " " not in written.strip():
         return True  # TODO, TBD, FIXME
@@ -105,6 +107,15 @@ def _stands_in(doc: PageDoc, run: TextRun, match: re.Match[str]) -> bool:
         and data[first - 1 : first] in (b"_", b"*")
         and data[last + 1 : last + 2] in (b"_", b"*")
     )  # the whole of an emphasis: _coming soon_
+
+
+def _titles_content(doc: PageDoc, run: TextRun) -> bool:
+    """Whether ``run`` is the text of a heading with content under it."""
+    line = doc.locate(run, 0).line
+    return any(
+        h.location.line == line and h.has_content and _bare(h.text) == _bare(run.text)
+        for h in doc.headings
+    )
 
 
 def _piece_at(run: TextRun, offset: int) -> tuple[int, int, int, bool] | None:

@@ -151,3 +151,11 @@ def test_an_aria_label_names_a_link() -> None:
 
 def test_a_status_word_with_a_placeholder_is_still_a_placeholder() -> None:
     assert found("# A\n\nWIP - coming soon!\n") == [(3, 7, "page-placeholder")]
+
+
+def test_a_heading_titling_a_to_do_list_is_no_placeholder() -> None:
+    assert found("# A\n\n### Todo:\n\n- ship the thing\n") == []
+    assert found("# A\n\n## TODO\n\n## Next\n\ntext\n") == [
+        (3, 1, "page-empty-section"),
+        (3, 4, "page-placeholder"),
+    ]
