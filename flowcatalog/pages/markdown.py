@@ -184,7 +184,7 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
     problems: list[Finding] = []
     meant: list[Link] = []
     for run in doc.texts:
-        if "](" not in run.text and "] (" not in run.text and ")[" not in run.text:
+        if not any(needle in run.text for needle in SYNTAX_NEEDLES):
             continue
 
         def locate(offset: int, run: TextRun = run) -> tuple[Location, int | None]:

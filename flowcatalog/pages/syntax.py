@@ -34,11 +34,12 @@ PAGE_METADATA_MISPLACED = Rule(
 )
 
 #: what the parser's lean mode must keep runs for: literal link syntax
-SYNTAX_NEEDLES = ("](", "] (", ")[")
+SYNTAX_NEEDLES = ("](", "] (", ")[", "][")
 
 _TARGET = r"[^\s()\[\]]+"
 _SPACED = re.compile(r"\[([^\[\]\n]{1,300})\][ \t]+\((" + _TARGET + r")\)")
 _SPACE_INSIDE = re.compile(r"\[([^\[\]\n]{1,300})\]\((" + _TARGET + r")[ \t]+([^()\n]{1,300})\)")
+_UNDEFINED_REFERENCE = re.compile(r"(?<![\w\]])\[([^\[\]\n]{1,300})\]\[([\w .:/#-]{1,100})\]")
 _REVERSED = re.compile(r"\(([^()\n]{1,300})\)\[(" + _TARGET + r")\]")
 _URLISH = re.compile(
     r"(?:https?://|www\.|mailto:|\.{0,2}/|#)\S|\S+\.(?:md|html?|mdx)(?:[#?]|$)", re.I
@@ -64,6 +65,7 @@ def broken_link_syntax(
         [docs] (https://example.com/docs)
         [docs](https://example.com/my docs)
         (docs)[https://example.com/docs]
+        [docs][undefined-label]
     """
     for match in _SPACED.finditer(text):
         target = match.group(2)
@@ -93,6 +95,32 @@ def broken_link_syntax(
                 ),
                 None,
             )
+    for match in _UNDEFINED_REFERENCE.finditer(text):
+        shown, label = match.group(1), match.group(2)
+        if not shown.strip() or not label.strip() or len(label.split()) > 4:
+            continue  # a long bracketed note is a fill-in of a template, not a label
+        where, _ = locate(match.start())
+        if looks_like_target(label):  # square brackets where parentheses belong
+            _, byte = locate(match.start(2))
+            yield (
+                PAGE_LINK_SYNTAX.finding(
+                    f"[{shown}][{label}] puts the target in square brackets, so it shows as "
+                    f"text; write [{shown}]({label})",
+                    where,
+                    subject=f"bracketed:{label}",
+                ),
+                (label, byte, shown) if byte is not None else None,
+            )
+            continue
+        yield (
+            PAGE_LINK_SYNTAX.finding(
+                f"reference link [{shown}][{label}] has no definition, so it shows as text; "
+                f"add a line [{label}]: URL or write [{shown}](URL)",
+                where,
+                subject=f"reference:{label.casefold()}",
+            ),
+            None,
+        )
     for match in _REVERSED.finditer(text):
         target = match.group(2)
         if looks_like_target(target):

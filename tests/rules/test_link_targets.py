@@ -231,3 +231,30 @@ def test_fence_and_swap_edges() -> None:
     finding = swapped_link("https://a.example/x", "guide", where)
     assert finding is not None
     assert finding.rule == "page-link-syntax"
+
+
+def test_a_reference_link_without_its_definition_shows_as_text() -> None:
+    text = "# A\n\nSee [the docs][docs-page] and [defined][d] and array[0][1].\n\n[d]: https://d.example/\n"
+    assert findings(text) == [
+        (
+            3,
+            5,
+            "page-link-syntax",
+            "reference link [the docs][docs-page] has no definition, so it shows as text; add a "
+            "line [docs-page]: URL or write [the docs](URL)",
+        )
+    ]
+
+
+def test_a_target_in_square_brackets_is_kept_as_the_link_it_meant() -> None:
+    text = "# A\n\nA build system knows [modules][#module].\n\n## Module\n\nx\n"
+    assert findings(text) == [
+        (
+            3,
+            22,
+            "page-link-syntax",
+            "[modules][#module] puts the target in square brackets, so it shows as text; "
+            "write [modules](#module)",
+        )
+    ]
+    assert findings("# A\n\nGrants in [shares][Verify this number against the report].\n") == []
