@@ -183,6 +183,7 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
     """The page with its broken link syntax as problems and the links it meant added."""
     problems: list[Finding] = []
     meant: list[Link] = []
+    cut: set[tuple[int | None, str]] = set()
     for run in doc.texts:
         if not any(needle in run.text for needle in SYNTAX_NEEDLES):
             continue
@@ -192,6 +193,8 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
 
         for finding, intended in broken_link_syntax(run.text, locate):
             problems.append(finding)
+            if finding.subject.startswith("space:"):  # the bare URL is only half the target
+                cut.add((finding.location.line, finding.subject[6:].split()[0]))
             if intended is not None and not intended[0].lower().startswith(("http", "www.")):
                 target, byte, text = intended  # absolute ones are bare URLs already
                 where = doc.index.location(byte)
@@ -206,9 +209,14 @@ def _with_syntax(doc: PageDoc) -> PageDoc:
                 )
     if not problems:
         return doc
+    kept = [
+        link
+        for link in doc.links
+        if link.kind is not LinkKind.BARE or (link.location.line, link.text) not in cut
+    ]
     return replace(
         doc,
-        links=tuple(sorted((*doc.links, *meant), key=_position)),
+        links=tuple(sorted((*kept, *meant), key=_position)),
         problems=(*doc.problems, *problems),
     )
 

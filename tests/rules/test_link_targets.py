@@ -159,6 +159,7 @@ def test_broken_link_syntax_is_reported_where_it_stands_and_its_target_kept() ->
     assert ("../docs.md", 3, 13) in urls
     assert ("#content-help", 5, 11) in urls
     assert ("https://example.com/z", 6, 4) in urls
+    assert not [url for url, *_ in urls if url.startswith("https://example.com/my")]
 
 
 def test_an_unclosed_code_fence_is_reported_at_its_opening() -> None:
