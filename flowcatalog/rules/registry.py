@@ -84,10 +84,20 @@ def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
     from flowcatalog.online.design_changes import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
-    from flowcatalog.rules import page_content
+    from flowcatalog.pages import syntax
+    from flowcatalog.rules import internal_links, link_targets, page_content
 
-    figma_snapshot = (DESIGN_CHANGED, DESIGN_RENAMED, DESIGN_DELETED)
-    return (*CORE_RULES, *page_content.RULES, *liveness.RULES, *figma_snapshot)
+    return (
+        *CORE_RULES,
+        *page_content.RULES,
+        *link_targets.RULES,
+        *syntax.RULES,
+        *internal_links.RULES,
+        *liveness.RULES,
+        DESIGN_CHANGED,
+        DESIGN_RENAMED,
+        DESIGN_DELETED,
+    )
 
 
 @functools.cache
