@@ -1,6 +1,6 @@
 """What the reports show beyond the check itself: Figma node views (names, dates, thumbnails),
 design changes since the snapshot, coverage over time, where sources live, the catalog's title
-and pages, and a baseline to compare coverage with.
+and pages, and the target branch's figures to compare coverage with.
 
 Plain values, read at the edges (snapshot files, git, the environment) and handed to the pure
 renderers through ``Report.context``.
@@ -133,7 +133,7 @@ def source_links(env: Mapping[str, str], cwd: str) -> SourceLinks:
 
 
 @dataclass(frozen=True, slots=True)
-class BaselineCell:
+class TargetCell:
     stage: str
     deployment: str
     state: str
@@ -141,14 +141,14 @@ class BaselineCell:
 
 
 @dataclass(frozen=True, slots=True)
-class Baseline:
+class TargetFigures:
     """The target branch's coverage, to compare with (from its JSON report or from git)."""
 
     label: str
     percent: float
     documented: int
     total: int
-    cells: tuple[BaselineCell, ...] = ()
+    cells: tuple[TargetCell, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,7 @@ class ReportContext:
     changes: tuple[DesignChange, ...] = ()
     history: tuple[HistoryPoint, ...] = ()
     sources: SourceLinks | None = None
-    baseline: Baseline | None = None
+    target: TargetFigures | None = None
 
     def view(self, ref: FigmaRef | None) -> NodeView | None:
         if ref is None:

@@ -161,17 +161,17 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Show coverage over the last N commits (git) in the html and markdown reports.",
 )
 @click.option(
-    "--baseline",
-    "baseline",
+    "--target-report",
+    "target_report",
     type=click.Path(dir_okay=False),
     metavar="REPORT.json",
     help="The target branch's JSON report: the markdown summary shows changed cells and the "
     "change in coverage against it.",
 )
 @click.option(
-    "--baseline-ref",
+    "--target-ref",
     metavar="REF",
-    help="As --baseline, computed from the catalog at git REF (git show; nothing checked out).",
+    help="As --target-report, computed from the catalog at git REF (git show, no checkout).",
 )
 @online_options
 @click.pass_obj
@@ -187,8 +187,8 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     history_count: int = 0,
-    baseline: str | None = None,
-    baseline_ref: str | None = None,
+    target_report: str | None = None,
+    target_ref: str | None = None,
     online: dict[str, Any] | None = None,
     root_dir: str | None = None,
     slug_style: str = "gitlab",
@@ -232,12 +232,12 @@ def check(
         report = restrict(report, slice_)
     from flowcatalog.cli.visuals import enrich, with_history
 
-    formats = frozenset({fmt, *(target.fmt for target in targets)})
+    formats = frozenset({fmt, *(t.fmt for t in targets)})
     report = with_history(enrich(report, _catalog_of(report), online, formats), history_count)
-    if baseline is not None or baseline_ref is not None:
-        from flowcatalog.cli.visuals import with_baseline
+    if target_report is not None or target_ref is not None:
+        from flowcatalog.cli.visuals import with_target
 
-        report = with_baseline(report, baseline, baseline_ref)
+        report = with_target(report, target_report, target_ref)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)

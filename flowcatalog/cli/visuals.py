@@ -312,18 +312,18 @@ def with_history(report: Report, count: int | None) -> Report:
     return dataclasses.replace(report, context=dataclasses.replace(report.context, history=points))
 
 
-def with_baseline(report: Report, path: str | None, ref: str | None) -> Report:
-    """``report`` with the target branch's figures (``--baseline`` or ``--baseline-ref``)."""
+def with_target(report: Report, path: str | None, ref: str | None) -> Report:
+    """``report`` with the target branch's figures (``--target-report`` or ``--target-ref``)."""
     if path is not None and ref is not None:
-        raise UsageError("give --baseline or --baseline-ref, not both")
+        raise UsageError("give --target-report or --target-ref, not both")
     if report.context is None or report.context.catalog_path is None:
         return report
     from flowcatalog import fsio
-    from flowcatalog.runs import baseline as baselines
+    from flowcatalog.runs import target as targets
 
     if path is not None:
-        found = baselines.from_json(fsio.read_text(path), path, path)
+        found = targets.from_json(fsio.read_text(path), path, path)
     else:
         assert ref is not None
-        found = baselines.from_git(ref, report.context.catalog_path)
-    return dataclasses.replace(report, context=dataclasses.replace(report.context, baseline=found))
+        found = targets.from_git(ref, report.context.catalog_path)
+    return dataclasses.replace(report, context=dataclasses.replace(report.context, target=found))

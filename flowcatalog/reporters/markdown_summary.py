@@ -1,6 +1,6 @@
 """A Markdown summary fit for a merge-request or pull-request comment.
 
-Counts first, then, when the report has a baseline (the target branch's figures), the
+Counts first, then, when the report has the target branch's figures, the
 change in coverage and the changed cells only, each with its Figma frames as thumbnails
 linking to the nodes (thumbnails are the snapshot's committed PNGs, linked through the
 forge's raw-file URL: notes render no ``data:`` images and no inline SVG, so coverage over
@@ -18,7 +18,7 @@ from flowcatalog.report import Report
 from flowcatalog.reporters.coverage_table import markdown_extra_flows, markdown_table
 from flowcatalog.reporters.subjects import display_names, link_by_url
 from flowcatalog.reporters.text import summary_line
-from flowcatalog.views import Baseline, HistoryPoint, ReportContext
+from flowcatalog.views import HistoryPoint, ReportContext, TargetFigures
 
 MAX_FINDINGS = 200
 _ICONS = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -69,11 +69,11 @@ def _frames(report: Report, context: ReportContext, urls: tuple[str, ...]) -> st
     return " ".join(out)
 
 
-def _changed_cells(report: Report, context: ReportContext, baseline: Baseline) -> list[str]:
+def _changed_cells(report: Report, context: ReportContext, target: TargetFigures) -> list[str]:
     coverage = report.coverage
     assert coverage is not None
     stages, deployments = display_names(coverage)
-    before = {(c.stage, c.deployment): c for c in baseline.cells}
+    before = {(c.stage, c.deployment): c for c in target.cells}
     now = {(c.stage, c.deployment): c for c in coverage.cells}
     changed_nodes = {(c.api_key, c.node_id) for c in context.changes}
     rows = []
@@ -101,7 +101,7 @@ def _changed_cells(report: Report, context: ReportContext, baseline: Baseline) -
         frames = _frames(report, context, new_links) if new_links else ""
         rows.append(f"| {escape(cell)} | {escape(was)} | {escape(state)} | {frames} |")
     if not rows:
-        return [f"No cell changed against {escape(baseline.label)}."]
+        return [f"No cell changed against {escape(target.label)}."]
     return ["| Cell | Before | Now | Figma frames |", "|---|---|---|---|", *rows]
 
 
@@ -134,20 +134,20 @@ def _context_lines(report: Report) -> list[str]:
                 "to show their names and thumbnails here.",
             ]
         )
-    baseline = context.baseline
-    if baseline is not None:
-        delta = coverage.percent - baseline.percent
+    target = context.target
+    if target is not None:
+        delta = coverage.percent - target.percent
         sign = "+" if delta > 0 else ("\u2212" if delta < 0 else "\u00b1")
         out.extend(
             [
                 "",
                 f"Coverage **{coverage.percent:.1f}%** ({coverage.documented}/{coverage.total}), "
-                f"**{sign}{abs(delta):.1f}** points against {escape(baseline.label)} "
-                f"({baseline.percent:.1f}%, {baseline.documented}/{baseline.total}).",
+                f"**{sign}{abs(delta):.1f}** points against {escape(target.label)} "
+                f"({target.percent:.1f}%, {target.documented}/{target.total}).",
                 "",
                 "### Changed cells",
                 "",
-                *_changed_cells(report, context, baseline),
+                *_changed_cells(report, context, target),
             ]
         )
     if context.changes:
@@ -157,9 +157,9 @@ def _context_lines(report: Report) -> list[str]:
             verb = change.kind
             if change.kind == "renamed":
                 verb = f"renamed to \u2018{change.new_name}\u2019"
-            target = f"[{escape(name)}]({_url(change.url)})" if change.url else escape(name)
+            named = f"[{escape(name)}]({_url(change.url)})" if change.url else escape(name)
             out.append(
-                f"- {target} {escape(verb)} (version {escape(change.version_before or '?')} "
+                f"- {named} {escape(verb)} (version {escape(change.version_before or '?')} "
                 f"\u2192 {escape(change.version_after or '?')})"
             )
     if context.history:

@@ -203,7 +203,7 @@ def test_markdown_summary_shows_changed_cells_against_the_target(
     cells = [("a", "x", 1), ("a", "y", 2), ("b", "x", 3)]
     (repo / "catalog.yaml").write_text(_catalog(cells))
     (repo / "docs/page.md").write_text(_page(cells, todo=True))
-    done = run_cli("check", "--format", "markdown", "--baseline-ref", "HEAD", "--history", "3")
+    done = run_cli("check", "--format", "markdown", "--target-ref", "HEAD", "--history", "3")
     assert done.code == 1
     lines = done.out.splitlines()
     start = lines.index("### Changed cells")
@@ -222,7 +222,7 @@ def test_markdown_summary_shows_changed_cells_against_the_target(
     assert "Coverage over the last 3 commits: \u2588\u2588\u2585 (100.0% \u2192 50.0%)" in lines
     json_report = run_cli("check", "--format", "json", "--output", "target.json")
     assert json_report.code == 1
-    again = run_cli("check", "--format", "markdown", "--baseline", "target.json").out
+    again = run_cli("check", "--format", "markdown", "--target-report", "target.json").out
     assert "**\u00b10.0** points against target.json (75.0%, 3/4)." in again
     assert "No cell changed against target.json." in again
 
@@ -262,7 +262,7 @@ def test_markdown_summary_edge_cells() -> None:
     from dataclasses import replace
 
     from flowcatalog.reporters import markdown_summary
-    from flowcatalog.views import Baseline, BaselineCell, ReportContext
+    from flowcatalog.views import ReportContext, TargetCell, TargetFigures
     from tests.report_fixture import make_report
 
     report = make_report(online=False)
@@ -272,12 +272,10 @@ def test_markdown_summary_edge_cells() -> None:
         for c in report.coverage.cells
     )
     report = replace(report, coverage=replace(report.coverage, cells=cells))
-    old = [BaselineCell(c.stage, c.deployment, c.state.value, tuple(c.links)) for c in cells[1:]]
-    old.append(BaselineCell("gone", "saas", "documented", ()))
-    baseline = Baseline("main", 60.0, 6, 10, tuple(old))
-    context = ReportContext(
-        baseline=baseline, history=(HistoryPoint("a", "d", "s", None, 0, 0, 0, 0),)
-    )
+    old = [TargetCell(c.stage, c.deployment, c.state.value, tuple(c.links)) for c in cells[1:]]
+    old.append(TargetCell("gone", "saas", "documented", ()))
+    target = TargetFigures("main", 60.0, 6, 10, tuple(old))
+    context = ReportContext(target=target, history=(HistoryPoint("a", "d", "s", None, 0, 0, 0, 0),))
     text = markdown_summary.render(replace(report, context=context))
     assert "**\u221210.0** points against main (60.0%, 6/10)." in text
     assert "| Trial / SaaS | not in the catalog | documented | javascript:alert(1) |" in text

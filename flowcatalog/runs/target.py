@@ -1,5 +1,5 @@
-"""The baseline a merge-request summary compares with: the target branch's coverage, from its
-JSON report (``--baseline REPORT.json``) or computed from git (``--baseline-ref REF``,
+"""The figures a merge-request summary compares with: the target branch's coverage, from its
+JSON report (``--target-report REPORT.json``) or computed from git (``--target-ref REF``,
 through ``runs.history.report_at``: ``git show``, nothing checked out)."""
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from typing import Any
 
 from flowcatalog.errors import InputError
 from flowcatalog.report import Report
-from flowcatalog.views import Baseline, BaselineCell
+from flowcatalog.views import TargetCell, TargetFigures
 
 
-def from_report(report: Report, label: str) -> Baseline | None:
+def from_report(report: Report, label: str) -> TargetFigures | None:
     coverage = report.coverage
     if coverage is None:
         return None
     cells = tuple(
-        BaselineCell(c.stage, c.deployment, c.state.value, tuple(c.links)) for c in coverage.cells
+        TargetCell(c.stage, c.deployment, c.state.value, tuple(c.links)) for c in coverage.cells
     )
-    return Baseline(label, coverage.percent, coverage.documented, coverage.total, cells)
+    return TargetFigures(label, coverage.percent, coverage.documented, coverage.total, cells)
 
 
 def _number(value: Any, what: str, path: str) -> float:
@@ -28,7 +28,7 @@ def _number(value: Any, what: str, path: str) -> float:
     raise InputError(f"coverage.{what} is not a number", location=path)
 
 
-def from_json(text: str, path: str, label: str) -> Baseline | None:
+def from_json(text: str, path: str, label: str) -> TargetFigures | None:
     """The coverage of a JSON report (``flowcatalog check --format json``); None without one."""
     try:
         body = json.loads(text)
@@ -47,14 +47,14 @@ def from_json(text: str, path: str, label: str) -> Baseline | None:
             continue
         links = cell.get("links") or []
         cells.append(
-            BaselineCell(
+            TargetCell(
                 str(cell.get("stage", "")),
                 str(cell.get("deployment", "")),
                 str(cell.get("state", "")),
                 tuple(str(link) for link in links if isinstance(link, str)),
             )
         )
-    return Baseline(
+    return TargetFigures(
         label,
         _number(coverage.get("percent"), "percent", path),
         int(_number(coverage.get("documented"), "documented", path)),
@@ -63,10 +63,10 @@ def from_json(text: str, path: str, label: str) -> Baseline | None:
     )
 
 
-def from_git(ref: str, catalog_path: str) -> Baseline | None:
+def from_git(ref: str, catalog_path: str) -> TargetFigures | None:
     from flowcatalog.runs.history import report_at
 
     if ref.startswith("-"):
-        raise InputError(f"--baseline-ref {ref!r}: not a git revision")
+        raise InputError(f"--target-ref {ref!r}: not a git revision")
     report = report_at(ref, catalog_path)
     return from_report(report, ref) if report is not None else None

@@ -9,18 +9,18 @@ import pytest
 from flowcatalog.errors import InputError
 from flowcatalog.report import Report
 from flowcatalog.reporters.json_report import render
-from flowcatalog.runs.baseline import from_git, from_json, from_report
-from flowcatalog.views import Baseline, BaselineCell
+from flowcatalog.runs.target import from_git, from_json, from_report
+from flowcatalog.views import TargetCell, TargetFigures
 from tests.report_fixture import make_report
 
 
-def test_json_report_round_trips_to_the_same_baseline() -> None:
+def test_json_report_round_trips_to_the_same_figures() -> None:
     report = make_report()
     from_file = from_json(render(report), "target.json", "main")
     assert from_file == from_report(report, "main")
     assert from_file is not None
     assert (from_file.percent, from_file.documented, from_file.total) == (50.0, 4, 8)
-    assert from_file.cells[0] == BaselineCell(
+    assert from_file.cells[0] == TargetCell(
         "trial",
         "saas",
         "documented",
@@ -28,7 +28,7 @@ def test_json_report_round_trips_to_the_same_baseline() -> None:
     )
 
 
-def test_no_coverage_is_no_baseline() -> None:
+def test_no_coverage_is_no_figures() -> None:
     assert from_report(Report(findings=()), "x") is None
     assert from_json(json.dumps({"version": 1, "coverage": None}), "t.json", "x") is None
 
@@ -38,8 +38,8 @@ def test_cells_that_are_not_objects_are_skipped() -> None:
         "version": 1,
         "coverage": {"percent": 10, "documented": 1, "total": 10, "cells": [1, {"stage": "a"}]},
     }
-    assert from_json(json.dumps(body), "t.json", "x") == Baseline(
-        "x", 10.0, 1, 10, (BaselineCell("a", "", "", ()),)
+    assert from_json(json.dumps(body), "t.json", "x") == TargetFigures(
+        "x", 10.0, 1, 10, (TargetCell("a", "", "", ()),)
     )
 
 
