@@ -7,7 +7,6 @@ findings; only unusable input raises ``InputError``.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from flowcatalog import urls as figma_url
@@ -61,6 +60,8 @@ def _name(raw: dict[str, Any]) -> str:
 
 
 def _suggest(value: str, known: list[str]) -> str:
+    import difflib  # only for an unknown id: not at start-up
+
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
     if close:
         return f"did you mean {close[0]!r}?"

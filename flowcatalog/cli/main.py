@@ -11,10 +11,12 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog import __version__
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
@@ -67,7 +69,7 @@ def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> Exi
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="flowcatalog", prog_name="flowcatalog")
+@click.version_option(__version__, prog_name="flowcatalog")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.option(
     "--color",
@@ -88,13 +90,33 @@ def _check_report(
     online: OnlineStage | None = None,
     *,
     every_occurrence: bool = False,
+    page_cache: tuple[bool, Path | None] = (False, None),
 ) -> Report:
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     pages = tuple(display_path(p) for p in paths)
-    request = CheckRequest(catalog_path, pages, online, every_occurrence=every_occurrence)
+    request = CheckRequest(
+        catalog_path,
+        pages,
+        online,
+        every_occurrence=every_occurrence,
+        page_cache=page_cache[0],
+        cache_path=page_cache[1],
+        warn=_warn,
+    )
     return run_check(request)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"flowcatalog: warning: {message}", err=True)
+
+
+def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
+    """Whether to use the page-result cache (not with ``--no-cache``), and the ``--cache``
+    file it goes beside (None: the default one)."""
+    given = values.get("cache")
+    return not values.get("no_cache"), Path(given) if given else None
 
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -163,6 +185,7 @@ def check(
 
         slice_ = parse_shard(shard)
     stage = online_stage(online or {})
+    page_cache = _page_cache(online or {})
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     if changed_since is not None:
@@ -172,9 +195,17 @@ def check(
         request = changed_request(
             changed_since, catalog_path, tuple(display_path(p) for p in paths)
         )
-        report = run_check(dataclasses.replace(request, online=stage))
+        report = run_check(
+            dataclasses.replace(
+                request,
+                online=stage,
+                page_cache=page_cache[0],
+                cache_path=page_cache[1],
+                warn=_warn,
+            )
+        )
     else:
-        report = _check_report(catalog, paths, online=stage)
+        report = _check_report(catalog, paths, online=stage, page_cache=page_cache)
     if slice_ is not None:
         from flowcatalog.runs.shard import restrict
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
@@ -13,6 +14,9 @@ from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
 from flowcatalog.pages.doc import PageLinks, catalog_page_paths
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
+
+if TYPE_CHECKING:
+    from flowcatalog.pipeline.page_cache import LintResult, PageCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ def lint_pages(
     skip: Sequence[str] = (),
     jobs: int | None = None,
     hidden: bool = False,
+    cache: PageCache | None = None,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
@@ -44,7 +49,8 @@ def lint_pages(
     changed pages) are not pages; when only they were given, the catalog's pages are linted.
     Many pages are read, parsed and checked in worker processes (``jobs``: the number of
     processes, default one per CPU); the drift rules then compare all of them at once.
-    With ``hidden``, the links hidden in HTML comments are among the links returned.
+    With ``hidden``, the links hidden in HTML comments are among the links returned. With a
+    ``cache``, unchanged pages are not read again (see ``page_cache``); drift still runs.
     """
     from flowcatalog.rules.page_content import drift, resolve_placeholders
 
@@ -68,7 +74,7 @@ def lint_pages(
                 )
             )
     pages, page_findings = lint_files(
-        files, resolve_placeholders(catalog, placeholders), jobs, hidden=hidden
+        files, resolve_placeholders(catalog, placeholders), jobs, hidden=hidden, cache=cache
     )
     findings.extend(page_findings)
     if catalog is not None:
@@ -83,25 +89,24 @@ def lint_files(
     jobs: int | None = None,
     *,
     hidden: bool = False,
+    cache: PageCache | None = None,
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
     With many files, ``jobs - 1`` forked processes each take a share of them (balanced by
     size) while this process does its own share; a share's results come back compact
     (tuples of plain values) and are made into objects here. With ``hidden`` the pages
-    come back with the links hidden in their comments too.
+    come back with the links hidden in their comments too. With a ``cache``, only the pages
+    it has no result for are linted (``page_cache.cached_lint``).
     """
-    from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
-    from flowcatalog.rules import page_content  # noqa: F401
-
-    if jobs is None:
-        jobs = min(8, os.cpu_count() or 1)
     work = [(path, tuple(placeholders), hidden) for path in files]
-    results: Iterable[_Linted]
-    if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
-        results = _lint_forked(work, min(jobs, len(work)))
+    results: Iterable[LintResult]
+    if cache is not None and cache.enabled:
+        from flowcatalog.pipeline.page_cache import cached_lint
+
+        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs))
     else:
-        results = map(_lint_one, work)
+        results = _lint_results(work, jobs)
     pages: list[PageLinks] = []
     findings: list[Finding] = []
     for result in results:
@@ -112,6 +117,20 @@ def lint_files(
         if result.page is not None:
             pages.append(result.page)
     return pages, findings
+
+
+def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
+    """Each work item's result, in order, maybe from worker processes."""
+    if not work:
+        return []
+    from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
+    from flowcatalog.rules import page_content  # noqa: F401
+
+    if jobs is None:
+        jobs = min(8, os.cpu_count() or 1)
+    if jobs > 1 and len(work) >= PARALLEL_MIN_PAGES and _can_fork():
+        return _lint_forked(work, min(jobs, len(work)))
+    return map(_lint_one, work)
 
 
 def _can_fork() -> bool:

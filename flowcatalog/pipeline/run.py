@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from flowcatalog import fsio
 from flowcatalog.findings import Finding, sort_findings
@@ -24,12 +25,17 @@ OnlineStage = Callable[[Report, tuple[str, ...]], Report]
 class CheckRequest:
     """What to check. With ``every_occurrence`` the links hidden in HTML comments and the
     links with a blank target join the report's groups too: ``links --occurrences`` lists
-    every link as written; no other output wants them."""
+    every link as written; no other output wants them. With ``page_cache`` pages are linted
+    through the page-result cache (``pipeline.page_cache``) beside the online cache file
+    ``cache_path`` (None: the default one); ``warn`` says its problems."""
 
     catalog_path: str | None = "catalog.yaml"
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
     every_occurrence: bool = False
+    page_cache: bool = False
+    cache_path: Path | None = None
+    warn: Callable[[str], None] | None = None
 
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
@@ -98,7 +104,18 @@ def run_check(request: CheckRequest) -> Report:
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
-        linted = lint_pages(request.pages, catalog, skip=skip, hidden=request.every_occurrence)
+        cache = None
+        if request.page_cache:
+            from flowcatalog.pipeline.page_cache import PageCache, cache_file
+
+            cache = PageCache(cache_file(request.cache_path), warn=request.warn)
+        try:
+            linted = lint_pages(
+                request.pages, catalog, skip=skip, hidden=request.every_occurrence, cache=cache
+            )
+        finally:
+            if cache is not None:
+                cache.close()
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)

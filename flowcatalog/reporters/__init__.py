@@ -6,9 +6,10 @@ Reporters are imported lazily (by name) so that start-up stays fast.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from flowcatalog.report import Report
+if TYPE_CHECKING:  # only for types: start-up imports no model (``--version`` stays fast)
+    from flowcatalog.report import Report
 
 
 class Reporter(Protocol):

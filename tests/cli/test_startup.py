@@ -1,0 +1,61 @@
+"""Start-up: each command imports only what it uses (``--version`` and the pre-commit
+``check`` run on every commit). Speed itself is measured in ``benchmarks/``, never here:
+these tests name the modules a command must not load."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: what a fast command must never load: parsers, validators of invalid catalogs, HTTP, the
+#: caches, writers of files, the JSON reporter, package metadata
+HEAVY = (
+    "pyromark", "bs4", "flowcatalog.pages.markdown", "flowcatalog.pages.html", "jsonschema",
+    "requests", "urllib3", "flowcatalog.online.web", "flowcatalog.online.verify",
+    "flowcatalog.online.cache", "flowcatalog.online.parallel", "importlib.metadata",
+    "flowcatalog.reporters.json_report", "flowcatalog.runs.merge", "flowcatalog.runs.shard",
+    "concurrent.futures", "multiprocessing", "asyncio",
+)  # fmt: skip
+#: and ``--version`` none of the model either
+VERSION_HEAVY = (
+    *HEAVY, "yaml", "fastjsonschema", "sqlite3", "json", "tempfile", "flowcatalog.model",
+    "flowcatalog.report", "flowcatalog.findings", "flowcatalog.pipeline.run",
+    "flowcatalog.catalog.build", "flowcatalog.pages.doc",
+)  # fmt: skip
+
+
+def _loaded(args: list[str], cwd: Path, forbidden: tuple[str, ...]) -> list[str]:
+    """The forbidden modules that ``flowcatalog ARGS`` imported (run in a fresh interpreter)."""
+    code = (
+        "import sys\n"
+        "from flowcatalog.cli.main import main\n"
+        f"code = main({args!r})\n"
+        f"loaded = sorted(set({forbidden!r}) & set(sys.modules))\n"
+        "print(' '.join(loaded) or '-')\n"
+        "assert code in (0, 1), code\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    return [] if last == "-" else last.split()
+
+
+def test_version_imports_nothing_it_does_not_use() -> None:
+    assert _loaded(["--version"], REPO, VERSION_HEAVY) == []
+
+
+def test_offline_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """The pre-commit ``check`` of this repository's catalog (its page from the page cache,
+    as on every commit after the first): no page parser, no HTTP, no JSON reporter."""
+    shutil.copy(REPO / "catalog.yaml", tmp_path / "catalog.yaml")
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    cold = _loaded(["check", "-o", "report.txt"], tmp_path, HEAVY)
+    assert cold == ["flowcatalog.pages.markdown", "pyromark"]  # the page was parsed once
+    assert _loaded(["check", "-o", "report.txt"], tmp_path, HEAVY) == []
+    assert _loaded(["check"], tmp_path, (*HEAVY, "tempfile")) == []  # to stdout: no writer
