@@ -135,6 +135,11 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1)."),
         click.option(
+            "--pretty",
+            is_flag=True,
+            help="Indent JSON output (json, sarif, codequality; compact by default).",
+        ),
+        click.option(
             "--fail-under",
             type=click.FloatRange(0, 100),
             metavar="PCT",
@@ -162,6 +167,7 @@ def check(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...] = (),
     shard: str | None = None,
@@ -212,8 +218,8 @@ def check(
         report = restrict(report, slice_)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
@@ -321,6 +327,7 @@ def merge_command(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...],
 ) -> ExitCode:
@@ -331,8 +338,8 @@ def merge_command(
     targets = parse_targets(reports)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 

@@ -29,6 +29,13 @@ REPORTERS: dict[str, str] = {
     "badge": "badge:render",
 }
 
+#: the indented variant of a JSON format (``--pretty``); the others ignore it
+PRETTY_REPORTERS: dict[str, str] = {
+    "json": "json_report:render_pretty",
+    "codequality": "gitlab_codequality:render_pretty",
+    "sarif": "sarif:render_pretty",
+}
+
 #: formats of the ``coverage`` command
 COVERAGE_REPORTERS: dict[str, str] = {
     "text": "coverage_table:render_text",
@@ -55,8 +62,11 @@ def _load(spec: str) -> Reporter:
     return reporter
 
 
-def get_reporter(name: str) -> Reporter:
-    """The renderer of format ``name`` (a key of ``REPORTERS``)."""
+def get_reporter(name: str, *, pretty: bool = False) -> Reporter:
+    """The renderer of format ``name`` (a key of ``REPORTERS``); with ``pretty``, a JSON
+    format's indented variant."""
+    if pretty and name in PRETTY_REPORTERS:
+        return _load(PRETTY_REPORTERS[name])
     return _load(REPORTERS[name])
 
 
