@@ -41,13 +41,22 @@ UNKNOWN_REFERENCE = Rule(
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
 
-def parse_catalog(text: str, path: str) -> tuple[Catalog | None, list[Finding]]:
-    """Load a catalog. Returns None as the catalog when the data does not fit the schema."""
-    from flowcatalog.catalog import schema, yamlnodes
+def parse_catalog(
+    text: str, path: str, *, schema_valid: bool = False
+) -> tuple[Catalog | None, list[Finding]]:
+    """Load a catalog. Returns None as the catalog when the data does not fit the schema.
+
+    ``schema_valid``: this very text is known to fit the schema (the page cache remembers
+    it), so the validator is neither built nor run.
+    """
+    from flowcatalog.catalog import yamlnodes
 
     doc = yamlnodes.load(text, path)
     findings = list(doc.findings)
-    findings.extend(schema.validate(doc))
+    if not schema_valid:
+        from flowcatalog.catalog import schema
+
+        findings.extend(schema.validate(doc))
     if any(f.severity is Severity.ERROR for f in findings):
         return None, findings
     catalog, more = build(doc, path)

@@ -1,5 +1,8 @@
 """The page-result cache: one page's findings and links (drift aside), stored by content.
 
+The same file remembers which catalog texts fit the schema, so that an unchanged catalog is
+not validated again (``remember``, ``known``).
+
 An entry's key digests the page's path and bytes, the tool's version and code, and every
 setting a page's findings depend on (whatever ``lint_files`` hands each page's work: the
 placeholders, whether hidden links are wanted, ...). An unchanged page is therefore never
@@ -38,6 +41,8 @@ APPLICATION_ID = 0x46435047
 SCHEMA_VERSION = 1
 _SCHEMA = "CREATE TABLE pages (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
 _BATCH = 500
+#: the value of a fact remembered (``PageCache.remember``), never a page's result
+_KNOWN = "true"
 
 _SEVERITY = {severity.value: severity for severity in Severity}
 _KIND = {kind.value: kind for kind in LinkKind}
@@ -113,7 +118,7 @@ def _code_fingerprint() -> str:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".json")):  # the code and the catalog's schema
                 with contextlib.suppress(OSError):
                     info = os.stat(os.path.join(folder, name))
                     parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
@@ -235,14 +240,32 @@ class PageCache:
         self.hits += len(found)
         return found
 
-    def put_many(self, entries: Iterable[tuple[str, PageResult]]) -> None:
-        """Store results (a later run with the same key reuses them)."""
+    def known(self, key: str) -> bool:
+        """Whether ``remember`` was called with ``key``."""
         import sqlite3
 
         if self._db is None:
+            return False
+        try:
+            row = self._db.execute("SELECT result FROM pages WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == _KNOWN
+
+    def remember(self, key: str) -> None:
+        """Note a fact under ``key`` (a catalog text that fits the schema)."""
+        self._put([(key, _KNOWN)])
+
+    def put_many(self, entries: Iterable[tuple[str, PageResult]]) -> None:
+        """Store results (a later run with the same key reuses them)."""
+        if self._db is None:
             return
-        rows = [(key, encode(result)) for key, result in entries]
-        if not rows:
+        self._put([(key, encode(result)) for key, result in entries])
+
+    def _put(self, rows: list[tuple[str, str]]) -> None:
+        import sqlite3
+
+        if self._db is None or not rows:
             return
         db = self._db
         try:

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowcatalog import fsio
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, Link
 from flowcatalog.report import Coverage, LinkGroup, Report
+
+if TYPE_CHECKING:
+    from flowcatalog.pipeline.page_cache import PageCache
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
 #: ``exclude:`` patterns in, the report with link statuses and online findings out
@@ -38,11 +42,19 @@ class CheckRequest:
     warn: Callable[[str], None] | None = None
 
 
-def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
-    """Read and parse a catalog file (``InputError`` when it cannot be used at all)."""
+def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | None, list[Finding]]:
+    """Read and parse a catalog file (``InputError`` when it cannot be used at all). With a
+    ``cache``, a text it knows to fit the schema is not validated again (building the
+    validator is most of a small check's start-up)."""
     from flowcatalog.catalog.build import parse_catalog
 
-    return parse_catalog(fsio.read_text(path), path)
+    text = fsio.read_text(path)
+    key = cache.key("", text.encode("utf-8", "surrogatepass"), "catalog-schema") if cache else ""
+    known = cache is not None and cache.known(key)
+    catalog, findings = parse_catalog(text, path, schema_valid=known)
+    if cache is not None and catalog is not None and not known:
+        cache.remember(key)
+    return catalog, findings
 
 
 def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:
@@ -93,29 +105,33 @@ def build_report(
 
 def run_check(request: CheckRequest) -> Report:
     """The offline check: the catalog (when there is one) and the requested pages."""
+    cache: PageCache | None = None
+    if request.page_cache:
+        from flowcatalog.pipeline.page_cache import PageCache, cache_file
+
+        cache = PageCache(cache_file(request.cache_path), warn=request.warn)
+    try:
+        return _run_check(request, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
     catalog: Catalog | None = None
     findings: list[Finding] = []
     sources: list[str] = []
     if request.catalog_path is not None:
-        catalog, findings = load_catalog(request.catalog_path)
+        catalog, findings = load_catalog(request.catalog_path, cache)
         sources.append(request.catalog_path)
     page_links: list[Link] = []
     if request.pages or (catalog is not None and catalog.pages):
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
-        cache = None
-        if request.page_cache:
-            from flowcatalog.pipeline.page_cache import PageCache, cache_file
-
-            cache = PageCache(cache_file(request.cache_path), warn=request.warn)
-        try:
-            linted = lint_pages(
-                request.pages, catalog, skip=skip, hidden=request.every_occurrence, cache=cache
-            )
-        finally:
-            if cache is not None:
-                cache.close()
+        linted = lint_pages(
+            request.pages, catalog, skip=skip, hidden=request.every_occurrence, cache=cache
+        )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)

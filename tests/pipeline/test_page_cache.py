@@ -208,3 +208,19 @@ def test_cache_hits_render_byte_identical_reports(
     assert len(report["sources"]) == 1 + 1 + 8
     rules = {f["rule"] for f in report["findings"]}
     assert {"page-placeholder", "page-link-not-in-catalog"} <= rules, rules
+
+
+def test_only_a_catalog_that_fits_the_schema_is_remembered(run_cli: RunCli, in_tmp: Path) -> None:
+    """A valid catalog text is not validated again; an invalid one always is, and an edit
+    that breaks a remembered catalog is caught."""
+    shutil.copy(REPO / "catalog.yaml", in_tmp / "catalog.yaml")
+    shutil.copytree(REPO / "docs", in_tmp / "docs")
+    valid = run_cli("check", "--format", "json")
+    assert run_cli("check", "--format", "json") == valid
+    text = (in_tmp / "catalog.yaml").read_text("utf-8")
+    (in_tmp / "catalog.yaml").write_text(text.replace("version: 1", "version: one"), "utf-8")
+    broken = run_cli("check", "--format", "json")
+    assert broken.code == 1
+    assert "catalog-schema" in {f["rule"] for f in json.loads(broken.out)["findings"]}
+    assert run_cli("check", "--format", "json") == broken
+    assert run_cli("check", "--format", "json", "--no-cache") == broken
