@@ -91,6 +91,8 @@ def _check_report(
     *,
     every_occurrence: bool = False,
     page_cache: tuple[bool, Path | None] = (False, None),
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> Report:
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
@@ -104,6 +106,8 @@ def _check_report(
         page_cache=page_cache[0],
         cache_path=page_cache[1],
         warn=_warn,
+        root_dir=root_dir,
+        slug_style=slug_style,
     )
     return run_check(request)
 
@@ -155,6 +159,18 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--root-dir",
+    type=click.Path(file_okay=False),
+    help="Site root: where links starting with '/' are looked up (unchecked without it).",
+)
+@click.option(
+    "--slug-style",
+    type=click.Choice(["gitlab", "github", "kramdown", "hugo"]),
+    default="gitlab",
+    show_default=True,
+    help="Whose heading ids '#anchors' name.",
+)
 @_report_options
 @SHARD_OPTION
 @CHANGED_OPTION
@@ -173,6 +189,8 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     online: dict[str, Any] | None = None,
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
     from flowcatalog.cli.reports import (
@@ -205,13 +223,22 @@ def check(
             dataclasses.replace(
                 request,
                 online=stage,
+                root_dir=root_dir,
+                slug_style=slug_style,
                 page_cache=page_cache[0],
                 cache_path=page_cache[1],
                 warn=_warn,
             )
         )
     else:
-        report = _check_report(catalog, paths, online=stage, page_cache=page_cache)
+        report = _check_report(
+            catalog,
+            paths,
+            online=stage,
+            root_dir=root_dir,
+            slug_style=slug_style,
+            page_cache=page_cache,
+        )
     if slice_ is not None:
         from flowcatalog.runs.shard import restrict
 

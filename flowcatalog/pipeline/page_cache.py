@@ -8,7 +8,8 @@ setting a page's findings depend on (whatever ``lint_files`` hands each page's w
 placeholders, whether hidden links are wanted, ...). An unchanged page is therefore never
 read by a parser again; a changed page, a changed setting or a new version of the tool
 misses. The cross-page checks (drift) are not cached: they run on every run from the
-cached per-page data, which is only what they and the report need (links, findings).
+cached per-page data, which is only what they and the report need (links, heading ids,
+findings).
 
 The cache is a SQLite file beside the online cache (``cache-pages.sqlite3`` beside
 ``cache.sqlite3``, or ``<name>-pages<suffix>`` beside a ``--cache`` file). A file that is
@@ -343,6 +344,7 @@ def encode(result: PageResult) -> str:
             path,
             [_link_row(link, path) for link in page.links],
             [_link_row(link, path) for link in page.hidden],
+            list(page.anchors),
         ]
     return json.dumps([findings, body], ensure_ascii=False, separators=(",", ":"))
 
@@ -381,6 +383,9 @@ def decode(raw: str) -> PageResult | None:
                 ]
             )
 
-        return PageResult(findings, PageLinks(path, links(body[1], False), links(body[2], True)))
+        return PageResult(
+            findings,
+            PageLinks(path, links(body[1], False), links(body[2], True), tuple(body[3])),
+        )
     except (ValueError, TypeError, KeyError, IndexError):
         return None

@@ -37,6 +37,8 @@ class CheckRequest:
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
     every_occurrence: bool = False
+    root_dir: str | None = None  # where '/' links start; None: they are not checked
+    slug_style: str = "gitlab"  # whose heading ids '#anchors' name
     page_cache: bool = False
     cache_path: Path | None = None
     warn: Callable[[str], None] | None = None
@@ -130,7 +132,13 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
         linted = lint_pages(
-            request.pages, catalog, skip=skip, hidden=request.every_occurrence, cache=cache
+            request.pages,
+            catalog,
+            skip=skip,
+            hidden=request.every_occurrence,
+            root_dir=request.root_dir,
+            slug_style=request.slug_style,
+            cache=cache,
         )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)

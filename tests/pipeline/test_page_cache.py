@@ -58,11 +58,11 @@ def test_results_round_trip_every_field(tmp_path: Path) -> None:
         if path.endswith("bad.md"):
             Path(path).write_bytes(b"# bad \xff\n")
         for hidden in (True, False):
-            linted = lint._lint_one((path, ("TODO",), hidden))
+            linted = lint._lint_one((path, ("TODO",), hidden, True, "gitlab"))
             result = PageResult(linted.findings, linted.page)
             assert decode(encode(result)) == result
     # a field added to any of these types must be added to the cache's encoding
-    assert [f.name for f in dataclasses.fields(PageLinks)] == ["path", "links", "hidden"]
+    assert [f.name for f in dataclasses.fields(PageLinks)] == ["path", "links", "hidden", "anchors"]
     assert [f.name for f in dataclasses.fields(Link)] == [
         "url", "location", "normalised", "figma", "text", "context", "kind", "element",
         "definition", "hidden", "has_image",
@@ -114,7 +114,7 @@ def test_only_changed_pages_and_settings_miss(tmp_path: Path) -> None:
         return [(r.findings, r.page) for r in page_cache.cached_lint(cache, work, counting)]
 
     cache = PageCache(tmp_path / "c-pages.sqlite3")
-    work = [(path, ("TODO",), False) for path in files]
+    work = [(path, ("TODO",), False, False, "gitlab") for path in files]
     first = run(work)
     assert run(work) == first
     with open(files[2], "a", encoding="utf-8") as page:
@@ -124,19 +124,21 @@ def test_only_changed_pages_and_settings_miss(tmp_path: Path) -> None:
         r for i, r in enumerate(first) if i != 2
     ]
     assert changed[2] != first[2]
-    run([(path, ("FIXME",), False) for path in files])
-    run([(path, ("TODO",), True) for path in files])
+    run([(path, ("FIXME",), False, False, "gitlab") for path in files])
+    run([(path, ("TODO",), True, False, "gitlab") for path in files])
+    run([(path, ("TODO",), False, True, "gitlab") for path in files])
+    run([(path, ("TODO",), False, False, "github") for path in files])
     moved = tmp_path / "moved.md"
     shutil.copy(files[0], moved)
-    run([(str(moved), ("TODO",), False)])
-    assert linted == [files, [files[2]], files, files, [str(moved)]]
+    run([(str(moved), ("TODO",), False, False, "gitlab")])
+    assert linted == [files, [files[2]], files, files, files, files, [str(moved)]]
 
 
 def test_a_page_that_cannot_be_read_is_never_cached(tmp_path: Path) -> None:
     cache = PageCache(tmp_path / "c-pages.sqlite3")
     gone = str(tmp_path / "gone.md")
     results = page_cache.cached_lint(
-        cache, [(gone, (), False)], lambda todo: map(lint._lint_one, todo)
+        cache, [(gone, (), False, False, "gitlab")], lambda todo: map(lint._lint_one, todo)
     )
     assert results[0].error is not None
     assert cache.page_key(gone, ()) is None
@@ -197,7 +199,15 @@ def test_cache_hits_render_byte_identical_reports(
         f.write(
             "\n## Trial\n\n[Start a trial](https://www.figma.com/design/Zz9Yy8Xx7Ww6Vv5Uu4Tt3S/x?node-id=7-7)\n"
         )
-    args = ("--catalog", "catalog.yaml", "docs", "--cache", str(in_tmp / "c.sqlite3"))
+    (in_tmp / "docs" / "more" / "links.md").write_text(
+        "# Links\n\n## Here\n\n[ok](#here) [bad](#nowhere) [page](../customer-subscription-"
+        "lifecycle.md#trial) [gone](missing.md) [root](/docs/more/links.md)\n",
+        encoding="utf-8",
+    )
+    args = (
+        "--catalog", "catalog.yaml", "docs", "--cache", str(in_tmp / "c.sqlite3"),
+        "--root-dir", ".",
+    )  # fmt: skip
     cold = _check_all_formats(run_cli, *args, "--no-cache")
     assert not (in_tmp / "c-pages.sqlite3").exists()  # --no-cache writes nothing
     filling = _check_all_formats(run_cli, *args)
@@ -205,9 +215,11 @@ def test_cache_hits_render_byte_identical_reports(
     warm = _check_all_formats(run_cli, *args)
     assert cold == filling == warm
     report = json.loads(cold["json"])
-    assert len(report["sources"]) == 1 + 1 + 8
+    assert len(report["sources"]) == 1 + 1 + 1 + 8
     rules = {f["rule"] for f in report["findings"]}
     assert {"page-placeholder", "page-link-not-in-catalog"} <= rules, rules
+    internal = [f for f in report["findings"] if f["path"] == "docs/more/links.md"]
+    assert len(internal) >= 2, internal  # '#nowhere' and 'missing.md', from cached pages too
 
 
 def test_only_a_catalog_that_fits_the_schema_is_remembered(run_cli: RunCli, in_tmp: Path) -> None:
