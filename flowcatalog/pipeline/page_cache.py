@@ -368,14 +368,16 @@ def decode(raw: str) -> PageResult | None:
                 [
                     Link(
                         url,
-                        _place(where, path),  # type: ignore[arg-type]
+                        Location(path, where[0], where[1])
+                        if len(where) == 2
+                        else Location(where[2], where[0], where[1]),
                         normalised,
                         None if figma is None else FigmaRef(*figma),
                         text,
                         tuple(context),
                         _KIND[kind],
                         element,
-                        _place(definition, path),
+                        None if definition is None else _place(definition, path),
                         hidden,
                         has_image,
                     )
