@@ -9,6 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from flowcatalog import __version__
+from tests.conftest import RunCli
+
 REPO = Path(__file__).resolve().parents[2]
 
 #: what a fast command must never load: parsers, validators of invalid catalogs, HTTP, the
@@ -20,9 +25,9 @@ HEAVY = (
     "flowcatalog.reporters.json_report", "flowcatalog.runs.merge", "flowcatalog.runs.shard",
     "concurrent.futures", "multiprocessing", "asyncio",
 )  # fmt: skip
-#: and ``--version`` none of the model either
+#: and ``--version`` none of the model either, nor click
 VERSION_HEAVY = (
-    *HEAVY, "yaml", "fastjsonschema", "sqlite3", "json", "tempfile", "flowcatalog.model",
+    *HEAVY, "click", "flowcatalog.cli.main", "yaml", "fastjsonschema", "sqlite3", "json", "tempfile", "flowcatalog.model",
     "flowcatalog.report", "flowcatalog.findings", "flowcatalog.pipeline.run",
     "flowcatalog.catalog.build", "flowcatalog.pages.doc",
 )  # fmt: skip
@@ -32,7 +37,7 @@ def _loaded(args: list[str], cwd: Path, forbidden: tuple[str, ...]) -> list[str]
     """The forbidden modules that ``flowcatalog ARGS`` imported (run in a fresh interpreter)."""
     code = (
         "import sys\n"
-        "from flowcatalog.cli.main import main\n"
+        "from flowcatalog.cli.entry import main\n"
         f"code = main({args!r})\n"
         f"loaded = sorted(set({forbidden!r}) & set(sys.modules))\n"
         "print(' '.join(loaded) or '-')\n"
@@ -62,3 +67,18 @@ def test_offline_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert _loaded(["check", "-o", "report.txt"], tmp_path, warm) == []
     assert _loaded(["check"], tmp_path, (*warm, "tempfile")) == []  # to stdout: no writer
     assert "fastjsonschema" in _loaded(["check", "--no-cache"], tmp_path, warm)
+
+
+def test_the_entry_point_answers_version_as_click_does(
+    run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--version`` is answered before click is imported, with click's very words; every
+    other command line goes to click."""
+    from flowcatalog.cli import entry
+
+    by_click = run_cli("--version")
+    assert entry.main(["--version"]) == 0
+    assert capsys.readouterr().out == by_click.out == f"flowcatalog, version {__version__}\n"
+    assert entry.main(["--version", "--debug"]) == 0
+    assert capsys.readouterr().out == by_click.out
+    assert entry.main(["--no-such-option"]) == 2
