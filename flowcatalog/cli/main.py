@@ -376,6 +376,15 @@ cli.add_command(render_command)
 cli.add_command(import_command)
 
 
+def _ignore_further_interrupts() -> None:
+    """After a Ctrl-C the run is over: a late one must not cut the clean exit short."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flowcatalog`` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -394,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        _ignore_further_interrupts()
         click.echo("flowcatalog: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
