@@ -24,6 +24,7 @@ __all__ = [
     "FigmaDetails",
     "LinkResult",
     "Report",
+    "ShardStamp",
 ]
 
 
@@ -58,12 +59,28 @@ class LinkResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardStamp:
+    """What a shard report (``check --shard I/N``) says of the run it is part of, so that
+    ``merge`` can tell a complete set of shards from a partial or mixed one.
+
+    ``catalog`` is the SHA-256 of the catalog file's bytes (None when no catalog was read);
+    ``tool_version`` the flowcatalog version that wrote the report.
+    """
+
+    index: int
+    total: int
+    catalog: str | None
+    tool_version: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     findings: tuple[Finding, ...]
     coverage: Coverage | None = None
     links: tuple[LinkResult, ...] = ()
     sources: tuple[str, ...] = ()
     generated_at: str | None = field(default=None, compare=False)
+    shard: ShardStamp | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -92,6 +92,12 @@ def _check_report(
     return run_check(CheckRequest(catalog_path=catalog_path, pages=pages, online=online))
 
 
+def _catalog_bytes(path: str | None) -> bytes | None:
+    from flowcatalog.fsio import read_bytes
+
+    return None if path is None else read_bytes(path)
+
+
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The output options of every command that produces a report (check, merge)."""
     options = [
@@ -171,9 +177,11 @@ def check(
     else:
         report = _check_report(catalog, paths, online=stage)
     if slice_ is not None:
-        from flowcatalog.runs.shard import restrict
+        from flowcatalog.runs.shard import catalog_digest, restrict
 
-        report = restrict(report, slice_)
+        used = resolve_catalog(catalog, have_pages=True)
+        digest = catalog_digest(_catalog_bytes(used) if used in report.sources else None)
+        report = restrict(report, slice_, catalog=digest)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)

@@ -100,7 +100,7 @@ def link_dict(link: LinkResult) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
-    return {
+    data = {
         "version": REPORT_VERSION,
         "summary": {
             "errors": report.count(Severity.ERROR),
@@ -114,6 +114,15 @@ def report_dict(report: Report) -> dict[str, Any]:
         "links": [link_dict(link) for link in report.links],
         "sources": list(report.sources),
     }
+    if report.shard is not None:
+        stamp = report.shard
+        data["shard"] = {
+            "index": stamp.index,
+            "total": stamp.total,
+            "catalog_sha256": stamp.catalog,
+            "tool_version": stamp.tool_version,
+        }
+    return data
 
 
 def render(report: Report, *, color: bool = False) -> str:
