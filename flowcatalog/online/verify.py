@@ -141,7 +141,12 @@ def verify_online(
         path = None
         if settings.use_cache:
             path = settings.cache_path or default_path()
-        cache = Cache(path, max_age=settings.max_cache_age, warn=warn)
+        cache = Cache(
+            path,
+            max_age=settings.max_cache_age,
+            warn=warn,
+            include_private=settings.http.include_private,
+        )
     secret = FigmaToken(token or "")
 
     web_links = [link for link in report.links if _is_web(link)]
