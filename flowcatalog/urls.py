@@ -27,6 +27,12 @@ URL_INVALID = Rule(
     "a link that is not an absolute http(s) URL with a valid host",
     "links",
 )
+URL_CREDENTIALS = Rule(
+    "url-credentials",
+    Severity.ERROR,
+    "a link carrying credentials (`https://user:token@host`); shown redacted, never requested",
+    "links",
+)
 FIGMA_HTTPS = Rule(
     "figma-https",
     Severity.ERROR,
@@ -247,11 +253,26 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
     return UrlAnalysis(url, UrlKind.WEB)
 
 
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://|^//)[^\s/?#<>\"'\\]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the user information of every URL in it replaced by ``***``:
+    ``https://user:token@host/x`` becomes ``https://***@host/x``."""
+    if "@" not in text or "//" not in text:
+        return text
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def _host_problem(netloc: str, host: str, port: int | None) -> UrlProblem | None:
     if not host:
         return _problem(URL_INVALID, "URL has no host")
     if "@" in netloc:
-        return _problem(URL_INVALID, "URL carries user information before the host")
+        return _problem(
+            URL_CREDENTIALS,
+            "URL carries credentials (user information before the host): remove them, "
+            "and revoke them, since the source publishes them",
+        )
     if host.startswith("[") or ":" in host:
         return None  # an IPv6 literal; urlsplit validated the brackets
     labels = host.rstrip(".").split(".")

@@ -76,6 +76,7 @@ def _links(
             url, text = str(item.get("url") or ""), str(item.get("label") or "")
         else:
             url, text = ("" if item is None else str(item)), ""
+        url, text = figma_url.redact(url), figma_url.redact(text)  # credentials never leave
         analysis = figma_url.analyse(url) if url.strip() else None
         links.append(
             Link(
@@ -205,7 +206,11 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         items.append(FutureIteration(title.strip(), doc.at(at), links))
 
     pages = tuple(
-        Page(doc.at(("pages", i)), path=p.get("path"), url=p.get("url"))
+        Page(
+            doc.at(("pages", i)),
+            path=p.get("path"),
+            url=figma_url.redact(p["url"]) if isinstance(p.get("url"), str) else p.get("url"),
+        )
         for i, p in enumerate(data.get("pages") or [])
     )
     catalog = Catalog(

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import expand_paths, read_head
-from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, decode_page, page_type
+from flowcatalog.fsio import expand_paths, read_source
+from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, PageLink, decode_page, page_type
 from flowcatalog.pages.html import parse_html
 from flowcatalog.pages.markdown import parse_markdown
+from flowcatalog.urls import redact
 
 
 def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
@@ -19,16 +21,31 @@ def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -
     ``page_markdown.parse_markdown``); HTML pages are always parsed in full.
     """
     if page_type(path) == "html":
-        return parse_html(path, text)
-    return parse_markdown(path, text, run_keys=run_keys)
+        doc = parse_html(path, text)
+    else:
+        doc = parse_markdown(path, text, run_keys=run_keys)
+    if "@" not in text:
+        return doc
+    return replace(doc, links=_redacted(doc.links), hidden_links=_redacted(doc.hidden_links))
+
+
+def _redacted(links: tuple[PageLink, ...]) -> tuple[PageLink, ...]:
+    """Links with the credentials in their URLs and texts replaced by ``***``: whatever a
+    page holds, no output, report or request ever carries them."""
+    return tuple(
+        link
+        if "@" not in link.url and "@" not in link.text
+        else replace(link, url=redact(link.url), text=redact(link.text))
+        for link in links
+    )
 
 
 def read_page(
     path: str, *, run_keys: Sequence[str] | None = None
 ) -> tuple[PageDoc | None, tuple[Finding, ...]]:
     """Read and parse one page; unreadable bytes are findings, a missing file an InputError."""
-    data = read_head(path, MAX_PAGE_BYTES + 1, what="page")
-    text, problems = decode_page(path, data)
+    data, size = read_source(path, limit=MAX_PAGE_BYTES, what="page")
+    text, problems = decode_page(path, data, size=size)
     if text is None:
         return None, problems
     return parse_page(path, text, run_keys=run_keys), problems
@@ -46,11 +63,15 @@ def load_pages(paths: Iterable[str]) -> tuple[list[PageDoc], list[Finding]]:
     return docs, findings
 
 
-def expand_pages(paths: Iterable[str]) -> list[str]:
+def expand_pages(
+    paths: Iterable[str], *, root: str | None = None, outside: list[str] | None = None
+) -> list[str]:
     """Files as given, directories searched for pages, globs expanded (``fsio.expand_paths``
-    with this module's idea of what a page is)."""
+    with this module's idea of what a page is; ``root`` and ``outside``: see there)."""
     return expand_paths(
         paths,
         is_page=lambda name: page_type(name) is not None,
         expected=".md, .markdown, .md.erb or .html",
+        root=root,
+        outside=outside,
     )

@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
+from flowcatalog.fsio import repository_root
 from flowcatalog.model import Catalog, FigmaRef, Link, Location
 from flowcatalog.pages.doc import (
+    PAGE_OUTSIDE_REPOSITORY,
     Analysed,
     PageLink,
     PageLinks,
     analyse_url,
     catalog_page_paths,
+    outside_catalog_pages,
 )
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
@@ -57,10 +60,29 @@ def lint_pages(
         skipped = {os.path.abspath(p) for p in skip}
         paths = [p for p in paths if os.path.abspath(p) not in skipped]
     findings: list[Finding] = []
+    outside: list[str] = []
     if paths:
-        files = expand_pages(paths)
+        root = os.path.dirname(catalog.path) if catalog is not None else "."
+        files = expand_pages(paths, root=repository_root(root or "."), outside=outside)
+        for path in outside:
+            findings.append(
+                PAGE_OUTSIDE_REPOSITORY.finding(
+                    "symlink resolves outside the directory tree searched; not read",
+                    Location(path),
+                    subject=path,
+                )
+            )
     else:
         files = []
+        for path, where in outside_catalog_pages(catalog) if catalog is not None else []:
+            findings.append(
+                PAGE_OUTSIDE_REPOSITORY.finding(
+                    f"page {path!r} resolves outside the repository; not read "
+                    "(name it on the command line to lint it)",
+                    where,
+                    subject=path,
+                )
+            )
         for path, where in catalog_page_paths(catalog) if catalog is not None else []:
             if os.path.isfile(path):
                 files.append(path)

@@ -32,8 +32,9 @@ class CheckRequest:
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
     """Read and parse a catalog file (``InputError`` when it cannot be used at all)."""
     from flowcatalog.catalog.build import parse_catalog
+    from flowcatalog.catalog.yamlnodes import MAX_BYTES
 
-    return parse_catalog(fsio.read_text(path), path)
+    return parse_catalog(fsio.read_text(path, limit=MAX_BYTES), path)
 
 
 def collect_links(

@@ -47,6 +47,7 @@ from flowcatalog.urls import (
     FIGMA_NODE_ID_REPEATED,
     FIGMA_UNKNOWN_KIND,
     FIGMA_VERSION_ID,
+    URL_CREDENTIALS,
     URL_INVALID,
 )
 
@@ -57,6 +58,7 @@ CORE_RULES: tuple[Rule, ...] = (
     DUPLICATE_ID,
     UNKNOWN_REFERENCE,
     URL_INVALID,
+    URL_CREDENTIALS,
     FIGMA_HTTPS,
     FIGMA_FILE_KEY,
     FIGMA_NODE_ID_MISSING,
@@ -83,9 +85,10 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
+    from flowcatalog.pages.doc import PAGE_OUTSIDE_REPOSITORY
     from flowcatalog.rules import page_content
 
-    return (*CORE_RULES, *page_content.RULES, *liveness.RULES)
+    return (*CORE_RULES, *page_content.RULES, PAGE_OUTSIDE_REPOSITORY, *liveness.RULES)
 
 
 @functools.cache
