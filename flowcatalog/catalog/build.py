@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from flowcatalog import urls as figma_url
-from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
+from flowcatalog.catalog.yamlnodes import CATALOG_SCHEMA, PathKey, YamlDoc
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import (
     Catalog,
@@ -213,6 +213,19 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         )
         for i, p in enumerate(data.get("pages") or [])
     )
+    exclude = []
+    for i, pattern in enumerate(data.get("exclude") or ()):
+        problem = figma_url.exclude_problem(pattern)
+        if problem is None:
+            exclude.append(pattern)
+            continue
+        findings.append(
+            CATALOG_SCHEMA.finding(
+                f"exclude pattern {pattern[:80]!r}: {problem}",
+                doc.at(("exclude", i)),
+                subject=f"exclude/{i}",
+            )
+        )
     catalog = Catalog(
         path=path,
         title=str(data.get("title") or ""),
@@ -221,7 +234,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         future_iterations=tuple(items),
         pages=pages,
         placeholders=tuple(data.get("placeholders") or DEFAULT_PLACEHOLDERS),
-        exclude=tuple(data.get("exclude") or ()),
+        exclude=tuple(exclude),
         location=doc.at(()) if doc.marks else Location(path, 1, 1),
     )
     return catalog, findings

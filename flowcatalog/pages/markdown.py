@@ -85,6 +85,9 @@ _BLOCK_TAGS = frozenset(
         "DefinitionListDefinition",
     }
 )
+#: pending text runs are settled in batches of this many: a table of millions of cells keeps
+#: only the runs the rules need, never every cell at once
+_SETTLE_EVERY = 4096
 _FRONT_MATTER_KEY = re.compile(rb"\A---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
@@ -325,6 +328,8 @@ class _Extractor:
         raw = self._run_pieces
         if not text.isspace():  # the run is not empty: the same as ``text.strip()``
             self._pending.append((text, tuple(run_text), tuple(raw), self._context))
+            if len(self._pending) >= _SETTLE_EVERY:  # memory stays bounded (a huge table)
+                self._settle_runs()
         run_text.clear()
         raw.clear()
 
