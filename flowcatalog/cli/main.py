@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from flowcatalog.report import Report
 
 
+def _percent(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """``--fail-under``: a percentage from 0 to 100; ``nan`` and infinities are refused (a NaN
+    compares false with everything, so ``--fail-under nan`` would switch the gate off)."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or not 0 <= value <= 100):
+        raise click.BadParameter(f"{value!r} is not a percentage from 0 to 100")
+    return value
+
+
 class State:
     """Options of the group that every command sees."""
 
@@ -35,7 +45,7 @@ class State:
         self.color = color
 
     def use_color(self, stream: Any, output: str | None = None) -> bool:
-        if output is not None or self.color == "never":
+        if (output is not None and output != "-") or self.color == "never":
             return False
         if self.color == "always":
             return True
@@ -46,8 +56,9 @@ class State:
 
 
 def _write(text: str, output: str | None, *, color: bool = False) -> None:
-    """The report to stdout (colour codes kept only when colour was chosen) or to a file."""
-    if output is None:
+    """The report to stdout (colour codes kept only when colour was chosen) or to a file
+    (``-`` is stdout)."""
+    if output is None or output == "-":
         click.echo(text, nl=False, color=color)
         return
     from flowcatalog.fsio import atomic_write
@@ -115,7 +126,8 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1)."),
         click.option(
             "--fail-under",
-            type=click.FloatRange(0, 100),
+            type=float,
+            callback=_percent,
             metavar="PCT",
             help="Fail (exit 1) when matrix coverage is under PCT percent.",
         ),
@@ -157,7 +169,7 @@ def check(
     )
     from flowcatalog.reporters import get_reporter
 
-    targets = parse_targets(reports)
+    targets = parse_targets(reports, output=output)
     slice_ = None
     if shard is not None:
         from flowcatalog.runs.shard import parse_shard
@@ -202,7 +214,8 @@ def check(
 @click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=float,
+    callback=_percent,
     metavar="PCT",
     help="Exit 1 when matrix coverage is under PCT percent.",
 )
@@ -290,6 +303,9 @@ def _link_places(
     found: list[Link] = []
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     page_paths = [display_path(p) for p in paths]
+    if catalog_path is not None:  # the catalog given among the pages (pre-commit) is no page
+        skipped = os.path.abspath(catalog_path)
+        page_paths = [p for p in page_paths if os.path.abspath(p) != skipped]
     if catalog_path is not None:
         from flowcatalog.pipeline.run import load_catalog
 
@@ -353,7 +369,7 @@ def merge_command(
     from flowcatalog.cli.reports import parse_targets, read_reports, write_reports
     from flowcatalog.reporters import get_reporter
 
-    targets = parse_targets(reports)
+    targets = parse_targets(reports, output=output)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)

@@ -85,6 +85,7 @@ _BLOCK_TAGS = frozenset(
         "DefinitionListDefinition",
     }
 )
+_LONE_CR = re.compile(r"\r(?!\n)")
 #: pending text runs are settled in batches of this many: a table of millions of cells keeps
 #: only the runs the rules need, never every cell at once
 _SETTLE_EVERY = 4096
@@ -127,6 +128,8 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     rules look at, so the findings are the same and far fewer objects are made.
     """
     text = _clean(text)
+    if "\r" in text:  # the parser ends lines at \n only: a lone \r becomes one (same bytes)
+        text = _LONE_CR.sub("\n", text)
     index = LineIndex(path, text)
     keys = None if run_keys is None else tuple(run_keys)
     extractor = _Extractor(
