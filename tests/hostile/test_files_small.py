@@ -115,3 +115,22 @@ def test_output_dash_is_stdout(run_cli: RunCli, in_tmp: Path) -> None:
     coverage = run_cli("coverage", "-o", "-")
     assert coverage.out.startswith("stage")
     assert not (in_tmp / "-").exists()
+
+
+def test_positions_survive_crlf_tabs_bom_and_emoji(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_bytes(
+        "\ufeff# T 🎉\r\n\r\nx\t🎉 [a](https://u:pw@example.com/a)\r\n".encode()
+    )
+    line = '      - {name: "🎉", deployments: [saas], links: ["http://x y"]}'
+    (in_tmp / "catalog.yaml").write_bytes(
+        (
+            '\ufeffversion: 1\r\ntitle: "🎉 x"\r\ndeployments: [{id: saas}]\r\nstages:\r\n'
+            f'  - id: t\r\n    name: "🎉"\r\n    flows:\r\n{line}\r\n'
+        ).encode()
+    )
+    result = run_cli("check", "p.md", "--format", "json")
+    places = [
+        (f["path"], f["line"], f["column"], f["rule"]) for f in json.loads(result.out)["findings"]
+    ]
+    assert ("catalog.yaml", 8, line.index('"http') + 1, "url-invalid") in places
+    assert ("p.md", 3, 5, "url-credentials") in places
