@@ -78,7 +78,6 @@ _BLOCK_TAGS = frozenset(
         "Table",
         "TableHead",
         "TableRow",
-        "TableCell",
         "MetadataBlock",
         "DefinitionList",
         "DefinitionListTitle",
@@ -86,9 +85,9 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _LONE_CR = re.compile(r"\r(?!\n)")
-#: pending text runs are settled in batches of this many: a table of millions of cells keeps
-#: only the runs the rules need, never every cell at once
-_SETTLE_EVERY = 4096
+#: pending text runs are settled whenever they hold this many pieces: a table of millions of
+#: cells keeps only the runs the rules need, never every cell at once
+_SETTLE_EVERY = 65536
 _FRONT_MATTER_KEY = re.compile(rb"\A---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
@@ -239,6 +238,7 @@ class _Extractor:
         self._pending: list[
             tuple[str, tuple[str, ...], tuple[tuple[int, int, bool], ...], tuple[str, ...]]
         ] = []
+        self._pending_pieces = 0  # pieces held by ``_pending``
         self._marked = False  # content already marked since the last heading or item opened
         self._skip = 0  # inside code blocks and metadata blocks
         self._html_anchor: _OpenLink | None = None
@@ -331,7 +331,8 @@ class _Extractor:
         raw = self._run_pieces
         if not text.isspace():  # the run is not empty: the same as ``text.strip()``
             self._pending.append((text, tuple(run_text), tuple(raw), self._context))
-            if len(self._pending) >= _SETTLE_EVERY:  # memory stays bounded (a huge table)
+            self._pending_pieces += len(raw)
+            if self._pending_pieces >= _SETTLE_EVERY:  # memory stays bounded (a huge table)
                 self._settle_runs()
         run_text.clear()
         raw.clear()
@@ -347,6 +348,7 @@ class _Extractor:
         if not pending:
             return
         self._pending = []
+        self._pending_pieces = 0
         keys = self._run_keys
         lowered = [run[0].lower() for run in pending]
         joined = "\n".join(lowered)
@@ -414,9 +416,15 @@ class _Extractor:
     def run(self) -> None:
         import pyromark
 
-        self._compute_masks()
+        pieces = None
+        if self.base == 0 and not self.hidden_mode and len(self.data) > CHUNK_BYTES:
+            pieces = chunk_bounds(self.data)
         try:
-            self._loop(pyromark.events_with_range(self.text, options=_options()))
+            if pieces is None or len(pieces) < 2:
+                self._compute_masks()
+                self._loop(pyromark.events_with_range(self.text, options=_options()))
+            else:
+                self._run_chunks(pieces)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException as exc:  # pyo3 reports a Rust panic as a BaseException
@@ -431,6 +439,52 @@ class _Extractor:
             return
         self._flush_run()
         self._settle_runs()
+
+    def _run_chunks(self, pieces: list[tuple[int, int, int, int]]) -> None:
+        """Parse a large page piece by piece (``chunk_bounds``), so the parser's tree is never
+        built for the whole page at once: its memory is that of one piece. Reference
+        definitions are gathered from every piece first, so a reference link resolves
+        whichever piece defines its target. A piece that starts inside a table is parsed
+        with a head in front of it: a header row of empty cells and the table's delimiter
+        row (nothing in it is text, a link or a heading)."""
+        import pyromark
+
+        whole_text, whole_data = self.text, self.data
+        targets: dict[str, tuple[str, str]] = {}
+        places: dict[str, Location] = {}
+        for start, end, _, _ in pieces:
+            found = pyromark.reference_definitions(
+                whole_data[start:end].decode("utf-8"), options=_options()
+            )
+            for name, value in found.items():
+                key = " ".join(name.split()).casefold()
+                if key not in targets:
+                    targets[key] = (str(value["dest"]), str(value.get("title") or ""))
+                    places[key] = self.index.location(start + int(value["span"]["start"]))
+        self._definitions = places
+
+        def resolve(broken: Any) -> tuple[str, str] | None:
+            return targets.get(" ".join(str(broken["reference"]).split()).casefold())
+
+        try:
+            for start, end, head_start, head_end in pieces:
+                head = b""
+                if head_end > head_start:  # an empty header row (no text, no events that
+                    delimiter = whole_data[head_start:head_end]  # count) and the delimiter
+                    head = re.sub(rb"[^|\r\n]", b" ", delimiter) + delimiter
+                self.data = head + whole_data[start:end]
+                self.text = self.data.decode("utf-8")
+                self.base = start - len(head)
+                self._compute_masks()
+                self._loop(
+                    pyromark.events_with_range(
+                        self.text, options=_options(), broken_link_callback=resolve
+                    )
+                )
+                self._flush_run()
+        finally:
+            self.text, self.data, self.base = whole_text, whole_data, 0
+            self._compute_masks()
 
     def _loop(self, events: Any) -> None:
         starts = self._start_handlers()
@@ -506,6 +560,7 @@ class _Extractor:
             "Link": self._start_link,
             "Image": self._start_link,
             "HtmlBlock": self._start_html,
+            "TableCell": self._start_cell,
         }
 
     def _end_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
@@ -635,6 +690,13 @@ class _Extractor:
     def _start_heading(self, tag: str, value: Any, start: int, end: int) -> None:
         if not self._skip:
             self._heading = (int(value["Heading"]["level"][1:]), start, [])
+
+    def _start_cell(self, tag: str, value: Any, start: int, end: int) -> None:
+        """A table row is one text run, its cells joined by `` | `` (a piece that stands for
+        the cell border, so no placeholder or bare URL spans two cells): one run a row, not
+        one a cell, keeps a table of millions of cells cheap."""
+        if self._run_text:
+            self._add_text(start, -1, " | ", False)
 
     def _start_list(self, tag: str, value: Any, start: int, end: int) -> None:
         if not self._skip:
@@ -850,6 +912,102 @@ def _runs_with(joined: str, starts: list[int], needles: Sequence[str]) -> set[in
             found.add(i)
             at = joined.find(needle, starts[i + 1])
     return found
+
+
+#: pages larger than this are parsed in pieces of about this size (``chunk_bounds``)
+CHUNK_BYTES = 2 * 1024 * 1024
+_BLOCK_OPEN = re.compile(
+    rb" {0,3}(?:(`{3,}|~{3,})|(<!--)|(<\?)|(<!\[CDATA\[)|(<![A-Za-z])"
+    rb"|<(script|pre|style|textarea)(?=[\s>]|$))",
+    re.IGNORECASE,
+)
+_HTML_ENDS = {2: b"-->", 3: b"?>", 4: b"]]>", 5: b">"}
+_DELIMITER_ROW = re.compile(rb" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+
+
+def chunk_bounds(data: bytes, size: int | None = None) -> list[tuple[int, int, int, int]]:
+    """Pieces of about ``size`` bytes that parse as the whole page parses:
+    ``(start, end, head start, head end)``, the head being the delimiter row of a table the
+    piece starts in (empty when it starts in none).
+
+    A piece ends before a line that starts in its first column after a blank line: there
+    every block of CommonMark has ended (a paragraph, a list, a quote, a table, indented
+    code), except a fenced code block, an HTML block of kinds 1 to 5 (a comment, ``<pre>``,
+    ``<script>``...), a kramdown comment and front matter, which are followed to their end
+    and never split. A table may be split between two rows: the piece after the split is
+    parsed with a head in front of it, an empty header row and the table's delimiter row.
+    What changes: a list split at a blank line restarts (its items are the same).
+    """
+    size = CHUNK_BYTES if size is None else size
+    pieces: list[tuple[int, int, int, int]] = []
+    first, head = 0, (0, 0)
+    pos = _front_matter_end(data)
+    target = size
+    fence: bytes | None = None
+    closing: bytes | None = None
+    blank_before = True
+    table: tuple[int, int] | None = None
+    previous: tuple[int, bytes, bool] | None = None  # last line: start, text, blank before it
+    n = len(data)
+    while pos < n:
+        eol = data.find(b"\n", pos)
+        stop = n if eol < 0 else eol
+        line = data[pos:stop].rstrip(b"\r")
+        start, pos = pos, stop + 1
+        if fence is not None:
+            stripped = line.lstrip(b" ")
+            indent = len(line) - len(stripped)
+            if (
+                indent <= 3
+                and stripped.startswith(fence)
+                and not stripped.rstrip().strip(fence[:1])
+            ):
+                fence = None
+            continue
+        if closing is not None:
+            if closing in line.lower():
+                closing = None
+            continue
+        if not line.strip():
+            blank_before, table, previous = True, None, None
+            continue
+        if start >= target and (table is not None or (blank_before and line[:1] not in b" \t")):
+            pieces.append((first, start, *head))
+            first, head = start, (table if table is not None else (0, 0))
+            target = start + size
+        header = previous is not None and previous[2] and b"|" in previous[1]
+        if table is None and header and b"|" in line and _DELIMITER_ROW.fullmatch(line):
+            table = (start, pos if pos <= n else n)  # the delimiter row
+            previous = None
+            blank_before = False
+            continue
+        previous = (start, line, blank_before)
+        blank_before = False
+        if b"{::comment}" in line and b"{:/" not in line[line.index(b"{::comment}") :]:
+            closing, table = b"{:/", None
+            continue
+        match = _BLOCK_OPEN.match(line)
+        if match is None:
+            continue
+        table = None
+        if match.group(1):
+            fence = match.group(1)
+            continue
+        kind = next((i for i in (2, 3, 4, 5) if match.group(i)), 6)
+        end = _HTML_ENDS[kind] if kind in _HTML_ENDS else b"</" + match.group(6).lower()
+        if end not in line[match.end() :].lower():
+            closing = end
+    pieces.append((first, n, *head))
+    return [piece for piece in pieces if piece[1] > piece[0]]
+
+
+def _front_matter_end(data: bytes) -> int:
+    """Where scanning for pieces may start: after front matter, which may hold blank lines."""
+    for mark in (b"---", b"+++"):
+        if data.startswith(mark):
+            found = re.search(rb"\r?\n" + re.escape(mark) + rb"[ \t]*(?:\r?\n|$)", data[3:])
+            return 3 + found.end() if found else len(data)
+    return 0
 
 
 def mask_spans(data: bytes) -> list[tuple[int, int]]:
