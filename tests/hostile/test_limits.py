@@ -177,3 +177,13 @@ def test_a_page_parsed_in_pieces_reads_as_the_whole(monkeypatch: pytest.MonkeyPa
     placeholders = ["TODO", "coming soon"]
     assert page_findings(chunked, placeholders) == page_findings(whole, placeholders)
     assert len(whole.links) > 8 * 14
+
+
+def test_exponential_exclude_option_is_refused(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_text("# P\n")
+    result = run_cli("check", "--online", "--exclude", "(a+)+$", "p.md")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "flowcatalog: error: --exclude '(a+)+$': a repeat inside a repeat (like (a+)+) can "
+        "take exponential time; rewrite it\n"
+    )
