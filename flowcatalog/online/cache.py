@@ -124,7 +124,7 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            self._warn(f"cache {path} cannot be created ({exc.strerror}); running without it")
+            self._warn(f"cannot write the cache there ({path}: {exc.strerror}); running without it")
             return None
         _refuse_foreign(path)  # reads the header only; raises on a file that is not ours
         if not _writable(path):

@@ -58,10 +58,10 @@ def test_a_self_referring_alias_is_refused() -> None:
 _TABLE_PROBE = """
 import re, sys
 sys.path.insert(0, {repo!r})
-from flowcatalog.pages import markdown
+from flowcatalog.pages import chunks, markdown
 from flowcatalog.pages.load import parse_page
 from flowcatalog.rules.page_content import run_keys
-markdown.CHUNK_BYTES = 256 * 1024
+chunks.CHUNK_BYTES = 256 * 1024
 cols = 5000
 rows = ["|" + "|".join("h%d" % i for i in range(cols)) + "|", "|" + "---|" * cols]
 rows += ["|" + "abcd|" * cols] * {rows}
@@ -157,14 +157,14 @@ def _mixed_page(sections: int) -> str:
 
 
 def test_a_page_parsed_in_pieces_reads_as_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flowcatalog.pages import markdown
+    from flowcatalog.pages import chunks
     from flowcatalog.pages.load import parse_page
     from flowcatalog.rules.page_content import page_findings
 
     page = _mixed_page(8)
     whole = parse_page("p.md", page)
-    monkeypatch.setattr(markdown, "CHUNK_BYTES", 300)
-    pieces = markdown.chunk_bounds(page.encode())
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 300)
+    pieces = chunks.chunk_bounds(page.encode())
     assert len(pieces) > 10
     assert any(head_end > head_start for _, _, head_start, head_end in pieces)  # tables split
     chunked = parse_page("p.md", page)
