@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from flowcatalog.findings import Finding
 from flowcatalog.fsio import expand_paths, read_source
-from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, PageLink, decode_page, page_type
+from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, decode_page, page_type
 from flowcatalog.pages.html import parse_html
 from flowcatalog.pages.markdown import parse_markdown
-from flowcatalog.urls import redact
 
 
 def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
@@ -21,23 +19,8 @@ def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -
     ``page_markdown.parse_markdown``); HTML pages are always parsed in full.
     """
     if page_type(path) == "html":
-        doc = parse_html(path, text)
-    else:
-        doc = parse_markdown(path, text, run_keys=run_keys)
-    if "@" not in text:
-        return doc
-    return replace(doc, links=_redacted(doc.links), hidden_links=_redacted(doc.hidden_links))
-
-
-def _redacted(links: tuple[PageLink, ...]) -> tuple[PageLink, ...]:
-    """Links with the credentials in their URLs and texts replaced by ``***``: whatever a
-    page holds, no output, report or request ever carries them."""
-    return tuple(
-        link
-        if "@" not in link.url and "@" not in link.text
-        else replace(link, url=redact(link.url), text=redact(link.text))
-        for link in links
-    )
+        return parse_html(path, text)
+    return parse_markdown(path, text, run_keys=run_keys)
 
 
 def read_page(

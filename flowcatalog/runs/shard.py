@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from flowcatalog.errors import UsageError
-from flowcatalog.report import LinkResult, Report, ShardStamp
+from flowcatalog.report import LinkGroup, Report, ShardStamp
 
 _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
@@ -48,7 +48,7 @@ def bucket(normalised_url: str, total: int) -> int:
     return int.from_bytes(digest[:8], "big") % total + 1
 
 
-def in_shard(link: LinkResult, shard: Shard) -> bool:
+def in_shard(link: LinkGroup, shard: Shard) -> bool:
     return bucket(link.normalised, shard.total) == shard.index
 
 
@@ -68,18 +68,14 @@ def catalog_digest(data: bytes | None) -> str | None:
 
 
 def restrict(report: Report, shard: Shard, *, catalog: str | None = None) -> Report:
-    """``report`` with only the links of ``shard`` and the findings about them, stamped with
-    the shard, the catalog's digest (``catalog``) and the tool's version.
+    """``report`` with only the links of ``shard`` and the findings about them
+    (``Finding.link``), stamped with the shard, the catalog's digest (``catalog``) and the
+    tool's version.
 
     Findings about no link at all (catalog structure, coverage) stay in every shard.
     """
-    from flowcatalog.reporters.subjects import owners
-
-    kept = {link.normalised for link in report.links if in_shard(link, shard)}
-    link_of = owners(report).link_of
-    findings = tuple(
-        f for f, link in zip(report.findings, link_of, strict=True) if link is None or link in kept
-    )
-    links = tuple(link for link in report.links if link.normalised in kept)
+    links = tuple(link for link in report.links if in_shard(link, shard))
+    dropped = {link.normalised for link in report.links} - {link.normalised for link in links}
+    findings = tuple(f for f in report.findings if f.link is None or f.link not in dropped)
     stamp = ShardStamp(shard.index, shard.total, catalog, tool_version())
     return replace(report, findings=findings, links=links, shard=stamp)
