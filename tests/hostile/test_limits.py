@@ -187,3 +187,27 @@ def test_exponential_exclude_option_is_refused(run_cli: RunCli, in_tmp: Path) ->
         "flowcatalog: error: --exclude '(a+)+$': a repeat inside a repeat (like (a+)+) can "
         "take exponential time; rewrite it\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("^https://internal\\.example\\.com/", None),
+        ("(foo|bar)+", None),
+        ("(?:a|b)*c+", None),
+        ("a{2,5}(b|c)*", None),
+        ("(a|b+)*", "a repeat inside a repeat"),
+        ("(?=(a+)+)x", "a repeat inside a repeat"),
+        ("((ab)*)+", "a repeat inside a repeat"),
+        ("x" * 513, "pattern longer than 512 characters"),
+    ],
+)
+def test_exclude_problem(pattern: str, problem: str | None) -> None:
+    from flowcatalog.urls import exclude_problem
+
+    found = exclude_problem(pattern)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert found.startswith(problem)
