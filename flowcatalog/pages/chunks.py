@@ -18,6 +18,8 @@ _BLOCK_OPEN = re.compile(
     rb"|<(script|pre|style|textarea)(?=[\s>]|$))",
     re.IGNORECASE,
 )
+#: a line that may start a block of its own, ending a table: no cut inside the table after it
+_BLOCK_START = re.compile(rb" {0,3}(?:#|>|[-+*][ \t]|\d{1,9}[.)][ \t]|`{3}|~{3}|<|\[)")
 _HTML_ENDS = {2: b"-->", 3: b"?>", 4: b"]]>", 5: b">"}
 _DELIMITER_ROW = re.compile(rb" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
@@ -31,7 +33,8 @@ def chunk_bounds(data: bytes, size: int | None = None) -> list[tuple[int, int, i
     every block of CommonMark has ended (a paragraph, a list, a quote, a table, indented
     code), except a fenced code block, an HTML block of kinds 1 to 5 (a comment, ``<pre>``,
     ``<script>``...), a kramdown comment and front matter, which are followed to their end
-    and never split. A table may be split between two rows: the piece after the split is
+    and never split. A table may be split between two rows (lines with a ``|`` that start
+    no other block, before any line that might end the table): the piece after the split is
     parsed with a head in front of it, an empty header row and the table's delimiter row.
     What changes: a list split at a blank line restarts (its items are the same).
     """
@@ -68,6 +71,8 @@ def chunk_bounds(data: bytes, size: int | None = None) -> list[tuple[int, int, i
         if not line.strip():
             blank_before, table, previous = True, None, None
             continue
+        if table is not None and (b"|" not in line or _BLOCK_START.match(line)):
+            table = None  # the table may have ended here: no more cuts until a blank line
         if start >= target and (table is not None or (blank_before and line[:1] not in b" \t")):
             pieces.append((first, start, *head))
             first, head = start, (table if table is not None else (0, 0))

@@ -151,6 +151,9 @@ def _mixed_page(sections: int) -> str:
             f"{{::comment}}\nx\n\n[k](https://kramdown.example/{i})\n{{:/comment}}\n\n"
             "<pre>\nkept\n\n[p](https://pre.example/)\n</pre>\n\n"
             f"Para {i} with [[ref]] and [shortcut] and [full][later].\n\n"
+            "| t | u |\n|---|---|\n| 1 | 2 |\n### After the table\n"
+            + "".join(f"line {n} coming\nsoon https://after.example/{i}/{n}\n" for n in range(9))
+            + "\n"
         )
     parts.append("[later]: https://ref.example/\n[ref]: https://ref2.example/\n[shortcut]: /s\n")
     return "".join(parts)
