@@ -99,12 +99,21 @@ def _check_report(
     online: OnlineStage | None = None,
     *,
     every_occurrence: bool = False,
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> Report:
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     pages = tuple(display_path(p) for p in paths)
-    request = CheckRequest(catalog_path, pages, online, every_occurrence=every_occurrence)
+    request = CheckRequest(
+        catalog_path,
+        pages,
+        online,
+        every_occurrence=every_occurrence,
+        root_dir=root_dir,
+        slug_style=slug_style,
+    )
     return run_check(request)
 
 
@@ -146,6 +155,18 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--root-dir",
+    type=click.Path(file_okay=False),
+    help="Site root: where links starting with '/' are looked up (unchecked without it).",
+)
+@click.option(
+    "--slug-style",
+    type=click.Choice(["gitlab", "github", "kramdown", "hugo"]),
+    default="gitlab",
+    show_default=True,
+    help="Whose heading ids '#anchors' name.",
+)
 @_report_options
 @SHARD_OPTION
 @CHANGED_OPTION
@@ -163,6 +184,8 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     online: dict[str, Any] | None = None,
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
     from flowcatalog.cli.reports import (
@@ -190,9 +213,13 @@ def check(
         request = changed_request(
             changed_since, catalog_path, tuple(display_path(p) for p in paths)
         )
-        report = run_check(dataclasses.replace(request, online=stage))
+        report = run_check(
+            dataclasses.replace(request, online=stage, root_dir=root_dir, slug_style=slug_style)
+        )
     else:
-        report = _check_report(catalog, paths, online=stage)
+        report = _check_report(
+            catalog, paths, online=stage, root_dir=root_dir, slug_style=slug_style
+        )
     if slice_ is not None:
         from flowcatalog.runs.shard import catalog_digest, restrict
 

@@ -30,6 +30,8 @@ class CheckRequest:
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
     every_occurrence: bool = False
+    root_dir: str | None = None  # where '/' links start; None: they are not checked
+    slug_style: str = "gitlab"  # whose heading ids '#anchors' name
 
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
@@ -99,7 +101,14 @@ def run_check(request: CheckRequest) -> Report:
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
-        linted = lint_pages(request.pages, catalog, skip=skip, hidden=request.every_occurrence)
+        linted = lint_pages(
+            request.pages,
+            catalog,
+            skip=skip,
+            hidden=request.every_occurrence,
+            root_dir=request.root_dir,
+            slug_style=request.slug_style,
+        )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)

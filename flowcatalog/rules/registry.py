@@ -85,10 +85,19 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
+    from flowcatalog.pages import syntax
     from flowcatalog.pages.doc import PAGE_OUTSIDE_REPOSITORY
-    from flowcatalog.rules import page_content
+    from flowcatalog.rules import internal_links, link_targets, page_content
 
-    return (*CORE_RULES, *page_content.RULES, PAGE_OUTSIDE_REPOSITORY, *liveness.RULES)
+    return (
+        *CORE_RULES,
+        *page_content.RULES,
+        *link_targets.RULES,
+        *syntax.RULES,
+        *internal_links.RULES,
+        PAGE_OUTSIDE_REPOSITORY,
+        *liveness.RULES,
+    )
 
 
 @functools.cache

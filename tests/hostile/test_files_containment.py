@@ -164,7 +164,7 @@ def test_credentials_in_a_page_are_redacted_everywhere(run_cli: RunCli, repo: Pa
     assert [(f["rule"], f["line"], f["column"], f["url"]) for f in findings] == [
         ("url-credentials", 3, 5, "https://***@ci.example/job"),
         ("url-credentials", 3, 65, "https://***@ci.example/job2"),
-        ("url-invalid", 3, 140, "//***@h.example/"),  # no scheme: invalid, and redacted
+        ("url-credentials", 3, 140, "//***@h.example/"),  # protocol-relative: redacted too
     ]
     assert findings[0]["message"].startswith("URL carries credentials")
     assert code == 1
