@@ -180,3 +180,25 @@ def test_credentials_in_the_catalog_are_redacted_everywhere(run_cli: RunCli, rep
     assert SECRET not in out
     assert "https://***@ci.example/" in out
     assert code == 1
+
+
+def test_anchor_check_never_reads_a_linked_page_outside_the_repository(
+    run_cli: RunCli, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowcatalog.pipeline import pages
+
+    read: list[str] = []
+    original = pages.read_page  # type: ignore[attr-defined]
+
+    def spy(path: str, **kwargs: object) -> object:
+        read.append(os.path.realpath(path))
+        return original(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "read_page", spy)
+    (repo / "docs" / "evil.md").symlink_to(repo.parent / "outside" / "secret.md")
+    (repo / "docs" / "inside.md").write_text("# Inside\n\n## Part\n")
+    (repo / "docs" / "a.md").write_text("# A\n\n[s](evil.md#secret) and [i](inside.md#part)\n")
+    result = run_cli("check", "docs/a.md", "--format", "json")
+    assert result.code in (0, 1), result.err
+    assert str((repo / "docs" / "inside.md").resolve()) in read  # the check does read pages
+    assert str((repo.parent / "outside" / "secret.md").resolve()) not in read
