@@ -11,10 +11,12 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog import __version__
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
@@ -78,7 +80,7 @@ def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> Exi
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="flowcatalog", prog_name="flowcatalog")
+@click.version_option(__version__, prog_name="flowcatalog")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.option(
     "--color",
@@ -99,6 +101,7 @@ def _check_report(
     online: OnlineStage | None = None,
     *,
     every_occurrence: bool = False,
+    page_cache: tuple[bool, Path | None] = (False, None),
     root_dir: str | None = None,
     slug_style: str = "gitlab",
 ) -> Report:
@@ -111,6 +114,9 @@ def _check_report(
         pages,
         online,
         every_occurrence=every_occurrence,
+        page_cache=page_cache[0],
+        cache_path=page_cache[1],
+        warn=_warn,
         root_dir=root_dir,
         slug_style=slug_style,
     )
@@ -121,6 +127,17 @@ def _catalog_bytes(path: str | None) -> bytes | None:
     from flowcatalog.fsio import read_bytes
 
     return None if path is None else read_bytes(path)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"flowcatalog: warning: {message}", err=True)
+
+
+def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
+    """Whether to use the page-result cache (not with ``--no-cache``), and the ``--cache``
+    file it goes beside (None: the default one)."""
+    given = values.get("cache")
+    return not values.get("no_cache"), Path(given) if given else None
 
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,6 +155,11 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--output", "-o", type=click.Path(), help="Write the report to FILE (atomically)."
         ),
         click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1)."),
+        click.option(
+            "--pretty",
+            is_flag=True,
+            help="Indent JSON output (json, sarif, codequality; compact by default).",
+        ),
         click.option(
             "--fail-under",
             type=float,
@@ -179,6 +201,7 @@ def check(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...] = (),
     shard: str | None = None,
@@ -204,6 +227,7 @@ def check(
 
         slice_ = parse_shard(shard)
     stage = online_stage(online or {})
+    page_cache = _page_cache(online or {})
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     if changed_since is not None:
@@ -214,11 +238,24 @@ def check(
             changed_since, catalog_path, tuple(display_path(p) for p in paths)
         )
         report = run_check(
-            dataclasses.replace(request, online=stage, root_dir=root_dir, slug_style=slug_style)
+            dataclasses.replace(
+                request,
+                online=stage,
+                root_dir=root_dir,
+                slug_style=slug_style,
+                page_cache=page_cache[0],
+                cache_path=page_cache[1],
+                warn=_warn,
+            )
         )
     else:
         report = _check_report(
-            catalog, paths, online=stage, root_dir=root_dir, slug_style=slug_style
+            catalog,
+            paths,
+            online=stage,
+            root_dir=root_dir,
+            slug_style=slug_style,
+            page_cache=page_cache,
         )
     if slice_ is not None:
         from flowcatalog.runs.shard import catalog_digest, restrict
@@ -228,8 +265,8 @@ def check(
         report = restrict(report, slice_, catalog=digest)
     report = stamp(report)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
@@ -338,6 +375,7 @@ def merge_command(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...],
 ) -> ExitCode:
@@ -348,8 +386,8 @@ def merge_command(
     targets = parse_targets(reports, output=output)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
@@ -357,6 +395,15 @@ from flowcatalog.cli.page_commands import import_command, render_command  # noqa
 
 cli.add_command(render_command)
 cli.add_command(import_command)
+
+
+def _ignore_further_interrupts() -> None:
+    """After a Ctrl-C the run is over: a late one must not cut the clean exit short."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -377,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        _ignore_further_interrupts()
         click.echo("flowcatalog: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
