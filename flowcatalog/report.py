@@ -26,6 +26,7 @@ __all__ = [
     "FigmaDetails",
     "LinkGroup",
     "Report",
+    "ShardStamp",
 ]
 
 
@@ -73,12 +74,28 @@ class LinkGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardStamp:
+    """What a shard report (``check --shard I/N``) says of the run it is part of, so that
+    ``merge`` can tell a complete set of shards from a partial or mixed one.
+
+    ``catalog`` is the SHA-256 of the catalog file's bytes (None when no catalog was read);
+    ``tool_version`` the flowcatalog version that wrote the report.
+    """
+
+    index: int
+    total: int
+    catalog: str | None
+    tool_version: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     findings: tuple[Finding, ...]
     coverage: Coverage | None = None
     links: tuple[LinkGroup, ...] = ()
     sources: tuple[str, ...] = ()
     generated_at: str | None = field(default=None, compare=False)
+    shard: ShardStamp | None = None
     #: what reports show besides the check: node views, design changes, history (``views``)
     context: ReportContext | None = field(default=None, compare=False)
 

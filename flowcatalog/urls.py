@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flowcatalog.findings import Finding, Rule, Severity
@@ -25,6 +26,12 @@ URL_INVALID = Rule(
     "url-invalid",
     Severity.ERROR,
     "a link that is not an absolute http(s) URL with a valid host",
+    "links",
+)
+URL_CREDENTIALS = Rule(
+    "url-credentials",
+    Severity.ERROR,
+    "a link carrying credentials (`https://user:token@host`); shown redacted, never requested",
     "links",
 )
 FIGMA_HTTPS = Rule(
@@ -248,11 +255,78 @@ def _analyse(url: str, depth: int) -> UrlAnalysis:
     return UrlAnalysis(url, UrlKind.WEB)
 
 
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://|^//)[^\s/?#<>\"'\\]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the user information of every URL in it replaced by ``***``:
+    ``https://user:token@host/x`` becomes ``https://***@host/x``."""
+    if "@" not in text or "//" not in text:
+        return text
+    return _USERINFO.sub(r"\1***@", text)
+
+
+#: ``exclude:`` patterns longer than this are refused; URLs are at most ``MAX_URL_LENGTH``
+MAX_PATTERN_LENGTH = 512
+
+
+def exclude_problem(pattern: str) -> str | None:
+    """What is wrong with an ``exclude`` regular expression, or None.
+
+    Patterns run against every URL of a run, so one that can take exponential time is
+    refused: a repeat inside a repeat (``(a+)+``, ``(x*y?)*``) is the shape of
+    catastrophic backtracking; with that shape refused and URLs capped at
+    ``MAX_URL_LENGTH`` characters, each match is bounded.
+    """
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"pattern longer than {MAX_PATTERN_LENGTH} characters"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a regular expression: {exc}"
+    except (RecursionError, OverflowError):
+        return "not a regular expression: too complex"
+    import importlib
+
+    parser: Any = importlib.import_module("re._parser")
+    constants: Any = importlib.import_module("re._constants")
+    repeats = {constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT}
+
+    def inner(op: Any, arg: Any) -> list[Any]:
+        """The subpatterns of a group, an alternation or a look-around."""
+        if op == constants.SUBPATTERN:
+            return [arg[-1]]
+        if op == constants.BRANCH:
+            return list(arg[1])
+        if op in (constants.ASSERT, constants.ASSERT_NOT):
+            return [arg[1]]
+        return []
+
+    def nested(items: Any, inside: bool) -> bool:
+        for op, arg in items:
+            if op in repeats:
+                _low, high, sub = arg
+                unbounded = high is constants.MAXREPEAT or high > 1
+                if (unbounded and inside) or nested(sub, inside or unbounded):
+                    return True
+            elif any(nested(sub, inside) for sub in inner(op, arg)):
+                return True
+        return False
+
+    if nested(parser.parse(pattern), False):
+        return "a repeat inside a repeat (like (a+)+) can take exponential time; rewrite it"
+    return None
+
+
 def _host_problem(netloc: str, host: str, port: int | None) -> UrlProblem | None:
     if not host:
         return _problem(URL_INVALID, "URL has no host")
     if "@" in netloc:
-        return _problem(URL_INVALID, "URL carries user information before the host")
+        return _problem(
+            URL_CREDENTIALS,
+            "URL carries credentials (user information before the host): remove them, "
+            "and revoke them, since the source publishes them",
+        )
     if host.startswith("[") or ":" in host:
         return None  # an IPv6 literal; urlsplit validated the brackets
     labels = host.rstrip(".").split(".")

@@ -269,7 +269,8 @@ def test_figma_pages_are_not_file_links(url: str) -> None:
         (
             "https://user:pw@example.com/",
             UrlKind.INVALID,
-            "URL carries user information before the host",
+            "URL carries credentials (user information before the host): remove them, "
+            "and revoke them, since the source publishes them",
         ),
         ("https://[::1/", UrlKind.INVALID, "malformed URL: Invalid IPv6 URL"),
     ],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowcatalog import urls as figma_url
-from flowcatalog.catalog.yamlnodes import PathKey, YamlDoc
+from flowcatalog.catalog.yamlnodes import CATALOG_SCHEMA, PathKey, YamlDoc
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import (
     Catalog,
@@ -87,6 +87,7 @@ def _links(
             url, text = str(item.get("url") or ""), str(item.get("label") or "")
         else:
             url, text = ("" if item is None else str(item)), ""
+        url, text = figma_url.redact(url), figma_url.redact(text)  # credentials never leave
         analysis = figma_url.analyse(url) if url.strip() else None
         links.append(
             Link(
@@ -218,9 +219,26 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         items.append(FutureIteration(title.strip(), doc.at(at), links))
 
     pages = tuple(
-        Page(doc.at(("pages", i)), path=p.get("path"), url=p.get("url"))
+        Page(
+            doc.at(("pages", i)),
+            path=p.get("path"),
+            url=figma_url.redact(p["url"]) if isinstance(p.get("url"), str) else p.get("url"),
+        )
         for i, p in enumerate(data.get("pages") or [])
     )
+    exclude = []
+    for i, pattern in enumerate(data.get("exclude") or ()):
+        problem = figma_url.exclude_problem(pattern)
+        if problem is None:
+            exclude.append(pattern)
+            continue
+        findings.append(
+            CATALOG_SCHEMA.finding(
+                f"exclude pattern {pattern[:80]!r}: {problem}",
+                doc.at(("exclude", i)),
+                subject=f"exclude/{i}",
+            )
+        )
     catalog = Catalog(
         path=path,
         title=str(data.get("title") or ""),
@@ -229,7 +247,7 @@ def build(doc: YamlDoc, path: str) -> tuple[Catalog, list[Finding]]:
         future_iterations=tuple(items),
         pages=pages,
         placeholders=tuple(data.get("placeholders") or DEFAULT_PLACEHOLDERS),
-        exclude=tuple(data.get("exclude") or ()),
+        exclude=tuple(exclude),
         location=doc.at(()) if doc.marks else Location(path, 1, 1),
     )
     return catalog, findings

@@ -112,9 +112,58 @@ def load(text: str, path: str) -> YamlDoc:
         raise InputError("YAML nested too deeply", location=path) from None
     if root is None:
         raise InputError("the file holds no YAML document", location=f"{path}:1:1")
+    _check_expansion(root, path)
     converter = _Converter(path)
     data = converter.convert(root, (), 0)
     return YamlDoc(data, converter.marks, converter.key_marks, converter.findings)
+
+
+def _check_expansion(root: yaml.Node, path: str) -> None:
+    """Refuse, before expanding anything, a document whose aliases would expand past
+    ``MAX_NODES`` values or refer to themselves.
+
+    Each distinct node's expanded size is counted once (an alias is the same node object
+    as its anchor), so the cost is linear in the document, however much it would expand.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done:
+            open_nodes.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in children)
+            if total > MAX_NODES:
+                raise InputError(
+                    f"aliases would expand to more than {MAX_NODES:,} YAML values "
+                    "(an alias bomb?); refusing to expand",
+                    location=str(_loc(path, node.start_mark)),
+                )
+            sizes[key] = total
+            continue
+        if key in open_nodes:
+            raise InputError(
+                "a YAML alias refers to the node that contains it; refusing to expand",
+                location=str(_loc(path, node.start_mark)),
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise InputError(
+                    "a YAML alias refers to the node that contains it; refusing to expand",
+                    location=str(_loc(path, child.start_mark)),
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 class _Converter:

@@ -29,6 +29,16 @@ if TYPE_CHECKING:
     from flowcatalog.report import Report
 
 
+def _percent(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """``--fail-under``: a percentage from 0 to 100; ``nan`` and infinities are refused (a NaN
+    compares false with everything, so ``--fail-under nan`` would switch the gate off)."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or not 0 <= value <= 100):
+        raise click.BadParameter(f"{value!r} is not a percentage from 0 to 100")
+    return value
+
+
 class State:
     """Options of the group that every command sees."""
 
@@ -37,7 +47,7 @@ class State:
         self.color = color
 
     def use_color(self, stream: Any, output: str | None = None) -> bool:
-        if output is not None or self.color == "never":
+        if (output is not None and output != "-") or self.color == "never":
             return False
         if self.color == "always":
             return True
@@ -48,8 +58,9 @@ class State:
 
 
 def _write(text: str, output: str | None, *, color: bool = False) -> None:
-    """The report to stdout (colour codes kept only when colour was chosen) or to a file."""
-    if output is None:
+    """The report to stdout (colour codes kept only when colour was chosen) or to a file
+    (``-`` is stdout)."""
+    if output is None or output == "-":
         click.echo(text, nl=False, color=color)
         return
     from flowcatalog.fsio import atomic_write
@@ -112,6 +123,12 @@ def _check_report(
     return run_check(request)
 
 
+def _catalog_bytes(path: str | None) -> bytes | None:
+    from flowcatalog.fsio import read_bytes
+
+    return None if path is None else read_bytes(path)
+
+
 def _warn(message: str) -> None:
     click.echo(f"flowcatalog: warning: {message}", err=True)
 
@@ -145,7 +162,8 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--fail-under",
-            type=click.FloatRange(0, 100),
+            type=float,
+            callback=_percent,
             metavar="PCT",
             help="Fail (exit 1) when matrix coverage is under PCT percent.",
         ),
@@ -226,7 +244,7 @@ def check(
     )
     from flowcatalog.reporters import get_reporter
 
-    targets = parse_targets(reports)
+    targets = parse_targets(reports, output=output)
     slice_ = None
     if shard is not None:
         from flowcatalog.runs.shard import parse_shard
@@ -264,9 +282,11 @@ def check(
             page_cache=page_cache,
         )
     if slice_ is not None:
-        from flowcatalog.runs.shard import restrict
+        from flowcatalog.runs.shard import catalog_digest, restrict
 
-        report = restrict(report, slice_)
+        used = resolve_catalog(catalog, have_pages=True)
+        digest = catalog_digest(_catalog_bytes(used) if used in report.sources else None)
+        report = restrict(report, slice_, catalog=digest)
     from flowcatalog.cli.visuals import enrich, with_history
 
     formats = frozenset({fmt, *(t.fmt for t in targets)})
@@ -300,7 +320,8 @@ def _catalog_of(report: Report) -> str | None:
 @click.option("--output", "-o", type=click.Path(), help="Write the report to FILE (atomically).")
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=float,
+    callback=_percent,
     metavar="PCT",
     help="Exit 1 when matrix coverage is under PCT percent.",
 )
@@ -407,7 +428,7 @@ def merge_command(
     from flowcatalog.cli.reports import parse_targets, read_reports, write_reports
     from flowcatalog.reporters import get_reporter
 
-    targets = parse_targets(reports)
+    targets = parse_targets(reports, output=output)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)

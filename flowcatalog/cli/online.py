@@ -144,12 +144,16 @@ def online_settings(values: dict[str, Any]) -> OnlineSettings:
     from flowcatalog.online.figma_api import api_origin
     from flowcatalog.online.verify import OnlineSettings
     from flowcatalog.online.web import HttpSettings
+    from flowcatalog.urls import exclude_problem
 
     for pattern in values["exclude"]:
         try:
             re.compile(pattern)
         except re.error as exc:
             raise UsageError(f"--exclude: invalid regular expression {pattern!r}: {exc}") from None
+        problem = exclude_problem(pattern)  # too long, or exponential backtracking
+        if problem is not None:
+            raise UsageError(f"--exclude {pattern[:80]!r}: {problem}")
     try:
         api_origin(values["figma_api"])
     except ValueError as exc:

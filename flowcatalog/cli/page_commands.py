@@ -34,10 +34,18 @@ def _load_catalog(path: str | None) -> Catalog:
     return catalog
 
 
-def _read(path: str) -> bytes:
-    from flowcatalog.fsio import read_bytes
+def _render_target(page: str) -> str:
+    """The file ``render`` writes: the page, or the file its symlink points to when that is
+    inside the repository (the link itself is never replaced)."""
+    import os
 
-    return read_bytes(path)
+    from flowcatalog.fsio import contained, repository_root
+
+    target = os.path.realpath(page)
+    root = repository_root(os.path.dirname(os.path.abspath(page)))
+    if target != os.path.abspath(page) and not contained(target, root):
+        raise InputError("a symlink to a file outside the repository; not rendered", location=page)
+    return target
 
 
 @click.command("render")
@@ -51,7 +59,8 @@ def _read(path: str) -> bytes:
 )
 def render_command(page: str, catalog: str | None, check_only: bool) -> ExitCode:
     """Regenerate the region between the flowcatalog markers of PAGE from the catalog."""
-    from flowcatalog.pages.doc import decode_page, page_type
+    from flowcatalog.fsio import decode, read_bytes
+    from flowcatalog.pages.doc import MAX_PAGE_BYTES, page_type
     from flowcatalog.pages.render import render_page, unified_diff, write_atomically
 
     if page_type(page) != "markdown":
@@ -59,10 +68,9 @@ def render_command(page: str, catalog: str | None, check_only: bool) -> ExitCode
             "render writes Markdown; expected a .md, .markdown or .md.erb page", location=page
         )
     loaded = _load_catalog(catalog)
-    data = _read(page)
-    text, problems = decode_page(page, data)
-    if text is None:
-        raise InputError(problems[0].message, location=str(problems[0].location))
+    target = _render_target(page)
+    data = read_bytes(target, limit=MAX_PAGE_BYTES, what="page")
+    decode(data, page, limit=MAX_PAGE_BYTES, what="page")  # bad bytes: exit 2, nothing written
     new = render_page(data, loaded, page)
     if new == data:
         return ExitCode.OK
@@ -70,7 +78,7 @@ def render_command(page: str, catalog: str | None, check_only: bool) -> ExitCode
         click.echo(unified_diff(data, new, page), nl=False)
         click.echo(f"flowcatalog: {page} is out of date; run 'flowcatalog render {page}'", err=True)
         return ExitCode.FINDINGS
-    write_atomically(page, new, data)
+    write_atomically(target, new, data)
     click.echo(f"flowcatalog: rendered {page}", err=True)
     return ExitCode.OK
 

@@ -32,8 +32,9 @@ class ReportTarget:
     path: str
 
 
-def parse_targets(values: Sequence[str]) -> tuple[ReportTarget, ...]:
-    """``FORMAT=PATH`` values of ``--report``; a bad one is a usage error (exit 2)."""
+def parse_targets(values: Sequence[str], *, output: str | None = None) -> tuple[ReportTarget, ...]:
+    """``FORMAT=PATH`` values of ``--report``; a bad one is a usage error (exit 2), and so is
+    a file written twice (by two ``--report`` or by ``--report`` and ``--output``)."""
     targets = []
     for value in values:
         fmt, sep, path = value.partition("=")
@@ -46,10 +47,19 @@ def parse_targets(values: Sequence[str]) -> tuple[ReportTarget, ...]:
                 + ", ".join(sorted(REPORTERS))
             )
         targets.append(ReportTarget(fmt, path))
-    paths = [t.path for t in targets]
-    for path in paths:
-        if paths.count(path) > 1:
-            raise UsageError(f"--report: {path!r} is given more than once")
+    import os
+
+    def same(a: str, b: str) -> bool:
+        return a != "-" and b != "-" and os.path.realpath(a) == os.path.realpath(b)
+
+    for i, target in enumerate(targets):
+        if any(same(target.path, other.path) for other in targets[:i]):
+            raise UsageError(f"--report: {target.path!r} is given more than once")
+        if output is not None and same(target.path, output):
+            raise UsageError(
+                f"--report {target.fmt}={target.path}: the same file as --output; "
+                "each report needs a file of its own"
+            )
     return tuple(targets)
 
 

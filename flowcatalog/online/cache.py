@@ -7,10 +7,17 @@
   is only trusted after a ``/meta`` call returns the same file ``version`` (see
   ``figma_api``); an entry for a pinned version-id is reused until ``max_age``.
 
+Only a file that is flowcatalog's own is ever opened for writing: an SQLite database whose
+header carries ``APPLICATION_ID`` (or, written before the marker existed, ``user_version``
+1 and exactly the tables ``web`` and ``figma``), a new file, or an empty one. Any other file
+(another program's database, a text file) is refused with ``InputError`` (one line, exit 2)
+and left byte for byte as it was: its header is read, nothing is written.
+
 WAL journal, a busy timeout and one transaction per write keep concurrent runs safe. A
-corrupt file is moved aside and rebuilt with a warning; a locked or unwritable one turns
-the cache off for the run, with a warning. Nothing here ever raises into a run, and no
-credential is ever stored.
+corrupt cache of ours is moved aside and rebuilt with a warning; a locked one, or one in a
+place that cannot be written, turns the cache off for the run, with a warning. Entries
+stamped in the future are stale. A web result of a run with ``include_private`` is kept
+apart: a run without it never reuses it. No credential is ever stored.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -29,13 +37,19 @@ from typing import Any
 from flowcatalog.online.figma_api import CachedFile
 from flowcatalog.online.liveness import ErrorKind, Probe
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: ``PRAGMA application_id`` of a flowcatalog cache: "FlCa"
+APPLICATION_ID = 0x466C4361
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_OWN_TABLES = frozenset({"web", "figma"})
 DEFAULT_MAX_AGE = 86400.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS web (
-    url TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    private INTEGER NOT NULL,
     probe TEXT NOT NULL,
-    checked_at REAL NOT NULL
+    checked_at REAL NOT NULL,
+    PRIMARY KEY (url, private)
 );
 CREATE TABLE IF NOT EXISTS figma (
     api_key TEXT NOT NULL,
@@ -65,7 +79,12 @@ class CachedProbe:
 
 
 class Cache:
-    """The online cache; every method is safe to call from any thread and never raises."""
+    """The online cache; every method is safe to call from any thread and never raises,
+    except the constructor on a file that is not a flowcatalog cache (``InputError``).
+
+    ``include_private``: this run may reach private addresses; its web results are stored
+    apart and only such runs reuse them.
+    """
 
     def __init__(
         self,
@@ -75,12 +94,14 @@ class Cache:
         warn: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 2.0,
+        include_private: bool = False,
     ) -> None:
         self.path = path
         self._busy_timeout = busy_timeout
         self.max_age = max_age
         self._warn_cb = warn
         self._clock = clock
+        self._private = int(include_private)
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._warned = False
@@ -103,7 +124,13 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            self._warn(f"cache {path} cannot be created ({exc.strerror}); running without it")
+            self._warn(f"cannot write the cache there ({path}: {exc.strerror}); running without it")
+            return None
+        _refuse_foreign(path)  # reads the header only; raises on a file that is not ours
+        if not _writable(path):
+            self._warn(
+                f"cannot write the cache there ({path}: permission denied); running without it"
+            )
             return None
         try:
             return self._connect(path)
@@ -111,10 +138,13 @@ class Cache:
             if _is_locked(exc):
                 self._warn(f"cache {path} is locked by another run; running without it")
                 return None
+            if "unable to open" in str(exc) or "readonly" in str(exc):
+                self._warn(f"cannot write the cache there ({path}: {exc}); running without it")
+                return None
             reason = str(exc)
         except sqlite3.DatabaseError as exc:
             reason = str(exc)
-        # corrupt (or not a database at all): move it aside and start again
+        # ours, but corrupt: move it aside and start again
         self._warn(f"cache {path} is unreadable ({reason}); rebuilding it")
         self._warned = False  # a later problem is worth its own warning
         with contextlib.suppress(OSError):
@@ -138,20 +168,25 @@ class Cache:
                 with contextlib.suppress(OSError):
                     os.chmod(path, 0o600)
             db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
+            marked = db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA_VERSION:  # new, or written by another schema: start afresh
+            if not marked or version != SCHEMA_VERSION:  # new, or an older schema of ours
                 db.execute("BEGIN IMMEDIATE")
                 # another run may have created it while this one waited for the lock
-                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                if (
+                    db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID
+                    or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION
+                ):
                     db.execute("DROP TABLE IF EXISTS web")
                     db.execute("DROP TABLE IF EXISTS figma")
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             db.execute(statement)
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("COMMIT")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
             db.execute("SELECT count(*) FROM web").fetchone()
             db.execute("SELECT count(*) FROM figma").fetchone()
         except sqlite3.Error:
@@ -198,12 +233,21 @@ class Cache:
 
     # -- web links --------------------------------------------------------------------------
 
+    def _stale(self, checked_at: float) -> bool:
+        """Older than ``max_age``, or stamped in the future (a clock that was wrong)."""
+        age = self._clock() - checked_at
+        return age < 0 or age > self.max_age
+
     def get_web(self, url: str) -> CachedProbe | None:
-        rows = self._query("SELECT probe, checked_at FROM web WHERE url = ?", (url,))
+        rows = self._query(
+            "SELECT probe, checked_at FROM web WHERE url = ? AND private <= ? "
+            "ORDER BY private LIMIT 1",
+            (url, self._private),
+        )
         if not rows:
             return None
         raw, checked_at = rows[0]
-        if self._clock() - float(checked_at) > self.max_age:
+        if self._stale(float(checked_at)):
             return None
         probe = _probe_from_json(url, raw)
         if probe is None:
@@ -219,12 +263,15 @@ class Cache:
             if ok:
                 statements.append(
                     (
-                        "INSERT OR REPLACE INTO web (url, probe, checked_at) VALUES (?, ?, ?)",
-                        (probe.url, _probe_to_json(probe), now),
+                        "INSERT OR REPLACE INTO web (url, private, probe, checked_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        (probe.url, self._private, _probe_to_json(probe), now),
                     )
                 )
             else:
-                statements.append(("DELETE FROM web WHERE url = ?", (probe.url,)))
+                statements.append(
+                    ("DELETE FROM web WHERE url = ? AND private = ?", (probe.url, self._private))
+                )
         if statements:
             self._write(statements)
 
@@ -239,7 +286,9 @@ class Cache:
         if not rows:
             return None
         file_version, file_name, last_modified, raw_nodes, checked_at = rows[0]
-        if version_id is not None and self._clock() - float(checked_at) > self.max_age:
+        if self._clock() < float(checked_at) or (
+            version_id is not None and self._stale(float(checked_at))
+        ):
             return None
         try:
             decoded = json.loads(raw_nodes)
@@ -282,6 +331,61 @@ class Cache:
                 )
             ]
         )
+
+
+def _refuse_foreign(path: Path) -> None:
+    """``InputError`` unless ``path`` is a flowcatalog cache, a new file or an empty one
+    (a file that cannot be read passes: opening it says why it cannot be used).
+
+    Only the 100-byte SQLite header is read (and, for a cache written before the marker,
+    the table names, read-only): a file that is not ours is never written to.
+    """
+    from flowcatalog.errors import InputError
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device: never opened
+            raise InputError("not a regular file; the cache must be a file", location=str(path))
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return
+    if not header:
+        return
+    refusal = (
+        "not a flowcatalog cache (another program's file?); left untouched: "
+        "pass another --cache path"
+    )
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise InputError(refusal, location=str(path))
+    application_id = int.from_bytes(header[68:72], "big")
+    user_version = int.from_bytes(header[60:64], "big")
+    if application_id == APPLICATION_ID:
+        return
+    if application_id == 0 and user_version == 1 and _tables(path) == _OWN_TABLES:
+        return  # written by flowcatalog before the application id was set
+    raise InputError(refusal, location=str(path))
+
+
+def _tables(path: Path) -> frozenset[str]:
+    """The table names of a database, read through a read-only connection."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return frozenset()
+    try:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return frozenset(str(name) for (name,) in rows)
+    except sqlite3.Error:
+        return frozenset()
+    finally:
+        db.close()
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the cache file (or create it in its directory)."""
+    if path.exists():
+        return os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)
+    return os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:

@@ -154,7 +154,12 @@ def open_parts(
     """The real checkers: ``ParallelChecker`` for web links (it decides on helper processes
     once it sees the URLs), ``FigmaClient`` when there is a token, and the cache."""
     path = (settings.cache_path or default_path()) if settings.use_cache else None
-    cache = Cache(path, max_age=settings.max_cache_age, warn=warn)
+    cache = Cache(
+        path,
+        max_age=settings.max_cache_age,
+        warn=warn,
+        include_private=settings.http.include_private,
+    )
     http = web_settings(settings, catalog_exclude)
     prober = ParallelChecker(http, processes=settings.processes, secrets=(token or "",))
     figma = None

@@ -21,7 +21,7 @@ from itertools import accumulate
 
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Catalog, Link, LinkKind, Location
-from flowcatalog.urls import UrlAnalysis, UrlKind, analyse
+from flowcatalog.urls import UrlAnalysis, UrlKind, analyse, redact
 
 PAGE_ENCODING = Rule(
     "page-encoding",
@@ -51,6 +51,15 @@ PAGE_UNPARSABLE = Rule(
     "pages",
     unread=True,
 )
+PAGE_OUTSIDE_REPOSITORY = Rule(
+    "page-outside-repository",
+    Severity.ERROR,
+    "a page listed in the catalog, or met in a directory walk or glob, that resolves "
+    "(symlinks included) outside the repository: not read",
+    "pages",
+    unread=True,
+)
+
 PAGE_FRONT_MATTER_UNTERMINATED = Rule(
     "page-front-matter-unterminated",
     Severity.WARNING,
@@ -169,7 +178,12 @@ def page_link(
     element: str = "",
 ) -> Link:
     """A link of a page where it really stands, with its normalised form and Figma identity
-    (``analyse_url``, remembered per distinct URL). See ``model.Link`` for the fields."""
+    (``analyse_url``, remembered per distinct URL). See ``model.Link`` for the fields.
+
+    User information in the URL (and in a text that quotes it) is redacted here, where every
+    page link is made: ``https://***@host``; no output, report or request carries it."""
+    if "@" in url or "@" in text:
+        url, text = redact(url), redact(text)
     analysis = analyse_url(url)
     return Link(
         url,
@@ -287,41 +301,23 @@ def _fatal(path: str, rule: Rule, message: str, location: Location | None = None
     return rule.finding(message, location or Location(path), subject=path)
 
 
-def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]]:
-    """Decode a page's bytes as UTF-8 (a BOM is dropped, line endings are kept).
+def decode_page(
+    path: str, data: bytes, *, size: int | None = None
+) -> tuple[str | None, tuple[Finding, ...]]:
+    """Decode a page's bytes with ``fsio.decode_source`` (the one decoder: UTF-8, a BOM
+    dropped, line endings kept); ``size`` is the file's true size when ``data`` is its head.
 
     Returns the text, or None and the finding that says why the page cannot be read: too
-    large, binary (a NUL byte) or not UTF-8 (with the byte offset of the first bad byte).
+    large (its true size), binary (a NUL byte) or not UTF-8 (the offset, line and column of
+    the first bad byte).
     """
-    if len(data) > MAX_PAGE_BYTES:
-        return None, (
-            _fatal(
-                path,
-                PAGE_TOO_LARGE,
-                f"page is {len(data)} bytes; pages over {MAX_PAGE_BYTES} bytes are not read",
-            ),
-        )
-    nul = data.find(b"\0")
-    if nul >= 0:
-        return None, (
-            _fatal(path, PAGE_BINARY, f"binary file (NUL byte at byte offset {nul}); not a page"),
-        )
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        return body.decode("utf-8"), ()
-    except UnicodeDecodeError as exc:
-        bad = exc.start + (len(data) - len(body))
-        good = data[:bad].decode("utf-8-sig", "replace")
-        line = good.count("\n") + 1
-        column = len(good) - (good.rfind("\n") + 1) + 1
-        return None, (
-            _fatal(
-                path,
-                PAGE_ENCODING,
-                f"not valid UTF-8: byte 0x{data[bad]:02x} at byte offset {bad}",
-                Location(path, line, column),
-            ),
-        )
+    from flowcatalog.fsio import Unreadable, decode_source
+
+    text = decode_source(data, size=size, limit=MAX_PAGE_BYTES, what="page")
+    if not isinstance(text, Unreadable):
+        return text, ()
+    rule = {"too-large": PAGE_TOO_LARGE, "binary": PAGE_BINARY}.get(text.kind, PAGE_ENCODING)
+    return None, (_fatal(path, rule, text.message, Location(path, text.line, text.column)),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,13 +332,35 @@ class PageLinks:
 
 
 def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:
-    """The files of the pages a catalog lists, relative to the catalog's directory."""
+    """The files of the pages a catalog lists, relative to the catalog's directory; only
+    those inside the repository (see ``outside_catalog_pages``)."""
+    pages, _ = _catalog_pages(catalog)
+    return pages
+
+
+def outside_catalog_pages(catalog: Catalog) -> list[tuple[str, Location]]:
+    """The ``pages:`` entries that resolve (symlinks included) outside the repository: the
+    git top level above the catalog, or the catalog's directory outside git. They are
+    never read."""
+    _, outside = _catalog_pages(catalog)
+    return outside
+
+
+def _catalog_pages(
+    catalog: Catalog,
+) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
+    from flowcatalog.fsio import contained, repository_root
+
     base = os.path.dirname(catalog.path)
-    return [
-        (os.path.normpath(os.path.join(base, page.path)), page.location)
-        for page in catalog.pages
-        if page.path
-    ]
+    root = repository_root(base or ".")
+    inside: list[tuple[str, Location]] = []
+    outside: list[tuple[str, Location]] = []
+    for page in catalog.pages:
+        if not page.path:
+            continue
+        path = os.path.normpath(os.path.join(base, page.path))
+        (inside if contained(path, root) else outside).append((path, page.location))
+    return inside, outside
 
 
 #: below this many pages, or with one CPU, pages are linted in this process

@@ -202,18 +202,27 @@ def _future_iterations(doc: PageDoc) -> list[tuple[str, list[str]]]:
 
 
 def _quote(value: str) -> str:
-    """A YAML scalar: plain when safe, double-quoted otherwise."""
+    """A YAML scalar that reads back as this very string: plain when YAML would read it so
+    (not ``on``, ``yes``, ``1.5``, ``null``, ``12:30``...), double-quoted otherwise."""
     if (
         value
         and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.,()/'-]*", value)
-        and (
-            value.strip() == value
-            and value.casefold() not in {"yes", "no", "true", "false", "null"}
-        )
+        and value.strip() == value
+        and _reads_as(value) == value
     ):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def _reads_as(value: str) -> object:
+    """What a YAML loader makes of ``value`` as a plain scalar."""
+    import yaml
+
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return None
 
 
 def _url(value: str) -> str:
@@ -233,10 +242,10 @@ def _to_yaml(
     out.append(f"  - path: {_quote(path)}")
     out += ["", "deployments:"]
     for name in deployments:
-        out += [f"  - id: {slug(name)}", f"    name: {_quote(name)}"]
+        out += [f"  - id: {_quote(slug(name))}", f"    name: {_quote(name)}"]
     out += ["", "stages:"]
     for stage in stages:
-        out += [f"  - id: {slug(stage.name)}", f"    name: {_quote(stage.name)}"]
+        out += [f"  - id: {_quote(slug(stage.name))}", f"    name: {_quote(stage.name)}"]
         for key, extra in (("flows", False), ("extra_flows", True)):
             flows = [f for f in stage.flows if f.extra is extra]
             if not flows:
@@ -245,7 +254,8 @@ def _to_yaml(
             for flow in flows:
                 out.append(f"      - name: {_quote(flow.name)}")
                 if not extra:
-                    out.append(f"        deployments: [{', '.join(flow.deployments)}]")
+                    listed = ", ".join(_quote(dep) for dep in flow.deployments)
+                    out.append(f"        deployments: [{listed}]")
                 if flow.placeholder is not None:
                     out.append(f"        placeholder: {_quote(flow.placeholder)}")
                 if flow.links or flow.placeholder is None:
@@ -253,7 +263,9 @@ def _to_yaml(
                     out += [f"          - {_url(url)}" for url in flow.links]
         if stage.not_applicable:
             out.append("    not_applicable:")
-            out += [f"      {dep}: {_quote(reason)}" for dep, reason in stage.not_applicable]
+            out += [
+                f"      {_quote(dep)}: {_quote(reason)}" for dep, reason in stage.not_applicable
+            ]
     if future:
         out += ["", "future_iterations:"]
         for title_text, links in future:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import expand_paths, read_head
+from flowcatalog.fsio import expand_paths, read_source
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, decode_page, page_type
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 
@@ -38,8 +38,8 @@ def read_page(
     path: str, *, run_keys: Sequence[str] | None = None, slug_style: str = DEFAULT_SLUG_STYLE
 ) -> tuple[PageDoc | None, tuple[Finding, ...]]:
     """Read and parse one page; unreadable bytes are findings, a missing file an InputError."""
-    data = read_head(path, MAX_PAGE_BYTES + 1, what="page")
-    text, problems = decode_page(path, data)
+    data, size = read_source(path, limit=MAX_PAGE_BYTES, what="page")
+    text, problems = decode_page(path, data, size=size)
     if text is None:
         return None, problems
     return parse_page(path, text, run_keys=run_keys, slug_style=slug_style), problems
@@ -57,11 +57,15 @@ def load_pages(paths: Iterable[str]) -> tuple[list[PageDoc], list[Finding]]:
     return docs, findings
 
 
-def expand_pages(paths: Iterable[str]) -> list[str]:
+def expand_pages(
+    paths: Iterable[str], *, root: str | None = None, outside: list[str] | None = None
+) -> list[str]:
     """Files as given, directories searched for pages, globs expanded (``fsio.expand_paths``
-    with this module's idea of what a page is)."""
+    with this module's idea of what a page is; ``root`` and ``outside``: see there)."""
     return expand_paths(
         paths,
         is_page=lambda name: page_type(name) is not None,
         expected=".md, .markdown, .md.erb, .mdx or .html",
+        root=root,
+        outside=outside,
     )

@@ -40,6 +40,8 @@ from typing import Any
 
 from flowcatalog.findings import Finding
 from flowcatalog.model import Link, LinkKind, Location
+from flowcatalog.pages import chunks
+from flowcatalog.pages.chunks import chunk_bounds
 from flowcatalog.pages.doc import (
     PAGE_COMMENT_UNTERMINATED,
     PAGE_FRONT_MATTER_UNTERMINATED,
@@ -102,6 +104,10 @@ _BLOCK_TAGS = frozenset(
         "DefinitionListDefinition",
     }
 )
+_LONE_CR = re.compile(r"\r(?!\n)")
+#: pending text runs are settled whenever they hold this many pieces: a table of millions of
+#: cells keeps only the runs the rules need, never every cell at once
+_SETTLE_EVERY = 8192
 _FRONT_MATTER_KEY = re.compile(rb"\A---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
@@ -147,6 +153,8 @@ def parse_markdown(
     rules look at, so the findings are the same and far fewer objects are made.
     """
     text = _clean(text)
+    if "\r" in text:  # the parser ends lines at \n only: a lone \r becomes one (same bytes)
+        text = _LONE_CR.sub("\n", text)
     if is_mdx(path):
         text = mdx_source(text)
     index = LineIndex(path, text)
@@ -307,10 +315,12 @@ class _Extractor:
         self._run_text: list[str] = []
         self._run_pieces: list[tuple[int, int, bool]] = []  # (byte start, byte end, bare)
         self._run_keys = run_keys  # lean: keep only runs holding one of these, empty items
+        self._shortest = 0 if run_keys is None else min(len(k) for k in (*run_keys, "http", "www."))
         #: runs ended but not settled yet: text, its pieces' texts and places, context
         self._pending: list[
             tuple[str, tuple[str, ...], tuple[tuple[int, int, bool], ...], tuple[str, ...]]
         ] = []
+        self._pending_pieces = 0  # pieces held by ``_pending``
         self._marked = False  # content already marked since the last heading or item opened
         self._skip = 0  # inside code blocks and metadata blocks
         self._html_anchor: _OpenLink | None = None
@@ -401,8 +411,13 @@ class _Extractor:
             return
         text = "".join(run_text)
         raw = self._run_pieces
-        if not text.isspace():  # the run is not empty: the same as ``text.strip()``
+        # lean: a run shorter than every key (and than "http") can hold none: a table of
+        # millions of one-letter cells makes no pending run at all
+        if len(text) >= self._shortest and not text.isspace():  # not empty: ``text.strip()``
             self._pending.append((text, tuple(run_text), tuple(raw), self._context))
+            self._pending_pieces += len(raw)
+            if self._pending_pieces >= _SETTLE_EVERY:  # memory stays bounded (a huge table)
+                self._settle_runs()
         run_text.clear()
         raw.clear()
 
@@ -417,6 +432,7 @@ class _Extractor:
         if not pending:
             return
         self._pending = []
+        self._pending_pieces = 0
         keys = self._run_keys
         lowered = [run[0].lower() for run in pending]
         joined = "\n".join(lowered)
@@ -484,9 +500,15 @@ class _Extractor:
     def run(self) -> None:
         import pyromark
 
-        self._compute_masks()
+        pieces = None
+        if self.base == 0 and not self.hidden_mode and len(self.data) > chunks.CHUNK_BYTES:
+            pieces = chunk_bounds(self.data)
         try:
-            self._loop(pyromark.events_with_range(self.text, options=_options()))
+            if pieces is None or len(pieces) < 2:
+                self._compute_masks()
+                self._loop(pyromark.events_with_range(self.text, options=_options()))
+            else:
+                self._run_chunks(pieces)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException as exc:  # pyo3 reports a Rust panic as a BaseException
@@ -501,6 +523,52 @@ class _Extractor:
             return
         self._flush_run()
         self._settle_runs()
+
+    def _run_chunks(self, pieces: list[tuple[int, int, int, int]]) -> None:
+        """Parse a large page piece by piece (``chunk_bounds``), so the parser's tree is never
+        built for the whole page at once: its memory is that of one piece. Reference
+        definitions are gathered from every piece first, so a reference link resolves
+        whichever piece defines its target. A piece that starts inside a table is parsed
+        with a head in front of it: a header row of empty cells and the table's delimiter
+        row (nothing in it is text, a link or a heading)."""
+        import pyromark
+
+        whole_text, whole_data = self.text, self.data
+        targets: dict[str, tuple[str, str]] = {}
+        places: dict[str, Location] = {}
+        for start, end, _, _ in pieces:
+            found = pyromark.reference_definitions(
+                whole_data[start:end].decode("utf-8"), options=_options()
+            )
+            for name, value in found.items():
+                key = " ".join(name.split()).casefold()
+                if key not in targets:
+                    targets[key] = (str(value["dest"]), str(value.get("title") or ""))
+                    places[key] = self.index.location(start + int(value["span"]["start"]))
+        self._definitions = places
+
+        def resolve(broken: Any) -> tuple[str, str] | None:
+            return targets.get(" ".join(str(broken["reference"]).split()).casefold())
+
+        try:
+            for start, end, head_start, head_end in pieces:
+                head = b""
+                if head_end > head_start:  # an empty header row (no text, no events that
+                    delimiter = whole_data[head_start:head_end]  # count) and the delimiter
+                    head = re.sub(rb"[^|\r\n]", b" ", delimiter) + delimiter
+                self.data = head + whole_data[start:end]
+                self.text = self.data.decode("utf-8")
+                self.base = start - len(head)
+                self._compute_masks()
+                self._loop(
+                    pyromark.events_with_range(
+                        self.text, options=_options(), broken_link_callback=resolve
+                    )
+                )
+                self._flush_run()
+        finally:
+            self.text, self.data, self.base = whole_text, whole_data, 0
+            self._compute_masks()
 
     def _loop(self, events: Any) -> None:
         starts = self._start_handlers()

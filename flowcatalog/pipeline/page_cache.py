@@ -209,10 +209,10 @@ class PageCache:
     def page_key(self, path: str, settings: object) -> str | None:
         """The key of the page at ``path`` as it is now, or None when it cannot be read (the
         linting then says why)."""
-        from flowcatalog.fsio import read_head
+        from flowcatalog.fsio import read_source
 
         try:
-            data = read_head(path, MAX_PAGE_BYTES + 1, what="page")
+            data, _ = read_source(path, limit=MAX_PAGE_BYTES, what="page")
         except Exception:
             return None
         return self.key(path, data, settings)

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import list_tree
+from flowcatalog.fsio import contained, list_tree, repository_root
 from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
-from flowcatalog.pages.doc import PageLinks, catalog_page_paths, page_type
+from flowcatalog.pages.doc import (
+    PAGE_OUTSIDE_REPOSITORY,
+    PageLinks,
+    catalog_page_paths,
+    outside_catalog_pages,
+    page_type,
+)
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
@@ -65,10 +71,29 @@ def lint_pages(
         skipped = {os.path.abspath(p) for p in skip}
         paths = [p for p in paths if os.path.abspath(p) not in skipped]
     findings: list[Finding] = []
+    outside: list[str] = []
     if paths:
-        files = expand_pages(paths)
+        root = os.path.dirname(catalog.path) if catalog is not None else "."
+        files = expand_pages(paths, root=repository_root(root or "."), outside=outside)
+        for path in outside:
+            findings.append(
+                PAGE_OUTSIDE_REPOSITORY.finding(
+                    "symlink resolves outside the directory tree searched; not read",
+                    Location(path),
+                    subject=path,
+                )
+            )
     else:
         files = []
+        for path, where in outside_catalog_pages(catalog) if catalog is not None else []:
+            findings.append(
+                PAGE_OUTSIDE_REPOSITORY.finding(
+                    f"page {path!r} resolves outside the repository; not read "
+                    "(name it on the command line to lint it)",
+                    where,
+                    subject=path,
+                )
+            )
         for path, where in catalog_page_paths(catalog) if catalog is not None else []:
             if os.path.isfile(path):
                 files.append(path)
@@ -312,7 +337,11 @@ def check_internal_links(
     anchors = {os.path.normpath(os.path.abspath(page.path)): page.anchors for page in pages}
     cache: dict[str, tuple[str, ...] | None] = {}
 
+    repository = repository_root(top)
+
     def more_anchors(path: str) -> tuple[str, ...] | None:
+        if path not in cache and not contained(path, repository):
+            cache[path] = None  # a symlink out of the repository: never read
         if path not in cache:
             try:
                 doc, _ = read_page(path, run_keys=(), slug_style=slug_style)

@@ -49,8 +49,9 @@ def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | N
     ``cache``, a text it knows to fit the schema is not validated again (building the
     validator is most of a small check's start-up)."""
     from flowcatalog.catalog.build import parse_catalog
+    from flowcatalog.catalog.yamlnodes import MAX_BYTES
 
-    text = fsio.read_text(path)
+    text = fsio.read_text(path, limit=MAX_BYTES)
     key = cache.key("", text.encode("utf-8", "surrogatepass"), "catalog-schema") if cache else ""
     known = cache is not None and cache.known(key)
     catalog, findings = parse_catalog(text, path, schema_valid=known)

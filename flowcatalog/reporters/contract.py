@@ -122,6 +122,15 @@ class SummaryDict(TypedDict):
     figma_links: int
 
 
+class ShardDict(TypedDict):
+    """Which shard of which run a ``check --shard I/N`` report is (``merge`` checks them)."""
+
+    index: int
+    total: int
+    catalog_sha256: str | None
+    tool_version: str
+
+
 class ReportDict(TypedDict):
     version: int
     summary: SummaryDict
@@ -129,3 +138,4 @@ class ReportDict(TypedDict):
     findings: list[FindingDict]
     links: list[LinkDict]
     sources: list[str]
+    shard: NotRequired[ShardDict]

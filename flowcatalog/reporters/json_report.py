@@ -138,7 +138,7 @@ def link_dict(link: LinkGroup, context: ReportContext | None = None) -> LinkDict
 
 
 def report_dict(report: Report) -> ReportDict:
-    return {
+    data: ReportDict = {
         "version": REPORT_VERSION,
         "summary": {
             "errors": report.count(Severity.ERROR),
@@ -152,6 +152,15 @@ def report_dict(report: Report) -> ReportDict:
         "links": [link_dict(link, report.context) for link in report.links],
         "sources": list(report.sources),
     }
+    if report.shard is not None:
+        stamp = report.shard
+        data["shard"] = {
+            "index": stamp.index,
+            "total": stamp.total,
+            "catalog_sha256": stamp.catalog,
+            "tool_version": stamp.tool_version,
+        }
+    return data
 
 
 def render(report: Report, *, color: bool = False) -> str:

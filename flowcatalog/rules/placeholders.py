@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.pages.doc import PageDoc, TextRun
+from flowcatalog.pages.doc import Heading, PageDoc, TextRun
 
 PAGE_PLACEHOLDER = Rule(
     "page-placeholder",
@@ -110,12 +110,29 @@ def _stands_in(doc: PageDoc, run: TextRun, match: re.Match[str]) -> bool:
 
 
 def _titles_content(doc: PageDoc, run: TextRun) -> bool:
-    """Whether ``run`` is the text of a heading with content under it."""
+    """Whether ``run`` is the text of a heading with content under it (headings looked up
+    by line, not scanned: a page of thousands of headings and placeholders stays linear)."""
     line = doc.locate(run, 0).line
     return any(
-        h.location.line == line and h.has_content and _bare(h.text) == _bare(run.text)
-        for h in doc.headings
+        h.has_content and _bare(h.text) == _bare(run.text)
+        for h in _headings_by_line(doc.headings).get(line, ())
     )
+
+
+_BY_LINE: dict[int, tuple[tuple[Heading, ...], dict[int | None, list[Heading]]]] = {}
+
+
+def _headings_by_line(headings: tuple[Heading, ...]) -> dict[int | None, list[Heading]]:
+    """The page's headings by line, made once per page (the last page's is kept)."""
+    known = _BY_LINE.get(id(headings))
+    if known is not None and known[0] is headings:
+        return known[1]
+    by_line: dict[int | None, list[Heading]] = {}
+    for heading in headings:
+        by_line.setdefault(heading.location.line, []).append(heading)
+    _BY_LINE.clear()
+    _BY_LINE[id(headings)] = (headings, by_line)
+    return by_line
 
 
 def _piece_at(run: TextRun, offset: int) -> tuple[int, int, int, bool] | None:

@@ -47,6 +47,7 @@ from flowcatalog.urls import (
     FIGMA_NODE_ID_REPEATED,
     FIGMA_UNKNOWN_KIND,
     FIGMA_VERSION_ID,
+    URL_CREDENTIALS,
     URL_INVALID,
 )
 
@@ -57,6 +58,7 @@ CORE_RULES: tuple[Rule, ...] = (
     DUPLICATE_ID,
     UNKNOWN_REFERENCE,
     URL_INVALID,
+    URL_CREDENTIALS,
     FIGMA_HTTPS,
     FIGMA_FILE_KEY,
     FIGMA_NODE_ID_MISSING,
@@ -85,6 +87,7 @@ def all_rules() -> tuple[Rule, ...]:
     from flowcatalog.online import liveness
     from flowcatalog.online.design_changes import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
     from flowcatalog.pages import syntax
+    from flowcatalog.pages.doc import PAGE_OUTSIDE_REPOSITORY
     from flowcatalog.rules import internal_links, link_targets, page_content
 
     return (
@@ -93,6 +96,7 @@ def all_rules() -> tuple[Rule, ...]:
         *link_targets.RULES,
         *syntax.RULES,
         *internal_links.RULES,
+        PAGE_OUTSIDE_REPOSITORY,
         *liveness.RULES,
         DESIGN_CHANGED,
         DESIGN_RENAMED,

@@ -12,6 +12,8 @@ Pure: the CLI reads the files and hands the text here.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,6 +31,7 @@ from flowcatalog.report import (
     FigmaDetails,
     LinkGroup,
     Report,
+    ShardStamp,
 )
 from flowcatalog.reporters.contract import (
     CoverageDict,
@@ -39,6 +42,9 @@ from flowcatalog.reporters.contract import (
     OccurrenceDict,
     ReportDict,
 )
+
+#: no report nests deeper than 6 levels; JSON nested deeper is not a report
+MAX_JSON_DEPTH = 32
 
 
 def _location(item: LocationDict | FindingDict) -> Location:
@@ -149,14 +155,77 @@ def _link(item: LinkDict) -> LinkGroup:
     )
 
 
-def load_report(text: str, source: str) -> Report:
-    """A ``Report`` from the JSON report text of file ``source`` (``InputError`` if unusable)."""
+class _NotFinite(ValueError):
+    """A NaN or infinity in a report: no report ever holds one."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotFinite(f"{name} is not a number a report holds")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(f"{text[:20]} is out of range")
+    return value
+
+
+def _parse_json(text: str, source: str) -> Any:
+    """JSON text, refused with one line when it is not JSON, nests deeper than any report
+    does, or holds a NaN, an infinity or an integer of thousands of digits."""
+    depth = _max_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(
+            f"JSON nested {depth} levels deep; a report nests at most {MAX_JSON_DEPTH}",
+            location=source,
+        )
     try:
-        raw: Any = json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not JSON: {exc.msg}", location=f"{source}:{exc.lineno}:{exc.colno}"
         ) from None
+    except _NotFinite as exc:
+        raise InputError(f"not a report: {exc}", location=source) from None
+    except ValueError as exc:  # an integer over Python's digit limit
+        raise InputError(f"not a report: {str(exc).split(';')[0]}", location=source) from None
+    except RecursionError:  # pragma: no cover  (the depth check comes first)
+        raise InputError("JSON nested too deeply", location=source) from None
+
+
+_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _max_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects (strings skipped); linear in the text."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def _shard(data: Any) -> ShardStamp | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise TypeError("'shard' is not an object")
+    index, total = data.get("index"), data.get("total")
+    catalog, version = data.get("catalog_sha256"), data.get("tool_version")
+    if type(index) is not int or type(total) is not int or not 1 <= index <= total:
+        raise ValueError(f"'shard' index {index!r} of {total!r} is not I of N")
+    if not (catalog is None or isinstance(catalog, str)) or not isinstance(version, str):
+        raise TypeError("'shard' catalog_sha256 or tool_version is not a string")
+    return ShardStamp(index, total, catalog, version)
+
+
+def load_report(text: str, source: str) -> Report:
+    """A ``Report`` from the JSON report text of file ``source`` (``InputError`` if unusable)."""
+    raw: Any = _parse_json(text, source)
     if not isinstance(raw, dict) or raw.get("version") != REPORT_VERSION:
         version = raw.get("version") if isinstance(raw, dict) else None
         raise InputError(
@@ -171,6 +240,7 @@ def load_report(text: str, source: str) -> Report:
             coverage=_coverage(coverage) if isinstance(coverage, dict) else None,
             links=tuple(_link(link) for link in data.get("links") or ()),
             sources=tuple(str(s) for s in data.get("sources") or ()),
+            shard=_shard(data.get("shard")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
@@ -199,10 +269,64 @@ def _union(reports: Sequence[Report]) -> tuple[Finding, ...]:
     return tuple(sorted(most.elements(), key=lambda f: f.sort_key))
 
 
+def check_shards(reports: Sequence[Report], names: Sequence[str] = ()) -> None:
+    """Refuse anything but one complete run: shards 1..N of one N, each once, of one catalog
+    and one tool version (a single report without a shard stamp is a whole run)."""
+
+    def name(i: int) -> str:
+        return names[i] if i < len(names) else f"report {i + 1}"
+
+    if len(reports) == 1 and reports[0].shard is None:
+        return
+    stamps: list[ShardStamp] = []
+    for i, report in enumerate(reports):
+        if report.shard is None:
+            raise InputError(
+                "not a shard report (no 'shard' key); merge the JSON reports of "
+                "'check --shard I/N' runs",
+                location=name(i),
+            )
+        stamps.append(report.shard)
+    first = stamps[0]
+    for i, stamp in enumerate(stamps):
+        if stamp.total != first.total:
+            raise InputError(
+                f"shard {stamp.index}/{stamp.total} is not of the same run as "
+                f"{name(0)} ({first.index}/{first.total})",
+                location=name(i),
+            )
+        if stamp.catalog != first.catalog:
+            raise InputError(
+                f"shard of another catalog than {name(0)} (catalog digests differ)",
+                location=name(i),
+            )
+        if stamp.tool_version != first.tool_version:
+            raise InputError(
+                f"shard written by flowcatalog {stamp.tool_version}, {name(0)} by "
+                f"{first.tool_version}",
+                location=name(i),
+            )
+    seen: dict[int, int] = {}
+    for i, stamp in enumerate(stamps):
+        if stamp.index in seen:
+            raise InputError(
+                f"shard {stamp.index}/{stamp.total} given twice (also {name(seen[stamp.index])})",
+                location=name(i),
+            )
+        seen[stamp.index] = i
+    missing = [f"{n}/{first.total}" for n in range(1, first.total + 1) if n not in seen]
+    if missing:
+        raise InputError(
+            f"incomplete set of shards: missing {', '.join(missing[:10])}"
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        )
+
+
 def merge(reports: Sequence[Report], names: Sequence[str] = ()) -> Report:
     """One report from shard reports of the same catalog and pages."""
     if not reports:
         raise InputError("nothing to merge: give one or more JSON reports")
+    check_shards(reports, names)
     coverage = None
     for i, report in enumerate(reports):
         if report.coverage is None:

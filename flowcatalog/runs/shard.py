@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from flowcatalog.errors import UsageError
-from flowcatalog.report import LinkGroup, Report
+from flowcatalog.report import LinkGroup, Report, ShardStamp
 
 _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
@@ -52,13 +52,30 @@ def in_shard(link: LinkGroup, shard: Shard) -> bool:
     return bucket(link.normalised, shard.total) == shard.index
 
 
-def restrict(report: Report, shard: Shard) -> Report:
+def tool_version() -> str:
+    """The installed flowcatalog's version (shard reports carry it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("flowcatalog")
+    except PackageNotFoundError:  # pragma: no cover  (run from a bare source tree)
+        return "unknown"
+
+
+def catalog_digest(data: bytes | None) -> str | None:
+    """The catalog's identity in a shard report: SHA-256 of its bytes."""
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def restrict(report: Report, shard: Shard, *, catalog: str | None = None) -> Report:
     """``report`` with only the links of ``shard`` and the findings about them
-    (``Finding.link``).
+    (``Finding.link``), stamped with the shard, the catalog's digest (``catalog``) and the
+    tool's version.
 
     Findings about no link at all (catalog structure, coverage) stay in every shard.
     """
     links = tuple(link for link in report.links if in_shard(link, shard))
     dropped = {link.normalised for link in report.links} - {link.normalised for link in links}
     findings = tuple(f for f in report.findings if f.link is None or f.link not in dropped)
-    return replace(report, findings=findings, links=links)
+    stamp = ShardStamp(shard.index, shard.total, catalog, tool_version())
+    return replace(report, findings=findings, links=links, shard=stamp)

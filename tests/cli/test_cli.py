@@ -245,7 +245,7 @@ def test_non_utf8_catalog(run_cli: RunCli, in_tmp: Path) -> None:
     result = run_cli("check")
     assert (result.code, result.err) == (
         2,
-        "flowcatalog: error: catalog.yaml:2:11: not valid UTF-8: byte 0xe9 at offset 21\n",
+        "flowcatalog: error: catalog.yaml:2:11: not valid UTF-8: byte 0xe9 at byte offset 21\n",
     )
 
 

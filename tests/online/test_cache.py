@@ -44,8 +44,10 @@ def cache_file(tmp_path: Path) -> Path:
     return tmp_path / "sub" / "cache.sqlite3"
 
 
-def open_cache(path: Path, clock: Clock, warnings: list[str], **kwargs: float) -> Cache:
-    return Cache(path, max_age=3600, warn=warnings.append, clock=clock, **kwargs)
+def open_cache(
+    path: Path, clock: Clock, warnings: list[str], *, busy_timeout: float = 2.0
+) -> Cache:
+    return Cache(path, max_age=3600, warn=warnings.append, clock=clock, busy_timeout=busy_timeout)
 
 
 def test_default_path(tmp_path: Path) -> None:
@@ -82,8 +84,11 @@ def test_failures_are_not_kept(cache_file: Path, clock: Clock, warnings: list[st
 def test_corrupt_file_is_rebuilt_with_a_warning(
     cache_file: Path, clock: Clock, warnings: list[str]
 ) -> None:
-    cache_file.parent.mkdir(parents=True)
-    cache_file.write_bytes(b"this is not a database at all" * 100)
+    open_cache(cache_file, clock, warnings).close()
+    header = cache_file.read_bytes()[:100]  # ours: the application id is in the header
+    cache_file.write_bytes(header + b"this is not a database at all" * 200)
+    for suffix in ("-wal", "-shm"):
+        cache_file.with_name(cache_file.name + suffix).unlink(missing_ok=True)
     cache = open_cache(cache_file, clock, warnings)
     assert cache.enabled
     assert len(warnings) == 1
@@ -94,11 +99,14 @@ def test_corrupt_file_is_rebuilt_with_a_warning(
     assert cache_file.with_name("cache.sqlite3.corrupt").exists()
 
 
-def test_other_schema_is_replaced(cache_file: Path, clock: Clock, warnings: list[str]) -> None:
+def test_older_schema_of_ours_is_replaced(
+    cache_file: Path, clock: Clock, warnings: list[str]
+) -> None:
     cache_file.parent.mkdir(parents=True)
     db = sqlite3.connect(cache_file)
-    db.execute("CREATE TABLE web (something_else TEXT)")
-    db.execute("PRAGMA user_version = 99")
+    db.execute("CREATE TABLE web (url TEXT PRIMARY KEY, probe TEXT, checked_at REAL)")
+    db.execute("CREATE TABLE figma (api_key TEXT)")
+    db.execute("PRAGMA user_version = 1")  # flowcatalog 0.1.0's cache: no application id yet
     db.commit()
     db.close()
     cache = open_cache(cache_file, clock, warnings)

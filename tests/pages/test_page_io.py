@@ -46,7 +46,7 @@ def test_binary_file_is_a_finding() -> None:
     text, problems = decode_page("p.md", b"\x89PNG\r\n\x1a\n\x00\x00")
     assert text is None
     assert [(str(f.location), f.rule, f.message) for f in problems] == [
-        ("p.md", "page-binary", "binary file (NUL byte at byte offset 8); not a page")
+        ("p.md", "page-binary", "binary file (NUL byte at byte offset 8), not text")
     ]
 
 
@@ -55,7 +55,7 @@ def test_too_large_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     text, problems = decode_page("p.md", b"# 12345678901\n")
     assert text is None
     assert [(f.rule, f.message) for f in problems] == [
-        ("page-too-large", "page is 14 bytes; pages over 10 bytes are not read")
+        ("page-too-large", "page is 14 bytes, over the limit of 10")
     ]
 
 
@@ -267,13 +267,13 @@ def test_read_errors_cross_the_worker_boundary_as_input_errors(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("size", [0, 1, 5, 9, 10, 11, 25])
-def test_read_head_reads_up_to_the_limit(tmp_path: Path, size: int) -> None:
+def test_read_source_reads_up_to_the_limit_and_one_byte(tmp_path: Path, size: int) -> None:
     path = tmp_path / "p.md"
     path.write_bytes(bytes(range(97, 97 + 26))[:size])
-    assert fsio.read_head(str(path), 10) == path.read_bytes()[:10]
+    assert fsio.read_source(str(path), limit=10) == (path.read_bytes()[:11], size)
 
 
-def test_read_head_follows_a_file_that_grows(tmp_path: Path) -> None:
+def test_read_source_follows_a_file_that_grows(tmp_path: Path) -> None:
     path = tmp_path / "p.md"
     path.write_bytes(b"abcdefghijklmnop")  # grown to this after its size was taken as 3
     real_fstat = os.fstat
@@ -284,7 +284,7 @@ def test_read_head_follows_a_file_that_grows(tmp_path: Path) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(os, "fstat", stale)
-        assert fsio.read_head(str(path), 10) == b"abcdefghij"
+        assert fsio.read_source(str(path), limit=10) == (b"abcdefghijk", 11)
 
 
 _URL_PIECES = st.sampled_from(

@@ -1,0 +1,73 @@
+"""The one reader and decoder (``fsio``): every source read the same way, one message for
+one problem, and containment in the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flowcatalog import fsio
+from flowcatalog.errors import InputError
+from tests.conftest import RunCli
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"ok\r\n", "ok\r\n"),
+        (b"\xef\xbb\xbfok", "ok"),
+        (b"a\x00b", fsio.Unreadable("binary", "binary file (NUL byte at byte offset 1), not text")),
+        (
+            b"\xef\xbb\xbfab\r\ncd\rx\xffy",
+            fsio.Unreadable("encoding", "not valid UTF-8: byte 0xff at byte offset 11", 3, 2),
+        ),
+        (b"12345678901", fsio.Unreadable("too-large", "file is 11 bytes, over the limit of 10")),
+    ],
+)
+def test_decode_source(data: bytes, expected: object) -> None:
+    too_large = isinstance(expected, fsio.Unreadable) and expected.kind == "too-large"
+    assert fsio.decode_source(data, limit=10 if too_large else 100) == expected
+
+
+def test_read_text_says_each_problem_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"x\n\xc3(")
+    with pytest.raises(InputError) as caught:
+        fsio.read_text(str(tmp_path / "bad.txt"))
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'bad.txt'}:2:1: not valid UTF-8: byte 0xc3 at byte offset 2"
+    )
+    with pytest.raises(InputError, match="is a directory, not a file"):
+        fsio.read_text(str(tmp_path))
+    (tmp_path / "big.txt").write_bytes(b"x" * 30)
+    with pytest.raises(InputError, match="file is 30 bytes, over the limit of 10"):
+        fsio.read_bytes(str(tmp_path / "big.txt"), limit=10)
+    with pytest.raises(InputError, match="binary file"):
+        fsio.decode(b"\x00", "x")
+
+
+def test_containment(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "a" / "b").mkdir(parents=True)
+    assert fsio.repository_root(str(root / "a" / "b")) == str(root.resolve())
+    assert fsio.repository_root(str(tmp_path)) == str(tmp_path.resolve())  # outside git
+    (root / "out").symlink_to(tmp_path)
+    assert fsio.contained(str(root / "a"), str(root))
+    assert not fsio.contained(str(root / "out" / "x.md"), str(root))
+    assert not fsio.contained(str(root / ".." / "x.md"), str(root))
+
+
+def test_a_broken_symlink_is_one_line(run_cli: RunCli, in_tmp: Path) -> None:
+    os.symlink("nowhere.md", in_tmp / "gone.md")
+    result = run_cli("check", "gone.md")
+    assert (result.code, result.err) == (2, "flowcatalog: error: gone.md: a symlink to nothing\n")
+
+
+def test_absolute_glob_walks_from_its_literal_base(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "d").mkdir()
+    (in_tmp / "d" / "p.md").write_text("# P\n")
+    result = run_cli("links", str(in_tmp / "d" / "*.md"))
+    assert result.code == 0, result.err
