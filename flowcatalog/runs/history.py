@@ -175,12 +175,17 @@ def to_csv(points: Sequence[HistoryPoint]) -> str:
     return out.getvalue()
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def to_text(points: Sequence[HistoryPoint]) -> str:
     lines = []
     for p in points:
         percent = f"{p.percent:5.1f}%" if p.percent is not None else "   n/a"
         lines.append(
             f"{p.date[:10]}  {p.commit[:8]}  {percent} ({p.documented}/{p.total})  "
-            f"{p.errors} errors, {p.warnings} warnings  {' '.join(p.subject.split())}"
+            f"{_plural(p.errors, 'error')}, {_plural(p.warnings, 'warning')}  "
+            f"{' '.join(p.subject.split())}"
         )
     return "\n".join(lines) + ("\n" if lines else "")
