@@ -7,7 +7,6 @@ one line on stderr (exit 2), anything unexpected to exit 3 (traceback only with
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog.cli.adopt import adopt_options
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
@@ -22,6 +22,7 @@ from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
+    from flowcatalog.cli.reports import ReportTarget
     from flowcatalog.findings import Finding
     from flowcatalog.pipeline.run import OnlineStage
     from flowcatalog.report import Report
@@ -127,6 +128,7 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @SHARD_OPTION
 @CHANGED_OPTION
 @online_options
+@adopt_options
 @click.pass_obj
 def check(
     state: State,
@@ -140,45 +142,74 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     online: dict[str, Any] | None = None,
+    adopt: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
-    from flowcatalog.cli.reports import (
-        changed_request,
-        parse_targets,
-        sharded_stage,
-        stamp,
-        write_reports,
-    )
-    from flowcatalog.reporters import get_reporter
+    from flowcatalog.cli.adopt import write_failure
+    from flowcatalog.cli.reports import parse_targets
 
     targets = parse_targets(reports)
+    try:
+        report = _configured_check(catalog, paths, shard, changed_since, online, adopt)
+    except FlowcatalogError as exc:
+        fallback = display_path(catalog) if catalog else "catalog.yaml"
+        write_failure(exc, fmt=fmt, output=output, targets=targets, fallback=fallback)
+        raise
+    _emit(state, report, fmt, output, targets)
+    return _exit_code(report, strict=strict, fail_under=fail_under)
+
+
+def _configured_check(
+    catalog: str | None,
+    paths: tuple[str, ...],
+    shard: str | None,
+    changed_since: str | None,
+    online: dict[str, Any] | None,
+    adopt: dict[str, Any] | None,
+) -> Report:
+    """The report of ``check``: configuration, catalogs, pages, online stage, shard, baseline."""
+    from flowcatalog.cli.adopt import (
+        apply_baseline,
+        baseline_file,
+        configured_report,
+        load_config,
+        merged_online,
+    )
+    from flowcatalog.cli.reports import sharded_stage, stamp
+
+    config = load_config(adopt or {})
+    online_values, _ = merged_online(online or {}, config)
     slice_ = None
     if shard is not None:
         from flowcatalog.runs.shard import parse_shard
 
         slice_ = parse_shard(shard)
-    stage = online_stage(online or {})
+    stage = online_stage(online_values)
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
-    if changed_since is not None:
-        from flowcatalog.pipeline.run import run_check
-
-        catalog_path = resolve_catalog(catalog, have_pages=True)
-        request = changed_request(
-            changed_since, catalog_path, tuple(display_path(p) for p in paths)
-        )
-        report = run_check(dataclasses.replace(request, online=stage))
-    else:
-        report = _check_report(catalog, paths, online=stage)
+    report, each = configured_report(
+        catalog, paths, config, online=stage, changed_since=changed_since
+    )
+    if len(each) > 1:
+        for part in each:
+            click.echo(f"flowcatalog: {part.line()}", err=True)
     if slice_ is not None:
         from flowcatalog.runs.shard import restrict
 
         report = restrict(report, slice_)
-    report = stamp(report)
+    report = apply_baseline(report, baseline_file(adopt or {}, config))
+    return stamp(report)
+
+
+def _emit(
+    state: State, report: Report, fmt: str, output: str | None, targets: Sequence[ReportTarget]
+) -> None:
+    from flowcatalog.cli.reports import write_reports
+    from flowcatalog.reporters import get_reporter
+
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt)(report, color=color), output, color=color)
     write_reports(report, targets)
-    return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
 @cli.command()
@@ -320,8 +351,14 @@ def _unread_sources(report: Report) -> ExitCode:
 
 
 @cli.command()
-def schema() -> ExitCode:
-    """Print the catalog's JSON Schema."""
+@click.option("--config", "config", is_flag=True, help="The configuration file's schema instead.")
+def schema(config: bool) -> ExitCode:
+    """Print the catalog's JSON Schema (--config: the configuration file's)."""
+    if config:
+        from flowcatalog.config.load import schema_text as config_schema
+
+        click.echo(config_schema(), nl=False)
+        return ExitCode.OK
     from flowcatalog.catalog.schema import schema_text
 
     click.echo(schema_text(), nl=False)
@@ -353,10 +390,13 @@ def merge_command(
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
+from flowcatalog.cli.adopt_commands import baseline_command, config_command  # noqa: E402
 from flowcatalog.cli.page_commands import import_command, render_command  # noqa: E402
 
 cli.add_command(render_command)
 cli.add_command(import_command)
+cli.add_command(baseline_command)
+cli.add_command(config_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 """The ordered stages of a check run: read -> parse -> validate -> model -> collect -> rules
--> [online] -> coverage -> report.
+-> [online] -> coverage -> report -> tuning (inline suppression, configured severities).
 
 The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading goes through
 ``fsio``; everything else here is pure.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flowcatalog import fsio
 from flowcatalog import urls as figma_url
+from flowcatalog.config.load import Config
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, FigmaRef, Link
 from flowcatalog.report import Coverage, LinkResult, Report
@@ -27,6 +28,9 @@ class CheckRequest:
     catalog_required: bool = True
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
+    #: the configuration file's settings (placeholders, per-rule severities); inline
+    #: suppression comments are honoured with or without one
+    config: Config | None = None
 
 
 def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
@@ -115,7 +119,8 @@ def run_check(request: CheckRequest) -> Report:
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
-        linted = lint_pages(request.pages, catalog, skip=skip)
+        placeholders = request.config.placeholders if request.config is not None else None
+        linted = lint_pages(request.pages, catalog, placeholders, skip=skip)
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)
@@ -123,4 +128,6 @@ def run_check(request: CheckRequest) -> Report:
     report = build_report(catalog, findings, page_links, sources, analysed)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
-    return report
+    from flowcatalog.pipeline.tuning import tune
+
+    return tune(report, request.config)

@@ -22,7 +22,7 @@ from flowcatalog.catalog.yamlnodes import (
 )
 from flowcatalog.findings import Finding, Rule
 from flowcatalog.model import Catalog
-from flowcatalog.report import Coverage
+from flowcatalog.report import INPUT_ERROR, Coverage
 from flowcatalog.rules.catalog_flows import (
     EMPTY_ITEM,
     EMPTY_LINK_LIST,
@@ -38,6 +38,7 @@ from flowcatalog.rules.matrix import (
     PLACEHOLDER_CELL,
     SHARED_FLOW,
 )
+from flowcatalog.suppress import UNUSED_SUPPRESSION
 from flowcatalog.urls import (
     FIGMA_EMBED,
     FIGMA_FILE_KEY,
@@ -85,7 +86,7 @@ def all_rules() -> tuple[Rule, ...]:
     from flowcatalog.online import liveness
     from flowcatalog.rules import page_content
 
-    return (*CORE_RULES, *page_content.RULES, *liveness.RULES)
+    return (*CORE_RULES, *page_content.RULES, *liveness.RULES, UNUSED_SUPPRESSION, INPUT_ERROR)
 
 
 @functools.cache

@@ -165,6 +165,7 @@ def test_registry_holds_each_rule_once_and_unread_rules_are_marked() -> None:
         "page-too-large",
         "page-unparsable",
         "page-not-found",
+        "input-error",
     }
 
 
