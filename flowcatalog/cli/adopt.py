@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from flowcatalog.cli.paths import display_path, resolve_catalog
-from flowcatalog.config.load import LYCHEEIGNORE, Config
+from flowcatalog.config.load import CONFIG_NAMES, LYCHEEIGNORE, Config
 
 if TYPE_CHECKING:
     from flowcatalog.cli.reports import ReportTarget
@@ -121,14 +121,20 @@ def catalog_paths(catalog: str | None, config: Config, *, have_pages: bool) -> l
     return [resolve_catalog(None, have_pages=have_pages)]
 
 
-def page_paths(paths: Sequence[str], config: Config, catalogs: Sequence[str | None]) -> list[str]:
+def page_paths(
+    paths: Sequence[str],
+    config: Config,
+    catalogs: Sequence[str | None],
+    outputs: Sequence[str] = (),
+) -> list[str]:
     """The pages to lint: those given, less what is not a page (the catalogs, the
     configuration, the baseline and ``.lycheeignore``, which pre-commit passes along when
-    they change) and what ``pages: exclude:`` leaves out; with none given, ``pages:
-    include:`` (nothing: the pages the catalogs list)."""
-    own = {c for c in catalogs if c is not None}
-    if config.path is not None:
-        own |= {config.path, config.default_baseline(), os.path.join(config.root, LYCHEEIGNORE)}
+    they change; the run's own ``outputs``, such as a Markdown summary from an earlier run)
+    and what ``pages: exclude:`` leaves out; with none given, ``pages: include:``
+    (nothing: the pages the catalogs list)."""
+    own = {c for c in catalogs if c is not None} | set(outputs)
+    own |= {config.default_baseline(), os.path.join(config.root, LYCHEEIGNORE)}
+    own |= {os.path.join(config.root, name) for name in CONFIG_NAMES}
     own_real = {os.path.realpath(p) for p in own}
     given = [display_path(p) for p in paths]
     kept = [p for p in given if os.path.realpath(p) not in own_real]
@@ -137,6 +143,7 @@ def page_paths(paths: Sequence[str], config: Config, catalogs: Sequence[str | No
 
         base = os.path.relpath(config.root)
         kept = expand_pages(os.path.normpath(os.path.join(base, g)) for g in config.include)
+        kept = [p for p in kept if os.path.realpath(p) not in own_real]
     return [p for p in kept if not config.excluded(p)]
 
 
@@ -150,8 +157,10 @@ def configured_report(
     *,
     online: OnlineStage | None = None,
     changed_since: str | None = None,
+    outputs: Sequence[str] = (),
 ) -> tuple[Report, tuple[CatalogCoverage, ...]]:
-    """The report of a check run with the configuration's catalogs, pages and settings."""
+    """The report of a check run with the configuration's catalogs, pages and settings;
+    the files the run writes (``outputs``) are never among its pages."""
     import dataclasses
 
     from flowcatalog.pipeline.run import CheckRequest, run_check
@@ -159,7 +168,7 @@ def configured_report(
 
     have_pages = bool(paths) or bool(config.include)
     catalogs = catalog_paths(catalog, config, have_pages=have_pages or changed_since is not None)
-    pages = tuple(page_paths(paths, config, catalogs))
+    pages = tuple(page_paths(paths, config, catalogs, outputs))
     several = len(catalogs) > 1
     runs: list[tuple[str, Report]] = []
     for path in catalogs:
@@ -168,6 +177,9 @@ def configured_report(
             from flowcatalog.cli.reports import changed_request
 
             request = changed_request(changed_since, path, pages)
+            if request.pages:  # the changed pages, less what is not a page
+                kept = page_paths(request.pages, config, catalogs, outputs)
+                request = dataclasses.replace(request, pages=tuple(kept))
         else:
             request = CheckRequest(catalog_path=path, pages=pages)
         request = dataclasses.replace(request, config=config, online=None if several else online)

@@ -150,7 +150,8 @@ def check(
 
     targets = parse_targets(reports)
     try:
-        report = _configured_check(catalog, paths, shard, changed_since, online, adopt)
+        outputs = [t.path for t in targets] + ([output] if output else [])
+        report = _configured_check(catalog, paths, shard, changed_since, online, adopt, outputs)
     except FlowcatalogError as exc:
         fallback = display_path(catalog) if catalog else "catalog.yaml"
         write_failure(exc, fmt=fmt, output=output, targets=targets, fallback=fallback)
@@ -166,6 +167,7 @@ def _configured_check(
     changed_since: str | None,
     online: dict[str, Any] | None,
     adopt: dict[str, Any] | None,
+    outputs: Sequence[str] = (),
 ) -> Report:
     """The report of ``check``: configuration, catalogs, pages, online stage, shard, baseline."""
     from flowcatalog.cli.adopt import (
@@ -188,7 +190,7 @@ def _configured_check(
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     report, each = configured_report(
-        catalog, paths, config, online=stage, changed_since=changed_since
+        catalog, paths, config, online=stage, changed_since=changed_since, outputs=outputs
     )
     if len(each) > 1:
         for part in each:
