@@ -27,7 +27,7 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 import yaml
@@ -87,8 +87,8 @@ def handbook(root: Path) -> Path:
 
 
 class FakeGitLab(BaseHTTPRequestHandler):
-    notes: list[dict[str, Any]] = []
-    calls: list[str] = []
+    notes: ClassVar[list[dict[str, Any]]] = []
+    calls: ClassVar[list[str]] = []
 
     def _reply(self, data: Any, status: int = 200) -> None:
         body = json.dumps(data).encode()
@@ -194,7 +194,8 @@ def main() -> int:
         assert full.returncode == 0, "flowcatalog:full failed"
         pattern = recipe["flowcatalog:full"]["coverage"].strip("/")
         found = re.search(pattern, full.stdout)
-        assert found is not None and found.group(1) == "100.0", "no coverage line"
+        assert found is not None, "no coverage line"
+        assert found.group(1) == "100.0", found.group(0)
         checked = {"flowcatalog:full": check_artifacts(repo, "flowcatalog:full", recipe)}
 
         # a merge request adding a page with a placeholder and an empty link target
