@@ -172,7 +172,7 @@ def check_artifacts(repo: Path, job: str, recipe: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
-    tool, wheel = sys.argv[1], os.path.abspath(sys.argv[2])
+    tool, wheel = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     recipe = yaml.safe_load(RECIPE.read_text("utf-8"))
     with tempfile.TemporaryDirectory(prefix="flowcatalog-gitlab-") as tmp:
         root = Path(tmp)
