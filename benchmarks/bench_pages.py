@@ -25,8 +25,8 @@ cached (``PYTHONPYCACHEPREFIX`` in the work directory; the warm-up run writes it
 ``PYTHONDONTWRITEBYTECODE`` is set; ``--no-bytecode-cache`` measures it compiling its modules
 on every start instead.
 
-    python benchmarks/bench_pages.py [--runs 5] [--corpus-tool PATH] [--keep DIR]
-        [--no-bytecode-cache]
+    python benchmarks/bench_pages.py --corpus-tool ../shared/bench/make_corpus.py [--runs 5]
+        [--keep DIR] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_TOOL = REPO.parent / "shared" / "bench" / "make_corpus.py"
 LOOPBACK = re.compile(r"http://127\.0\.0\.1:\d+/")
 WORDS = (
     "customer",
@@ -199,7 +198,12 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--corpus-tool", type=Path, default=DEFAULT_TOOL)
+    parser.add_argument(
+        "--corpus-tool",
+        type=Path,
+        required=True,
+        help="the shared corpus maker, make_corpus.py (outside this repository)",
+    )
     parser.add_argument("--target-mb", type=float, default=7.0)
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     parser.add_argument(

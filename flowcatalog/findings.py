@@ -41,10 +41,16 @@ class Rule:
         return f"rule-{self.id}"
 
     def finding(
-        self, message: str, location: Location, *, subject: str = "", url: str | None = None
+        self,
+        message: str,
+        location: Location,
+        *,
+        subject: str = "",
+        url: str | None = None,
+        link: str | None = None,
     ) -> Finding:
-        """A finding of this rule at its default severity."""
-        return Finding(self.id, self.severity, message, location, url=url, subject=subject)
+        """A finding of this rule at its default severity; ``link``: see ``Finding``."""
+        return Finding(self.id, self.severity, message, location, url, subject, link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,8 @@ class Finding:
 
     ``subject`` names what the finding is about, independent of its line: the URL, the
     catalog cell (``stage/deployment``) or the item. Fingerprints are built from it.
+    ``link`` is set on a finding made about a link of the report: that link's normalised
+    URL, the key of its ``LinkGroup`` (``url`` is the URL as written, for messages).
     """
 
     rule: str
@@ -61,6 +69,7 @@ class Finding:
     location: Location
     url: str | None = None
     subject: str = ""
+    link: str | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -57,19 +58,48 @@ class FigmaRef:
         return path + ("?" + "&".join(query) if query else "")
 
 
+class LinkKind(StrEnum):
+    """How a link is written: in the catalog, or in a page's Markdown or HTML."""
+
+    CATALOG = "catalog"
+    INLINE = "inline"
+    REFERENCE = "reference"
+    AUTOLINK = "autolink"
+    BARE = "bare"
+    IMAGE = "image"
+    HTML = "html"
+    TEMPLATE = "template"  # quoted in a shortcode, ERB or Liquid tag: {{< figma "https://..." >}}
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
-    """One occurrence of a link in a catalog or a page.
+    """One occurrence of a link, in a catalog or a page, with its identity worked out once.
 
-    ``context`` is where it sits: for a catalog link the stage / flow, for a page link the
-    heading path ("Customer subscription lifecycle > Renewal > UX flow documentation").
+    ``normalised`` is the URL's normalised form (the key of its ``LinkGroup`` in the report)
+    and ``figma`` its Figma identity, both filled in where the link is extracted. ``context``
+    is where it sits: for a catalog link the stage and flow (or future iteration), for a page
+    link the heading path ("Customer subscription lifecycle > Renewal > UX flow
+    documentation"). ``location`` is where the link is written (the ``[`` of an inline or
+    reference link, the ``<`` of an autolink, the first character of a bare URL, the
+    attribute name of an HTML ``href``/``src``).
+
+    What only the page rules read is kept here too, with defaults, rather than on a wrapper
+    type that would have to be converted back and forth: ``element`` (the HTML element),
+    ``definition`` (where a reference link's target is defined), ``hidden`` (inside an HTML
+    comment: not a link of the rendered page) and ``has_image``.
     """
 
     url: str
     location: Location
+    normalised: str
+    figma: FigmaRef | None = None
     text: str = ""
     context: tuple[str, ...] = ()
-    figma: FigmaRef | None = None
+    kind: LinkKind = LinkKind.CATALOG
+    element: str = ""
+    definition: Location | None = None
+    hidden: bool = False
+    has_image: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The report of a run: findings, coverage of the matrix, and every distinct link checked.
+"""The report of a run: findings, coverage of the matrix, and every distinct link with all
+its occurrences.
 
 Every output format is a pure rendering of a ``Report``; the JSON form (``to_json_dict``)
 is the documented contract (version 1).
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.model import FigmaRef, Location
+from flowcatalog.model import FigmaRef, Link, Location
 
 REPORT_VERSION = 1
 
@@ -31,7 +32,7 @@ __all__ = [
     "Coverage",
     "ExtraFlow",
     "FigmaDetails",
-    "LinkResult",
+    "LinkGroup",
     "Report",
 ]
 
@@ -48,29 +49,42 @@ class FigmaDetails:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkResult:
-    """One distinct link (by normalised URL) with every place it occurs.
+class LinkGroup:
+    """One distinct link (by normalised URL) with every occurrence of it, in reading order.
 
-    ``status`` is None offline; online it is one of the closed set of link statuses
-    (ok, redirected, broken, unverifiable, timeout, unreachable, skipped, shape-only).
+    ``normalised`` is the group's key, the identity a ``Finding.link`` names. The online
+    fields are set by ``--online`` only: ``status`` is None offline; online it is one of the
+    closed set of link statuses (ok, redirected, broken, unverifiable, timeout, unreachable,
+    skipped, shape-only).
     """
 
-    url: str
     normalised: str
-    locations: tuple[Location, ...]
-    figma: FigmaRef | None = None
+    occurrences: tuple[Link, ...]
     status: str | None = None
     http_status: int | None = None
     final_url: str | None = None
     cached: bool = False
     details: FigmaDetails | None = None
 
+    @property
+    def url(self) -> str:
+        """The URL as first written."""
+        return self.occurrences[0].url if self.occurrences else self.normalised
+
+    @property
+    def figma(self) -> FigmaRef | None:
+        return self.occurrences[0].figma if self.occurrences else None
+
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        return tuple(link.location for link in self.occurrences)
+
 
 @dataclass(frozen=True, slots=True)
 class Report:
     findings: tuple[Finding, ...]
     coverage: Coverage | None = None
-    links: tuple[LinkResult, ...] = ()
+    links: tuple[LinkGroup, ...] = ()
     sources: tuple[str, ...] = ()
     generated_at: str | None = field(default=None, compare=False)
 

@@ -133,9 +133,10 @@ class UrlProblem:
     rule: Rule
     message: str
 
-    def finding(self, location: Location, url: str) -> Finding:
-        """This problem as a finding of ``url`` at ``location``."""
-        return self.rule.finding(self.message, location, url=url, subject=url)
+    def finding(self, location: Location, url: str, *, link: str | None = None) -> Finding:
+        """This problem as a finding of ``url`` at ``location`` (``link``: the normalised
+        URL of the report link it is about)."""
+        return self.rule.finding(self.message, location, url=url, subject=url, link=link)
 
 
 @dataclass(frozen=True, slots=True)

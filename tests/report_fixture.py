@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flowcatalog.findings import Finding, Severity, sort_findings
-from flowcatalog.model import FigmaRef, Location
+from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.report import (
     Cell,
     CellState,
     Coverage,
     ExtraFlow,
     FigmaDetails,
-    LinkResult,
+    LinkGroup,
     Report,
 )
 
@@ -117,7 +117,22 @@ def coverage() -> Coverage:
     )
 
 
-def links(*, online: bool = True) -> tuple[LinkResult, ...]:
+def group(
+    url: str,
+    normalised: str,
+    locations: tuple[Location, ...],
+    figma: FigmaRef | None = None,
+    status: str | None = None,
+    http_status: int | None = None,
+    *,
+    details: FigmaDetails | None = None,
+) -> LinkGroup:
+    """A link group whose occurrences all spell the URL as ``url``."""
+    occurrences = tuple(Link(url, where, normalised, figma) for where in locations)
+    return LinkGroup(normalised, occurrences, status, http_status, details=details)
+
+
+def links(*, online: bool = True) -> tuple[LinkGroup, ...]:
     def ref(node: str) -> FigmaRef:
         return FigmaRef("design", KEY, node)
 
@@ -128,7 +143,7 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
 
     status = "ok" if online else None
     return (
-        LinkResult(
+        group(
             TRIAL,
             TRIAL,
             (_loc(11, 9),),
@@ -137,7 +152,7 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
             200 if online else None,
             details=det("Trial / start"),
         ),
-        LinkResult(
+        group(
             RENEWAL,
             RENEWAL,
             (_loc(21, 9),),
@@ -146,7 +161,7 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
             200 if online else None,
             details=det('Renewal <"auto">'),
         ),
-        LinkResult(
+        group(
             AWKWARD,
             f"https://www.figma.com/design/{KEY}?node-id=7-8",
             (_loc(22, 9),),
@@ -154,7 +169,7 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
             "broken" if online else None,
             404 if online else None,
         ),
-        LinkResult(
+        group(
             CANCEL,
             CANCEL,
             (_loc(31, 9), _loc(5, 1, "handbook/page.md")),
@@ -163,7 +178,7 @@ def links(*, online: bool = True) -> tuple[LinkResult, ...]:
             200 if online else None,
             details=det("Cancel & refund"),
         ),
-        LinkResult(ISSUE, ISSUE, (_loc(40, 11),), None, status, 200 if online else None),
+        group(ISSUE, ISSUE, (_loc(40, 11),), None, status, 200 if online else None),
     )
 
 
@@ -235,6 +250,7 @@ def findings(*, online: bool = True) -> tuple[Finding, ...]:
                 _loc(22, 9),
                 url=AWKWARD,
                 subject=AWKWARD,
+                link=f"https://www.figma.com/design/{KEY}?node-id=7-8",
             )
         )
     items.append(
@@ -245,6 +261,7 @@ def findings(*, online: bool = True) -> tuple[Finding, ...]:
             _loc(5, 1, "handbook/page.md"),
             url=CANCEL,
             subject=CANCEL,
+            link=CANCEL,
         )
     )
     return sort_findings(items)
@@ -268,7 +285,7 @@ def clean_report() -> Report:
             (("a", "A"),),
             (("x", "X"),),
         ),
-        links=(LinkResult(TRIAL, TRIAL, (_loc(4, 9),), FigmaRef("design", KEY, "1:2")),),
+        links=(group(TRIAL, TRIAL, (_loc(4, 9),), FigmaRef("design", KEY, "1:2")),),
         sources=("catalog.yaml",),
         generated_at="2026-11-26T12:00:00Z",
     )

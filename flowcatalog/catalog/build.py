@@ -19,6 +19,7 @@ from flowcatalog.model import (
     Flow,
     FutureIteration,
     Link,
+    LinkKind,
     Location,
     NotApplicable,
     Page,
@@ -81,9 +82,11 @@ def _links(
             Link(
                 url=url,
                 location=where,
+                normalised=analysis.normalised if analysis is not None else "",
+                figma=analysis.figma if analysis is not None else None,
                 text=text,
                 context=context,
-                figma=analysis.figma if analysis is not None else None,
+                kind=LinkKind.CATALOG,
             )
         )
     return tuple(links)

@@ -84,13 +84,18 @@ def cli(ctx: click.Context, debug: bool, color: str) -> None:
 
 
 def _check_report(
-    catalog: str | None, paths: Sequence[str], online: OnlineStage | None = None
+    catalog: str | None,
+    paths: Sequence[str],
+    online: OnlineStage | None = None,
+    *,
+    every_occurrence: bool = False,
 ) -> Report:
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     pages = tuple(display_path(p) for p in paths)
-    return run_check(CheckRequest(catalog_path=catalog_path, pages=pages, online=online))
+    request = CheckRequest(catalog_path, pages, online, every_occurrence=every_occurrence)
+    return run_check(request)
 
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -276,64 +281,11 @@ def coverage(
 )
 def links(paths: tuple[str, ...], catalog: str | None, fmt: str, occurrences: bool) -> ExitCode:
     """List every distinct link, normalised, one a line."""
-    if occurrences:
-        from flowcatalog.cli.page_commands import echo_occurrences, link_occurrences
+    from flowcatalog.reporters import get_links_reporter
 
-        echo_occurrences(link_occurrences(paths, catalog), fmt)
-        return ExitCode.OK
-    report = _check_report(catalog, paths)
-    if fmt == "json":
-        import json
-
-        from flowcatalog.reporters.json_report import link_dict
-
-        places = _link_places(catalog, paths)
-        items = []
-        for link in report.links:
-            item = link_dict(link)
-            for where in item["locations"]:
-                text, context = places.get(
-                    (where["path"], where["line"], where["column"]), ("", ())
-                )
-                where["text"] = text
-                where["context"] = list(context)
-            items.append(item)
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
-    else:
-        for link in report.links:
-            click.echo(link.normalised)
+    report = _check_report(catalog, paths, every_occurrence=occurrences)
+    click.echo(get_links_reporter(fmt, occurrences=occurrences)(report), nl=False)
     return _unread_sources(report)
-
-
-def _link_places(
-    catalog: str | None, paths: Sequence[str]
-) -> dict[tuple[str, int | None, int | None], tuple[str, tuple[str, ...]]]:
-    """The text and context (heading path, or stage and flow) of every link occurrence, by
-    position, for ``links --format json``."""
-    from flowcatalog.model import Link
-
-    found: list[Link] = []
-    catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
-    page_paths = [display_path(p) for p in paths]
-    if catalog_path is not None:
-        from flowcatalog.pipeline.run import load_catalog
-
-        loaded, _ = load_catalog(catalog_path)
-        if loaded is not None:
-            found.extend(loaded.links())
-            if not page_paths:
-                from flowcatalog.pages.doc import catalog_page_paths
-
-                page_paths = [path for path, _ in catalog_page_paths(loaded)]
-    if page_paths:
-        from flowcatalog.pages.load import load_pages
-
-        docs, _ = load_pages(page_paths)
-        found.extend(link.to_link() for doc in docs for link in doc.links)
-    return {
-        (link.location.path, link.location.line, link.location.column): (link.text, link.context)
-        for link in found
-    }
 
 
 def _unread_sources(report: Report) -> ExitCode:

@@ -6,7 +6,6 @@ code is returned as an ``ExitCode`` like every other command.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -96,60 +95,3 @@ def import_command(page: str, deployments: tuple[str, ...]) -> ExitCode:
         raise InputError(problems[0].message, location=str(problems[0].location))
     click.echo(import_page(doc, deployments), nl=False)
     return ExitCode.OK
-
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One link where it stands on a page (``links --occurrences``)."""
-
-    url: str
-    normalised: str
-    path: str
-    line: int | None
-    column: int | None
-    text: str
-    context: tuple[str, ...]
-    kind: str
-    hidden: bool
-
-
-def link_occurrences(paths: tuple[str, ...], catalog: str | None) -> list[Occurrence]:
-    """Every link of the pages (those ``paths`` name, else the catalog's), one row each."""
-    from flowcatalog.pages.doc import analyse_url, catalog_page_paths
-    from flowcatalog.pages.load import load_pages
-
-    page_paths = list(paths)
-    if not page_paths:
-        page_paths = [path for path, _ in catalog_page_paths(_load_catalog(catalog))]
-    docs, _ = load_pages(page_paths)
-    rows = [
-        Occurrence(
-            link.url,
-            analyse_url(link.url).normalised,
-            link.location.path,
-            link.location.line,
-            link.location.column,
-            link.text,
-            link.context,
-            link.kind.value,
-            link.hidden,
-        )
-        for doc in docs
-        for link in (*doc.links, *doc.hidden_links)
-    ]
-    return sorted(rows, key=lambda r: (r.path, r.line or 0, r.column or 0))
-
-
-def echo_occurrences(rows: list[Occurrence], fmt: str) -> None:
-    """Print link occurrences: JSON, or ``path:line:col: url "text" (heading > path)``."""
-    import json
-
-    if fmt == "json":
-        click.echo(json.dumps([asdict(row) for row in rows], indent=2, ensure_ascii=False))
-        return
-    for row in rows:
-        hidden = " [in a comment]" if row.hidden else ""
-        click.echo(
-            f"{row.path}:{row.line}:{row.column}: {row.url} "
-            f"{json.dumps(row.text, ensure_ascii=False)} ({' > '.join(row.context)}){hidden}"
-        )

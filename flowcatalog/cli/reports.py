@@ -102,10 +102,9 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
     candidates = expand_pages(paths) if paths else [*listed, *changed_pages(changed)]
     scope = select(candidates, changed, catalog_path=catalog_path, catalog_pages=listed)
     if not scope.pages and not scope.catalog:
-        return CheckRequest(catalog_path=None, catalog_required=False, pages=())
+        return CheckRequest(catalog_path=None, pages=())
     return CheckRequest(
         catalog_path=catalog_path if scope.catalog else None,
-        catalog_required=False,
         pages=scope.pages,
     )
 

@@ -29,7 +29,6 @@ from flowcatalog.online.liveness import FigmaResult, FigmaStatus
 from flowcatalog.report import FigmaDetails
 
 DEFAULT_API = "https://api.figma.com"
-TOKEN_ENV = "FIGMA_TOKEN"
 _REDACTED = "<redacted>"
 
 

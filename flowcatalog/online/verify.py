@@ -39,7 +39,7 @@ from flowcatalog.online.liveness import (
 )
 from flowcatalog.online.parallel import HelperPool, ParallelChecker
 from flowcatalog.online.web import HttpSettings, WebChecker
-from flowcatalog.report import LinkResult, Report
+from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import FILE_KEY, UrlKind, analyse
 
 #: (done, total, cached): called in the caller's thread as links complete
@@ -101,12 +101,12 @@ class OnlineSummary:
         return "; ".join(parts)
 
 
-def _is_web(link: LinkResult) -> bool:
+def _is_web(link: LinkGroup) -> bool:
     kind = analyse(link.url).kind
     return kind in (UrlKind.WEB, UrlKind.FIGMA_PAGE)
 
 
-def _is_figma(link: LinkResult) -> bool:
+def _is_figma(link: LinkGroup) -> bool:
     return (
         link.figma is not None
         and analyse(link.url).kind is UrlKind.FIGMA_FILE
@@ -224,11 +224,11 @@ def verify_online(
 
     # rebuild the links and add the findings
     findings: list[Finding] = list(report.findings)
-    updated: dict[str, LinkResult] = {}
+    updated: dict[str, LinkGroup] = {}
     for link in web_links:
         probe, from_cache = probes[link.normalised]
         status, found = web_findings(probe, link.locations, http_settings.accept)
-        findings.extend(found)
+        findings.extend(_about(link, found))
         updated[link.normalised] = replace(
             link,
             status=status.value,
@@ -236,14 +236,14 @@ def verify_online(
             final_url=probe.final_url if probe.redirects else None,
             cached=from_cache,
         )
-    stop_links: list[LinkResult] = []
-    shape_only: list[LinkResult] = []
+    stop_links: list[LinkGroup] = []
+    shape_only: list[LinkGroup] = []
     for link in figma_links:
         assert link.figma is not None
         if _excluded(link.url, patterns):
             skipped = Probe(link.url, error=ErrorKind.EXCLUDED, detail="excluded")
             status, found = web_findings(skipped, link.locations)
-            findings.extend(found)
+            findings.extend(_about(link, found))
             updated[link.normalised] = replace(link, status=status.value)
             tick()
             continue
@@ -254,7 +254,7 @@ def verify_online(
             continue
         result = outcome.results.get(link.figma) or FigmaResult(FigmaStatus.NOT_CHECKED)
         status, found = figma_findings(result, link.normalised, link.locations)
-        findings.extend(found)
+        findings.extend(_about(link, found))
         if result.status in (FigmaStatus.TOKEN_REJECTED, FigmaStatus.RATE_LIMITED) or (
             outcome.stop is not None and result is outcome.stop
         ):
@@ -273,11 +273,12 @@ def verify_online(
             outcome.stop, first.normalised, min(first.locations), len(stop_links)
         )
         if stop is not None:  # an API error that stopped the run has per-link findings
-            findings.append(stop)
+            findings.append(replace(stop, link=first.normalised))
 
     if shape_only:
         first = min(shape_only, key=lambda link: min(link.locations))
-        findings.append(shape_only_finding(first.normalised, min(first.locations), len(shape_only)))
+        found = [shape_only_finding(first.normalised, min(first.locations), len(shape_only))]
+        findings.extend(_about(first, found))
 
     links = tuple(updated.get(link.normalised, link) for link in report.links)
     summary = OnlineSummary(
@@ -296,6 +297,11 @@ def verify_online(
     if own_cache:
         cache.close()
     return replace(report, findings=sort_findings(findings), links=links), summary
+
+
+def _about(link: LinkGroup, findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` as findings about ``link`` (``Finding.link``: its normalised URL)."""
+    return [replace(finding, link=link.normalised) for finding in findings]
 
 
 def _excluded(url: str, patterns: list[re.Pattern[str]]) -> bool:

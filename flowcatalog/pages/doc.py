@@ -15,14 +15,12 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.model import Catalog, FigmaRef, Link, Location
+from flowcatalog.model import Catalog, Link, LinkKind, Location
 from flowcatalog.urls import UrlAnalysis, UrlKind, analyse
 
 PAGE_ENCODING = Rule(
@@ -72,10 +70,6 @@ MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 
-#: what the report needs of a URL, by URL: its normalised form and its Figma identity
-Analysed = dict[str, tuple[str, FigmaRef | None]]
-
-
 #: a plain web link whose analysis is known without parsing it: http(s), a lower-case host
 #: of valid labels (none over 63 characters), no user, no port, not figma.com, nothing
 #: that is white space or a control character (``figma_url.analyse`` says WEB, no problem)
@@ -97,18 +91,6 @@ def analyse_url(url: str) -> UrlAnalysis:
         if host != "figma.com" and not host.endswith(".figma.com"):
             return UrlAnalysis(url, UrlKind.WEB)
     return analyse(url)
-
-
-class LinkKind(StrEnum):
-    """How a link is written in the page."""
-
-    INLINE = "inline"
-    REFERENCE = "reference"
-    AUTOLINK = "autolink"
-    BARE = "bare"
-    IMAGE = "image"
-    HTML = "html"
-    TEMPLATE = "template"  # quoted in a shortcode, ERB or Liquid tag: {{< figma "https://..." >}}
 
 
 class LineIndex:
@@ -156,29 +138,33 @@ class LineIndex:
         return self._data[start:end].decode("utf-8", "replace")
 
 
-@dataclass(frozen=True, slots=True)
-class PageLink:
-    """One link of a page where it really stands.
-
-    ``location`` is where the link is written (the ``[`` of an inline or reference link, the
-    ``<`` of an autolink, the first character of a bare URL, the attribute name of an HTML
-    ``href``/``src``); ``definition`` is where a reference link's target is defined.
-    ``hidden`` marks a link inside an HTML comment: not a link of the rendered page.
-    """
-
-    url: str
-    location: Location
-    text: str
-    context: tuple[str, ...]
-    kind: LinkKind
-    definition: Location | None = None
-    hidden: bool = False
-    has_image: bool = False
-    element: str = ""
-
-    def to_link(self) -> Link:
-        """The link as the report knows it, with its Figma identity when it has one."""
-        return Link(self.url, self.location, self.text, self.context, analyse_url(self.url).figma)
+def page_link(
+    url: str,
+    location: Location,
+    text: str,
+    context: tuple[str, ...],
+    kind: LinkKind,
+    definition: Location | None = None,
+    hidden: bool = False,
+    has_image: bool = False,
+    element: str = "",
+) -> Link:
+    """A link of a page where it really stands, with its normalised form and Figma identity
+    (``analyse_url``, remembered per distinct URL). See ``model.Link`` for the fields."""
+    analysis = analyse_url(url)
+    return Link(
+        url,
+        location,
+        analysis.normalised,
+        analysis.figma,
+        text,
+        context,
+        kind,
+        element,
+        definition,
+        hidden,
+        has_image,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +212,8 @@ class PageDoc:
 
     path: str
     kind: str
-    links: tuple[PageLink, ...]
-    hidden_links: tuple[PageLink, ...]
+    links: tuple[Link, ...]
+    hidden_links: tuple[Link, ...]
     headings: tuple[Heading, ...]
     items: tuple[ListItem, ...]
     texts: tuple[TextRun, ...]
@@ -246,10 +232,6 @@ class PageDoc:
         if byte_end >= 0 and self.index.data[byte_start:byte_end] == value:
             byte_start += len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
         return self.index.location(byte_start)
-
-    def model_links(self) -> tuple[Link, ...]:
-        """The page's links (not those hidden in comments) as report links."""
-        return tuple(link.to_link() for link in self.links)
 
 
 # --- reading and decoding -------------------------------------------------------------------
@@ -306,21 +288,14 @@ def decode_page(path: str, data: bytes) -> tuple[str | None, tuple[Finding, ...]
         )
 
 
-def page_links(docs: Sequence[PageDoc]) -> list[Link]:
-    """Every visible link of ``docs`` as report links, page by page in reading order."""
-    return [link for doc in docs for link in doc.model_links()]
-
-
 @dataclass(frozen=True, slots=True)
 class PageLinks:
-    """A page reduced to what the drift rules and the report need: its path and links."""
+    """A page reduced to what the drift rules and the report need: its path and links (and,
+    when asked for, the links hidden in its comments)."""
 
     path: str
-    links: tuple[PageLink, ...]
-    model: tuple[Link, ...] = ()  # the links as the report knows them, made where parsed
-
-    def model_links(self) -> tuple[Link, ...]:
-        return self.model or tuple(link.to_link() for link in self.links)
+    links: tuple[Link, ...]
+    hidden: tuple[Link, ...] = ()
 
 
 def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flowcatalog.model import Link, LinkKind
 from flowcatalog.pages.doc import (
     Heading,
     LineIndex,
-    LinkKind,
     ListItem,
     PageDoc,
-    PageLink,
     TextRun,
+    page_link,
 )
 from flowcatalog.pages.html_tags import HTML_ATTRIBUTE, LINK_ATTRIBUTES, scan_link_tags
 
@@ -61,8 +61,8 @@ def parse_html(path: str, text: str) -> PageDoc:
     except Exception:  # html.parser is lenient; a failure means nothing to extract
         soup = BeautifulSoup("", "html.parser")
 
-    links: list[PageLink] = []
-    hidden: list[PageLink] = []
+    links: list[Link] = []
+    hidden: list[Link] = []
     headings: list[list[Any]] = []  # [level, text, location, path, has_content]
     items: list[ListItem] = []
     runs: list[TextRun] = []
@@ -158,7 +158,7 @@ def parse_html(path: str, text: str) -> PageDoc:
         else:
             label = str(node.get("alt") or node.get("title") or "")
         links.append(
-            PageLink(
+            page_link(
                 url,
                 index.location(pos.byte(at)),
                 label,
@@ -213,7 +213,7 @@ def _comment_links(
     pos: _Positions,
     index: LineIndex,
     context: tuple[str, ...],
-    hidden: list[PageLink],
+    hidden: list[Link],
     tag_start: Any,
 ) -> None:
     if "<" not in body:
@@ -225,7 +225,7 @@ def _comment_links(
     for offset, element, url, label in scan_link_tags(body):
         where = base + offset if found >= 0 else base
         hidden.append(
-            PageLink(
+            page_link(
                 url,
                 index.location(pos.byte(where)),
                 label,

@@ -21,7 +21,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flowcatalog.pages.doc import PageDoc, PageLink
+from flowcatalog.model import Link
+from flowcatalog.pages.doc import PageDoc
 
 FUTURE_HEADING = "future iterations"
 SCHEMA_COMMENT = "# yaml-language-server: $schema=flowcatalog/catalog.schema.json"
@@ -95,7 +96,7 @@ def import_page(doc: PageDoc, deployments: Sequence[str] = ()) -> str:
     flow_links = [
         link
         for link in doc.links
-        if not _is_future(link.context) and link.to_link().figma is not None and link.context
+        if not _is_future(link.context) and link.figma is not None and link.context
     ]
     prefix = _common_prefix([link.context for link in flow_links]) if flow_links else ()
     depth = len(prefix)
@@ -103,7 +104,7 @@ def import_page(doc: PageDoc, deployments: Sequence[str] = ()) -> str:
     for heading in doc.headings:  # every sibling heading of the stages is a stage too
         if flow_links and heading.path[:-1] == prefix and not _is_future(heading.path):
             stages.setdefault(heading.text, _Stage(heading.text))
-    grouped: dict[str, list[PageLink]] = {}
+    grouped: dict[str, list[Link]] = {}
     for link in flow_links:
         name = link.context[depth] if len(link.context) > depth else link.context[-1]
         stages.setdefault(name, _Stage(name))

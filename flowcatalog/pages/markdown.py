@@ -34,18 +34,17 @@ from itertools import accumulate
 from typing import Any
 
 from flowcatalog.findings import Finding
-from flowcatalog.model import Location
+from flowcatalog.model import Link, LinkKind, Location
 from flowcatalog.pages.doc import (
     PAGE_COMMENT_UNTERMINATED,
     PAGE_FRONT_MATTER_UNTERMINATED,
     PAGE_UNPARSABLE,
     Heading,
     LineIndex,
-    LinkKind,
     ListItem,
     PageDoc,
-    PageLink,
     TextRun,
+    page_link,
 )
 from flowcatalog.pages.html_tags import TagScanner
 
@@ -152,7 +151,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     )
 
 
-def _position(link: PageLink) -> tuple[int, int]:
+def _position(link: Link) -> tuple[int, int]:
     return (link.location.line or 0, link.location.column or 0)
 
 
@@ -208,8 +207,8 @@ class _Extractor:
         self.data = text.encode("utf-8") if data is None else data  # ``data``: text, encoded
         self.base = base
         self.hidden_mode = hidden
-        self.links: list[PageLink] = []
-        self.hidden: list[PageLink] = []
+        self.links: list[Link] = []
+        self.hidden: list[Link] = []
         self.headings: list[_OpenHeading] = []
         self.items: list[ListItem] = []
         self.runs: list[TextRun] = []
@@ -389,11 +388,11 @@ class _Extractor:
             offset = start + len(text[: match.start()].encode("utf-8"))
             target = url if "://" in url else "http://" + url
             location = self.index.location(offset)
-            self._emit(PageLink(target, location, url, context, LinkKind.BARE))
+            self._emit(page_link(target, location, url, context, LinkKind.BARE))
 
     # --- emitting ------------------------------------------------------------------------
 
-    def _emit(self, link: PageLink) -> None:
+    def _emit(self, link: Link) -> None:
         if _TEMPLATE.search(link.url):
             return  # a template expression, not a link
         if self.hidden_mode:
@@ -572,7 +571,7 @@ class _Extractor:
                 for match in _TEMPLATE_URL.finditer(self.data, tag_start, tag_end):
                     url = match.group(1).decode("utf-8", "replace")
                     where = self.loc(match.start(1))
-                    self._emit(PageLink(url, where, url, self._context, LinkKind.TEMPLATE))
+                    self._emit(page_link(url, where, url, self._context, LinkKind.TEMPLATE))
             i += 1
 
     def _text(self, start: int, end: int, value: str) -> None:
@@ -719,7 +718,7 @@ class _Extractor:
         text = " ".join("".join(link.text).split())
         location = self.index.location(self.base + link.start)
         self._emit(
-            PageLink(
+            page_link(
                 link.url,
                 location,
                 text,
@@ -806,7 +805,7 @@ class _Extractor:
             byte = offset + len(fragment[:char].encode("utf-8"))
             if self._masked(byte):
                 continue
-            link = PageLink(
+            link = page_link(
                 tag.url, self.loc(byte), tag.text, self.context(), LinkKind.HTML, element=tag.name
             )
             if inline and tag.name == "a" and not tag.closed:
@@ -818,7 +817,7 @@ class _Extractor:
             self._html_anchor = None
             text = " ".join("".join(anchor.text).split())
             self._emit(
-                PageLink(
+                page_link(
                     anchor.url,
                     self.loc(anchor.start),
                     text,

@@ -5,31 +5,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
-from flowcatalog.model import Catalog, FigmaRef, Link, Location
-from flowcatalog.pages.doc import (
-    Analysed,
-    PageLink,
-    PageLinks,
-    analyse_url,
-    catalog_page_paths,
-)
+from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
+from flowcatalog.pages.doc import PageLinks, catalog_page_paths
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)
 class PageLint:
-    """What linting pages adds to a check run: findings, the pages' links, the files read."""
+    """What linting pages adds to a check run: findings, the pages' links (those hidden in
+    comments too, when asked for), the files read."""
 
     findings: tuple[Finding, ...]
     links: tuple[Link, ...]
     sources: tuple[str, ...]
-    #: normalised form and Figma identity of each link URL, for ``pipeline.collect_links``
-    analysed: Analysed = field(default_factory=dict, compare=False)
 
 
 PARALLEL_MIN_PAGES = 32
@@ -42,6 +35,7 @@ def lint_pages(
     *,
     skip: Sequence[str] = (),
     jobs: int | None = None,
+    hidden: bool = False,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
@@ -50,6 +44,7 @@ def lint_pages(
     changed pages) are not pages; when only they were given, the catalog's pages are linted.
     Many pages are read, parsed and checked in worker processes (``jobs``: the number of
     processes, default one per CPU); the drift rules then compare all of them at once.
+    With ``hidden``, the links hidden in HTML comments are among the links returned.
     """
     from flowcatalog.rules.page_content import drift, resolve_placeholders
 
@@ -72,19 +67,14 @@ def lint_pages(
                     subject=path,
                 )
             )
-    analysed: Analysed = {}
     pages, page_findings = lint_files(
-        files,
-        resolve_placeholders(catalog, placeholders),
-        jobs,
-        keep_links=catalog is not None,
-        analysed=analysed,
+        files, resolve_placeholders(catalog, placeholders), jobs, hidden=hidden
     )
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
-    links = [link for page in pages for link in page.model_links()]
-    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages), analysed)
+    links = [link for page in pages for link in (*page.links, *page.hidden)]
+    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
 
 
 def lint_files(
@@ -92,26 +82,21 @@ def lint_files(
     placeholders: Sequence[str],
     jobs: int | None = None,
     *,
-    keep_links: bool = True,
-    analysed: Analysed | None = None,
+    hidden: bool = False,
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
     With many files, ``jobs - 1`` forked processes each take a share of them (balanced by
     size) while this process does its own share; a share's results come back compact
-    (tuples of plain values) and are made into objects here. Without ``keep_links`` the
-    pages come back with their report links only (what drift needs is left out).
-    ``analysed`` receives each link URL's normalised form and Figma identity, so that the
-    report does not have to work them out again.
+    (tuples of plain values) and are made into objects here. With ``hidden`` the pages
+    come back with the links hidden in their comments too.
     """
     from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
     from flowcatalog.rules import page_content  # noqa: F401
 
     if jobs is None:
         jobs = min(8, os.cpu_count() or 1)
-    if analysed is None:
-        analysed = {}
-    work = [(path, tuple(placeholders), keep_links) for path in files]
+    work = [(path, tuple(placeholders), hidden) for path in files]
     results: Iterable[_Linted]
     if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
         results = _lint_forked(work, min(jobs, len(work)))
@@ -126,7 +111,6 @@ def lint_files(
         findings.extend(result.findings)
         if result.page is not None:
             pages.append(result.page)
-            analysed.update(result.analysed)
     return pages, findings
 
 
@@ -143,18 +127,21 @@ class _Linted:
     findings: tuple[Finding, ...]
     page: PageLinks | None
     error: tuple[str, str | None] | None = None
-    analysed: Analysed = field(default_factory=dict)
 
 
 _Work = tuple[str, tuple[str, ...], bool]
-#: a ``_Linted`` as plain values: findings, path, page links (kept for drift only),
-#: (url, line, column, text, context) per report link, (url, normalised, Figma fields)
-#: per distinct URL, and the error
+#: a link as plain values, its path and identity aside: url, line, column, text, context,
+#: kind, element, definition, has_image
+_Row = tuple[
+    str, int | None, int | None, str, tuple[str, ...], LinkKind, str, Location | None, bool
+]
+#: a ``_Linted`` as plain values: findings, path, rows of the visible and of the hidden
+#: links, (url, normalised, Figma fields) per distinct URL, and the error
 _Compact = tuple[
     tuple[Finding, ...],
     str | None,
-    tuple[PageLink, ...],
-    tuple[tuple[str, int | None, int | None, str, tuple[str, ...]], ...],
+    tuple[_Row, ...],
+    tuple[_Row, ...],
     tuple[tuple[str, str, tuple[str, str, str | None, str | None, str | None] | None], ...],
     tuple[str, str | None] | None,
 ]
@@ -163,7 +150,7 @@ _Compact = tuple[
 def _lint_one(work: _Work) -> _Linted:
     from flowcatalog.rules.page_content import page_findings, run_keys
 
-    path, placeholders, keep_links = work
+    path, placeholders, hidden = work
     try:
         doc, problems = read_page(path, run_keys=run_keys(placeholders))
     except InputError as exc:  # crosses a process boundary: sent back as a value
@@ -171,54 +158,81 @@ def _lint_one(work: _Work) -> _Linted:
     if doc is None:
         return _Linted(problems, None)
     found = (*problems, *page_findings(doc, placeholders))
-    analysed: Analysed = {}
-    model = []
-    for link in doc.links:
-        known = analysed.get(link.url)
-        if known is None:
-            analysis = analyse_url(link.url)
-            known = analysed[link.url] = (analysis.normalised, analysis.figma)
-        model.append(Link(link.url, link.location, link.text, link.context, known[1]))
-    kept = doc.links if keep_links else ()
-    return _Linted(found, PageLinks(doc.path, kept, tuple(model)), None, analysed)
+    return _Linted(found, PageLinks(doc.path, doc.links, doc.hidden_links if hidden else ()))
 
 
 def _compact(result: _Linted) -> _Compact:
-    """A result as plain values: much cheaper to pickle than a tree of dataclasses."""
+    """A result as plain values: much cheaper to pickle than a tree of dataclasses. Each
+    distinct URL's identity (normalised form, Figma fields) is sent once."""
     page = result.page
     if page is None:
         return (result.findings, None, (), (), (), result.error)
-    rows = tuple(
-        (link.url, link.location.line, link.location.column, link.text, link.context)
-        for link in page.model
-    )
+    identities: dict[str, Link] = {}
+
+    def rows(links: tuple[Link, ...]) -> tuple[_Row, ...]:
+        out = []
+        for link in links:
+            identities.setdefault(link.url, link)
+            where = link.location
+            out.append(
+                (
+                    link.url,
+                    where.line,
+                    where.column,
+                    link.text,
+                    link.context,
+                    link.kind,
+                    link.element,
+                    link.definition,
+                    link.has_image,
+                )
+            )
+        return tuple(out)
+
+    visible, hidden = rows(page.links), rows(page.hidden)
     urls = tuple(
         (
             url,
-            normalised,
+            link.normalised,
             None
-            if figma is None
+            if (figma := link.figma) is None
             else (figma.kind, figma.file_key, figma.node_id, figma.branch_key, figma.version_id),
         )
-        for url, (normalised, figma) in result.analysed.items()
+        for url, link in identities.items()
     )
-    return (result.findings, page.path, page.links, rows, urls, result.error)
+    return (result.findings, page.path, visible, hidden, urls, result.error)
 
 
 def _expand(compact: _Compact) -> _Linted:
     """The result ``_compact`` was made from (equal to it)."""
-    findings, path, links, rows, urls, error = compact
+    findings, path, visible, hidden, urls, error = compact
     if path is None:
         return _Linted(findings, None, error)
-    analysed: Analysed = {
+    identity = {
         url: (normalised, None if figma is None else FigmaRef(*figma))
         for url, normalised, figma in urls
     }
-    model = tuple(
-        Link(url, Location(path, line, column), text, context, analysed[url][1])
-        for url, line, column, text, context in rows
-    )
-    return _Linted(findings, PageLinks(path, links, model), error, analysed)
+
+    def links(rows: tuple[_Row, ...], hidden: bool) -> tuple[Link, ...]:
+        return tuple(
+            [
+                Link(
+                    url,
+                    Location(path, line, column),
+                    *identity[url],
+                    text,
+                    context,
+                    kind,
+                    element,
+                    definition,
+                    hidden,
+                    has_image,
+                )
+                for url, line, column, text, context, kind, element, definition, has_image in rows
+            ]
+        )
+
+    return _Linted(findings, PageLinks(path, links(visible, False), links(hidden, True)), error)
 
 
 def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:

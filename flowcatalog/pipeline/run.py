@@ -7,15 +7,14 @@ The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading go
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flowcatalog import fsio
-from flowcatalog import urls as figma_url
 from flowcatalog.config.load import Config
 from flowcatalog.findings import Finding, sort_findings
-from flowcatalog.model import Catalog, FigmaRef, Link
-from flowcatalog.report import Coverage, LinkResult, Report
+from flowcatalog.model import Catalog, Link
+from flowcatalog.report import Coverage, LinkGroup, Report
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
 #: ``exclude:`` patterns in, the report with link statuses and online findings out
@@ -24,10 +23,14 @@ OnlineStage = Callable[[Report, tuple[str, ...]], Report]
 
 @dataclass(frozen=True, slots=True)
 class CheckRequest:
+    """What to check. With ``every_occurrence`` the links hidden in HTML comments and the
+    links with a blank target join the report's groups too: ``links --occurrences`` lists
+    every link as written; no other output wants them."""
+
     catalog_path: str | None = "catalog.yaml"
-    catalog_required: bool = True
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
+    every_occurrence: bool = False
     #: the configuration file's settings (placeholders, per-rule severities); inline
     #: suppression comments are honoured with or without one
     config: Config | None = None
@@ -40,38 +43,18 @@ def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
     return parse_catalog(fsio.read_text(path), path)
 
 
-def collect_links(
-    links: Iterable[Link], analysed: Mapping[str, tuple[str, FigmaRef | None]] | None = None
-) -> tuple[LinkResult, ...]:
-    """Distinct links by normalised URL, each with every place it occurs, in first-seen order.
+def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:
+    """Distinct links by normalised URL, each with every occurrence, in first-seen order.
 
-    ``analysed`` gives, by URL, what ``figma_url.analyse`` says of it (normalised form,
-    Figma identity) when that is known already (pages are analysed where they are parsed).
+    Each link's normalised form was worked out where it was extracted; links with a blank
+    URL are no links of the report (unless ``blank``).
     """
-    known = analysed or {}
     grouped: dict[str, list[Link]] = {}
     for link in links:
-        if not link.url.strip():
+        if not blank and not link.url.strip():
             continue
-        found = known.get(link.url)
-        key = found[0] if found is not None else figma_url.analyse(link.url).normalised
-        grouped.setdefault(key, []).append(link)
-    results = []
-    for key, occurrences in grouped.items():
-        first = occurrences[0]
-        figma = first.figma
-        if figma is None:
-            found = known.get(first.url)
-            figma = found[1] if found is not None else figma_url.analyse(first.url).figma
-        results.append(
-            LinkResult(
-                url=first.url,
-                normalised=key,
-                locations=tuple(link.location for link in occurrences),
-                figma=figma,
-            )
-        )
-    return tuple(results)
+        grouped.setdefault(link.normalised, []).append(link)
+    return tuple(LinkGroup(key, tuple(occurrences)) for key, occurrences in grouped.items())
 
 
 def catalog_findings(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
@@ -85,10 +68,11 @@ def build_report(
     findings: Iterable[Finding],
     links: Iterable[Link] = (),
     sources: Iterable[str] = (),
-    analysed: Mapping[str, tuple[str, FigmaRef | None]] | None = None,
+    *,
+    blank: bool = False,
 ) -> Report:
-    """Assemble the report: rule findings, coverage and the distinct links (``analysed``:
-    see ``collect_links``)."""
+    """Assemble the report: rule findings, coverage and the distinct links (``blank``: see
+    ``collect_links``)."""
     from flowcatalog.catalog.coverage import compute
 
     all_findings = list(findings)
@@ -100,7 +84,7 @@ def build_report(
     return Report(
         findings=sort_findings(all_findings),
         coverage=coverage,
-        links=collect_links(all_links, analysed),
+        links=collect_links(all_links, blank=blank),
         sources=tuple(dict.fromkeys(sources)),
     )
 
@@ -114,18 +98,18 @@ def run_check(request: CheckRequest) -> Report:
         catalog, findings = load_catalog(request.catalog_path)
         sources.append(request.catalog_path)
     page_links: list[Link] = []
-    analysed: Mapping[str, tuple[str, FigmaRef | None]] = {}
     if request.pages or (catalog is not None and catalog.pages):
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
         placeholders = request.config.placeholders if request.config is not None else None
-        linted = lint_pages(request.pages, catalog, placeholders, skip=skip)
+        linted = lint_pages(
+            request.pages, catalog, placeholders, skip=skip, hidden=request.every_occurrence
+        )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)
         sources.extend(linted.sources)
-        analysed = linted.analysed
-    report = build_report(catalog, findings, page_links, sources, analysed)
+    report = build_report(catalog, findings, page_links, sources, blank=request.every_occurrence)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
     from flowcatalog.pipeline.tuning import tune

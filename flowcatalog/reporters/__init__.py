@@ -38,6 +38,15 @@ COVERAGE_REPORTERS: dict[str, str] = {
 }
 
 
+#: formats of the ``links`` command; ``occurrences:...`` those of ``links --occurrences``
+LINKS_REPORTERS: dict[str, str] = {
+    "text": "links:render_text",
+    "json": "links:render_json",
+    "occurrences:text": "links:render_occurrences_text",
+    "occurrences:json": "links:render_occurrences_json",
+}
+
+
 def _load(spec: str) -> Reporter:
     module_name, _, attr = spec.partition(":")
     module = importlib.import_module(f"flowcatalog.reporters.{module_name}")
@@ -52,3 +61,7 @@ def get_reporter(name: str) -> Reporter:
 
 def get_coverage_reporter(name: str) -> Reporter:
     return _load(COVERAGE_REPORTERS[name])
+
+
+def get_links_reporter(name: str, *, occurrences: bool = False) -> Reporter:
+    return _load(LINKS_REPORTERS[f"occurrences:{name}" if occurrences else name])

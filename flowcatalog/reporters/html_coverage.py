@@ -10,7 +10,7 @@ URLs are the flow links themselves, and only ``http(s)`` ones become clickable.
 from __future__ import annotations
 
 from flowcatalog.findings import Severity
-from flowcatalog.report import Cell, CellState, LinkResult, Report
+from flowcatalog.report import Cell, CellState, LinkGroup, Report
 from flowcatalog.reporters.markup import attr, text
 from flowcatalog.reporters.subjects import display_names, link_by_url
 
@@ -71,7 +71,7 @@ def _href(url: str) -> str | None:
     return url.strip() if lowered.startswith(("https://", "http://")) else None
 
 
-def _link_text(url: str, link: LinkResult | None) -> str:
+def _link_text(url: str, link: LinkGroup | None) -> str:
     if link is not None and link.details is not None and link.details.node_name:
         return link.details.node_name
     if link is not None and link.figma is not None and link.figma.node_id:
@@ -86,13 +86,13 @@ def _anchor(url: str, label: str) -> str:
     return f'<a href="{attr(href)}">{text(label)}</a>'
 
 
-def _status(link: LinkResult | None) -> str:
+def _status(link: LinkGroup | None) -> str:
     if link is None or link.status is None or link.status == "ok":
         return ""
     return f' <span class="note">link {text(link.status)}</span>'
 
 
-def _cell_html(cell: Cell | None, links: dict[str, LinkResult], deployments: dict[str, str]) -> str:
+def _cell_html(cell: Cell | None, links: dict[str, LinkGroup], deployments: dict[str, str]) -> str:
     if cell is None:
         return '<td class="missing"><span class="state">\u2717 Not in catalog</span></td>'
     icon, label = LABELS[cell.state]

@@ -1,4 +1,5 @@
-"""The JSON report: a stable, documented contract (``"version": 1``).
+"""The JSON report: a stable, documented contract (``"version": 1``), built as the types of
+``reporters.contract``.
 
 Keys are only ever added, never renamed or removed, within one version.
 """
@@ -6,20 +7,29 @@ Keys are only ever added, never renamed or removed, within one version.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Location
-from flowcatalog.report import REPORT_VERSION, Coverage, LinkResult, Report
+from flowcatalog.model import FigmaRef, Link, Location
+from flowcatalog.report import REPORT_VERSION, Coverage, FigmaDetails, LinkGroup, Report
+from flowcatalog.reporters.contract import (
+    CoverageDict,
+    FigmaDetailsDict,
+    FigmaDict,
+    FindingDict,
+    LinkDict,
+    LocationDict,
+    OccurrenceDict,
+    ReportDict,
+)
 
 
-def _location(location: Location | None) -> dict[str, Any] | None:
+def _location(location: Location | None) -> LocationDict | None:
     if location is None:
         return None
     return {"path": location.path, "line": location.line, "column": location.column}
 
 
-def coverage_dict(coverage: Coverage) -> dict[str, Any]:
+def coverage_dict(coverage: Coverage) -> CoverageDict:
     return {
         "documented": coverage.documented,
         "total": coverage.total,
@@ -53,7 +63,7 @@ def coverage_dict(coverage: Coverage) -> dict[str, Any]:
     }
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding) -> FindingDict:
     return {
         "rule": finding.rule,
         "severity": finding.severity.value,
@@ -63,43 +73,60 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "column": finding.location.column,
         "url": finding.url,
         "subject": finding.subject,
+        "link": finding.link,
     }
 
 
-def link_dict(link: LinkResult) -> dict[str, Any]:
-    item: dict[str, Any] = {
+def occurrence_dict(link: Link) -> OccurrenceDict:
+    where = link.location
+    return {
+        "path": where.path,
+        "line": where.line,
+        "column": where.column,
+        "text": link.text,
+        "context": list(link.context),
+    }
+
+
+def figma_dict(ref: FigmaRef) -> FigmaDict:
+    return {
+        "kind": ref.kind,
+        "file_key": ref.file_key,
+        "branch_key": ref.branch_key,
+        "node_id": ref.node_id,
+        "version_id": ref.version_id,
+    }
+
+
+def details_dict(details: FigmaDetails) -> FigmaDetailsDict:
+    return {
+        "file_name": details.file_name,
+        "last_modified": details.last_modified,
+        "version": details.version,
+        "node_name": details.node_name,
+        "node_type": details.node_type,
+    }
+
+
+def link_dict(link: LinkGroup) -> LinkDict:
+    figma = link.figma
+    item: LinkDict = {
         "url": link.url,
         "normalised": link.normalised,
-        "locations": [_location(loc) for loc in link.locations],
-        "figma": None,
+        "locations": [occurrence_dict(occurrence) for occurrence in link.occurrences],
+        "figma": figma_dict(figma) if figma is not None else None,
         "status": link.status,
     }
-    if link.figma is not None:
-        ref = link.figma
-        item["figma"] = {
-            "kind": ref.kind,
-            "file_key": ref.file_key,
-            "branch_key": ref.branch_key,
-            "node_id": ref.node_id,
-            "version_id": ref.version_id,
-        }
     if link.status is not None:
         item["http_status"] = link.http_status
         item["final_url"] = link.final_url
         item["cached"] = link.cached
     if link.details is not None:
-        d = link.details
-        item["figma_details"] = {
-            "file_name": d.file_name,
-            "last_modified": d.last_modified,
-            "version": d.version,
-            "node_name": d.node_name,
-            "node_type": d.node_type,
-        }
+        item["figma_details"] = details_dict(link.details)
     return item
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report) -> ReportDict:
     return {
         "version": REPORT_VERSION,
         "summary": {

@@ -1,9 +1,7 @@
-"""What a finding is about, for the formats that group findings (JUnit, HTML, Code Quality).
-
-A finding belongs to a link when it names the link's URL (raw or normalised) or, naming
-another spelling of it, sits at one of the link's locations; to a matrix cell when its
-subject is ``stage/deployment``. Everything else is a catalog-level finding. ``owners`` files
-them all in one pass, so a report of 10,000 links and as many findings renders in linear time.
+"""What a finding is about, for the formats that group findings (JUnit, HTML, Code Quality),
+and the shards: a link (``Finding.link``, set where the finding is made), a matrix cell (its
+subject is ``stage/deployment``) or else the catalog as a whole. ``owners`` files them all in
+one pass, so a report of 10,000 links and as many findings renders in linear time.
 """
 
 from __future__ import annotations
@@ -12,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flowcatalog.findings import Finding
-from flowcatalog.model import Location
-from flowcatalog.report import Cell, Coverage, LinkResult, Report
+from flowcatalog.report import Cell, Coverage, LinkGroup, Report
 
 
 def cell_key(cell: Cell) -> str:
@@ -24,8 +21,8 @@ def cell_key(cell: Cell) -> str:
 class Owners:
     """Each finding of a report filed under what it is about, built in one pass.
 
-    ``link_of`` runs parallel to ``report.findings``: the normalised URL of the link a finding
-    is about, or None.
+    ``link_of`` runs parallel to ``report.findings``: the normalised URL of the report link
+    a finding is about, or None.
     """
 
     links: dict[str, tuple[Finding, ...]]
@@ -35,24 +32,15 @@ class Owners:
 
 
 def owners(report: Report) -> Owners:
-    """File every finding under its link (by URL, else by location), its cell, or the rest."""
-    by_name: dict[str, str] = {}
-    by_place: dict[Location, str] = {}
-    for link in report.links:
-        by_name.setdefault(link.url, link.normalised)
-        by_name.setdefault(link.normalised, link.normalised)
-        for place in link.locations:
-            by_place.setdefault(place, link.normalised)
+    """File every finding under its link, its cell, or the rest."""
+    groups = {link.normalised for link in report.links}
     cells = {cell_key(c) for c in report.coverage.cells} if report.coverage else set()
     links: dict[str, list[Finding]] = {}
     by_cell: dict[str, list[Finding]] = {}
     rest: list[Finding] = []
     link_of: list[str | None] = []
     for finding in report.findings:
-        if finding.url is not None:
-            owner = by_name.get(finding.url) or by_place.get(finding.location)
-        else:
-            owner = by_name.get(finding.subject)
+        owner = finding.link if finding.link in groups else None
         link_of.append(owner)
         if owner is not None:
             links.setdefault(owner, []).append(finding)
@@ -96,9 +84,9 @@ def display_names(coverage: Coverage) -> tuple[dict[str, str], dict[str, str]]:
     return stages, deployments
 
 
-def link_by_url(report: Report) -> dict[str, LinkResult]:
-    """Every link under its raw and its normalised URL."""
-    table: dict[str, LinkResult] = {}
+def link_by_url(report: Report) -> dict[str, LinkGroup]:
+    """Every link under its raw and its normalised URL (matrix cells list raw URLs)."""
+    table: dict[str, LinkGroup] = {}
     for link in report.links:
         table.setdefault(link.url, link)
         table.setdefault(link.normalised, link)

@@ -35,7 +35,7 @@ def link_findings(link: Link, *, flow_link: bool) -> Iterator[Finding]:
         return
     analysis = figma_url.analyse(link.url)
     for problem in analysis.problems:
-        yield problem.finding(link.location, link.url)
+        yield problem.finding(link.location, link.url, link=link.normalised)
     if flow_link and analysis.kind in (UrlKind.WEB, UrlKind.FIGMA_PAGE, UrlKind.OTHER):
         what = (
             "a figma.com page, not a file"
@@ -47,6 +47,7 @@ def link_findings(link: Link, *, flow_link: bool) -> Iterator[Finding]:
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
 
 
@@ -71,6 +72,7 @@ def check(catalog: Catalog) -> Iterator[Finding]:
                 link.location,
                 url=link.url,
                 subject=f"{ref.api_key}:{ref.node_id}",
+                link=link.normalised,
             )
     for item in catalog.future_iterations:
         for link in item.links:

@@ -1,10 +1,10 @@
 """Page rules: unfinished content on handbook pages, and drift between a page and the catalog.
 
-Pure: ``check_pages(docs, catalog, placeholders)`` turns parsed pages (``PageDoc``) into
-findings. With no catalog every rule runs except the drift rules. Each rule is one function
-below whose docstring gives a PASS and a FAIL example; ``RULES`` lists every rule id this
-module (and the page reader) can report, with its severity and a one-line summary, for the
-registry in ``flowcatalog.rules``.
+Pure: ``page_findings(doc, placeholders)`` turns one parsed page (``PageDoc``) into findings
+and ``drift(pages, catalog)`` compares pages with the catalog (``pipeline.pages`` runs both).
+Each rule is one function below whose docstring gives a PASS and a FAIL example; ``RULES``
+lists every rule id this module (and the page reader) can report, with its severity and a
+one-line summary, for the registry in ``flowcatalog.rules``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from flowcatalog.findings import Finding, Rule, Severity, sort_findings
-from flowcatalog.model import Catalog, Deployment, Flow, Stage
+from flowcatalog.findings import Finding, Rule, Severity
+from flowcatalog.model import Catalog, Deployment, Flow, Link, LinkKind, Stage
 from flowcatalog.pages.doc import (
     PAGE_BINARY,
     PAGE_COMMENT_UNTERMINATED,
@@ -23,9 +23,7 @@ from flowcatalog.pages.doc import (
     PAGE_FRONT_MATTER_UNTERMINATED,
     PAGE_TOO_LARGE,
     PAGE_UNPARSABLE,
-    LinkKind,
     PageDoc,
-    PageLink,
     PageLinks,
     analyse_url,
 )
@@ -250,6 +248,7 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
                 link.location,
                 url=link.url or None,
                 subject=f"link:{link.url}",
+                link=link.normalised if link.url.strip() else None,
             )
 
 
@@ -282,7 +281,7 @@ def shape_findings(doc: PageDoc) -> Iterator[Finding]:
         if not _absolute(link.url):
             continue
         for problem in analyse_url(link.url).problems:
-            yield problem.finding(link.location, link.url)
+            yield problem.finding(link.location, link.url, link=link.normalised)
 
 
 def _absolute(url: str) -> bool:
@@ -334,11 +333,9 @@ def judge_deployment(
     return None
 
 
-def _identity(url: str) -> tuple[str, str | None] | str:
-    analysis = analyse_url(url)
-    if analysis.figma is not None:
-        return analysis.figma.identity
-    return analysis.normalised
+def _identity(link: Link) -> tuple[str, str | None] | str:
+    """What drift compares links by: the Figma identity, else the normalised URL."""
+    return link.figma.identity if link.figma is not None else link.normalised
 
 
 def _documented(
@@ -386,34 +383,30 @@ def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Fin
         for catalog_link in flow.links:
             if not catalog_link.url.strip():
                 continue
-            key = (
-                catalog_link.figma.identity
-                if catalog_link.figma is not None
-                else _identity(catalog_link.url)
-            )
+            key = _identity(catalog_link)
             flows_by_identity.setdefault(key, []).append(flow)
             known.add(key)
     for item in catalog.future_iterations:
         for item_link in item.links:
             if item_link.url.strip():
-                known.add(_identity(item_link.url))
+                known.add(_identity(item_link))
     stages = {stage.id: stage for stage in catalog.stages}
     on_pages: set[tuple[str, str | None] | str] = set()
     for doc in documented:
         for link in doc.links:
-            analysis = analyse_url(link.url)
-            key = analysis.figma.identity if analysis.figma is not None else analysis.normalised
+            key = _identity(link)
             on_pages.add(key)
-            if analysis.figma is None:
+            if link.figma is None:
                 continue
             if key not in known:
                 yield PAGE_LINK_NOT_IN_CATALOG.finding(
-                    f"Figma link to node {analysis.figma.node_id or '(none)'} of file "
-                    f"{analysis.figma.api_key} is not in the catalog; add it to "
+                    f"Figma link to node {link.figma.node_id or '(none)'} of file "
+                    f"{link.figma.api_key} is not in the catalog; add it to "
                     f"{os.path.basename(catalog.path)} or remove it from the page",
                     link.location,
                     url=link.url,
                     subject=link.url,
+                    link=link.normalised,
                 )
                 continue
             flows = flows_by_identity.get(key)
@@ -426,11 +419,7 @@ def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Fin
         for flow_link in flow.links:
             if not flow_link.url.strip():
                 continue
-            key = (
-                flow_link.figma.identity
-                if flow_link.figma is not None
-                else _identity(flow_link.url)
-            )
+            key = _identity(flow_link)
             if key in on_pages:
                 continue
             stage = stages.get(flow.stage)
@@ -441,6 +430,7 @@ def drift(docs: Sequence[PageDoc | PageLinks], catalog: Catalog) -> Iterator[Fin
                 flow_link.location,
                 url=flow_link.url,
                 subject=flow_link.url,
+                link=flow_link.normalised,
             )
 
 
@@ -449,7 +439,7 @@ def _describe(node_id: str | None, url: str) -> str:
 
 
 def _misplaced(
-    link: PageLink, flows: Sequence[Flow], catalog: Catalog, stages: dict[str, Stage]
+    link: Link, flows: Sequence[Flow], catalog: Catalog, stages: dict[str, Stage]
 ) -> Iterator[Finding]:
     stage = judge_stage(link.context, catalog.stages)
     expected_stages = [stages[f.stage] for f in flows if f.stage in stages]
@@ -461,6 +451,7 @@ def _misplaced(
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
         return
     deployment = judge_deployment(link.text, link.context, catalog.deployments)
@@ -477,6 +468,7 @@ def _misplaced(
             link.location,
             url=link.url,
             subject=link.url,
+            link=link.normalised,
         )
 
 
@@ -518,23 +510,3 @@ def page_findings(
     if check_shapes:
         findings.extend(shape_findings(doc))
     return findings
-
-
-def check_pages(
-    docs: Sequence[PageDoc],
-    catalog: Catalog | None,
-    placeholders: Sequence[str] | None = None,
-    *,
-    check_shapes: bool = True,
-) -> list[Finding]:
-    """Every page finding, sorted by position: read problems, unfinished content, URL shapes
-    and (with a catalog) drift. ``placeholders`` defaults to the catalog's, else
-    ``DEFAULT_PLACEHOLDERS``.
-    """
-    chosen = resolve_placeholders(catalog, placeholders)
-    findings: list[Finding] = []
-    for doc in docs:
-        findings.extend(page_findings(doc, chosen, check_shapes=check_shapes))
-    if catalog is not None:
-        findings.extend(drift(docs, catalog))
-    return list(sort_findings(findings))

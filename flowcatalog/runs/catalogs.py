@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flowcatalog.findings import sort_findings
-from flowcatalog.report import Cell, Coverage, ExtraFlow, LinkResult, Report
+from flowcatalog.report import Cell, Coverage, ExtraFlow, LinkGroup, Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +50,19 @@ def _prefixed(name: str, coverage: Coverage) -> Coverage:
     return Coverage(cells, stages, coverage.deployment_names, extra)
 
 
-def _links(reports: Sequence[Report]) -> tuple[LinkResult, ...]:
-    merged: dict[str, LinkResult] = {}
+def _links(reports: Sequence[Report]) -> tuple[LinkGroup, ...]:
+    merged: dict[str, LinkGroup] = {}
     for report in reports:
         for link in report.links:
             known = merged.get(link.normalised)
             if known is None:
                 merged[link.normalised] = link
                 continue
-            places = tuple(dict.fromkeys((*known.locations, *link.locations)))
-            merged[link.normalised] = dataclasses.replace(known, locations=places)
+            seen = {(o.location, o.url) for o in known.occurrences}
+            more = tuple(o for o in link.occurrences if (o.location, o.url) not in seen)
+            merged[link.normalised] = dataclasses.replace(
+                known, occurrences=(*known.occurrences, *more)
+            )
     return tuple(merged.values())
 
 

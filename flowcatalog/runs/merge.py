@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import fields, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import FigmaRef, Location
+from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.report import (
     REPORT_VERSION,
     Cell,
@@ -27,16 +27,25 @@ from flowcatalog.report import (
     Coverage,
     ExtraFlow,
     FigmaDetails,
-    LinkResult,
+    LinkGroup,
     Report,
+)
+from flowcatalog.reporters.contract import (
+    CoverageDict,
+    FindingDict,
+    LinkDict,
+    LocationDict,
+    NameDict,
+    OccurrenceDict,
+    ReportDict,
 )
 
 
-def _location(item: dict[str, Any]) -> Location:
+def _location(item: LocationDict | FindingDict) -> Location:
     return Location(str(item["path"]), item.get("line"), item.get("column"))
 
 
-def _finding(item: dict[str, Any]) -> Finding:
+def _finding(item: FindingDict) -> Finding:
     return Finding(
         rule=str(item["rule"]),
         severity=Severity(item["severity"]),
@@ -44,16 +53,17 @@ def _finding(item: dict[str, Any]) -> Finding:
         location=_location(item),
         url=item.get("url"),
         subject=str(item.get("subject") or ""),
+        link=item.get("link"),
     )
 
 
-def _names(items: Any) -> tuple[tuple[str, str], ...]:
+def _names(items: list[NameDict] | None) -> tuple[tuple[str, str], ...]:
     if not isinstance(items, list):
         return ()
     return tuple((str(i["id"]), str(i.get("name") or i["id"])) for i in items)
 
 
-def _coverage(data: dict[str, Any]) -> Coverage:
+def _coverage(data: CoverageDict) -> Coverage:
     cells = []
     for item in data["cells"]:
         location = item.get("location")
@@ -70,14 +80,14 @@ def _coverage(data: dict[str, Any]) -> Coverage:
             )
         )
     extras = []
-    for item in data.get("extra_flows") or ():
-        location = item.get("location")
+    for extra in data.get("extra_flows") or ():
+        location = extra.get("location")
         extras.append(
             ExtraFlow(
-                stage=str(item["stage"]),
-                name=str(item["name"]),
-                links=tuple(item.get("links") or ()),
-                placeholder=item.get("placeholder"),
+                stage=str(extra["stage"]),
+                name=str(extra["name"]),
+                links=tuple(extra.get("links") or ()),
+                placeholder=extra.get("placeholder"),
                 location=_location(location) if isinstance(location, dict) else None,
             )
         )
@@ -89,14 +99,26 @@ def _coverage(data: dict[str, Any]) -> Coverage:
     )
 
 
-def _link(item: dict[str, Any]) -> LinkResult:
+def _occurrence(item: OccurrenceDict, url: str, normalised: str, figma: FigmaRef | None) -> Link:
+    """An occurrence as the JSON keeps it: its place, text and context. How a page link was
+    written (``kind``, ``element``) and its spelling there, when the group's spellings differ,
+    are not part of the contract and are left at their defaults; no format renders them."""
+    return Link(
+        url,
+        _location(item),
+        normalised,
+        figma,
+        str(item.get("text") or ""),
+        tuple(str(c) for c in item.get("context") or ()),
+    )
+
+
+def _link(item: LinkDict) -> LinkGroup:
     ref = item.get("figma")
     details = item.get("figma_details")
-    return LinkResult(
-        url=str(item["url"]),
-        normalised=str(item["normalised"]),
-        locations=tuple(_location(loc) for loc in item.get("locations") or ()),
-        figma=FigmaRef(
+    url, normalised = str(item["url"]), str(item["normalised"])
+    figma = (
+        FigmaRef(
             kind=ref["kind"],
             file_key=ref["file_key"],
             node_id=ref.get("node_id"),
@@ -104,12 +126,24 @@ def _link(item: dict[str, Any]) -> LinkResult:
             version_id=ref.get("version_id"),
         )
         if isinstance(ref, dict)
-        else None,
+        else None
+    )
+    return LinkGroup(
+        normalised=normalised,
+        occurrences=tuple(
+            _occurrence(where, url, normalised, figma) for where in item.get("locations") or ()
+        ),
         status=item.get("status"),
         http_status=item.get("http_status"),
         final_url=item.get("final_url"),
         cached=bool(item.get("cached", False)),
-        details=FigmaDetails(**{f.name: details.get(f.name) for f in fields(FigmaDetails)})
+        details=FigmaDetails(
+            file_name=details.get("file_name"),
+            last_modified=details.get("last_modified"),
+            version=details.get("version"),
+            node_name=details.get("node_name"),
+            node_type=details.get("node_type"),
+        )
         if isinstance(details, dict)
         else None,
     )
@@ -118,17 +152,18 @@ def _link(item: dict[str, Any]) -> LinkResult:
 def load_report(text: str, source: str) -> Report:
     """A ``Report`` from the JSON report text of file ``source`` (``InputError`` if unusable)."""
     try:
-        data = json.loads(text)
+        raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not JSON: {exc.msg}", location=f"{source}:{exc.lineno}:{exc.colno}"
         ) from None
-    if not isinstance(data, dict) or data.get("version") != REPORT_VERSION:
-        version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(raw, dict) or raw.get("version") != REPORT_VERSION:
+        version = raw.get("version") if isinstance(raw, dict) else None
         raise InputError(
             f"not a flowcatalog JSON report of version {REPORT_VERSION} (version: {version!r})",
             location=source,
         )
+    data = cast(ReportDict, raw)  # checked key by key below: a bad value is an InputError
     try:
         coverage = data.get("coverage")
         return Report(
@@ -136,7 +171,6 @@ def load_report(text: str, source: str) -> Report:
             coverage=_coverage(coverage) if isinstance(coverage, dict) else None,
             links=tuple(_link(link) for link in data.get("links") or ()),
             sources=tuple(str(s) for s in data.get("sources") or ()),
-            generated_at=data.get("generated_at"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
@@ -144,11 +178,11 @@ def load_report(text: str, source: str) -> Report:
         ) from None
 
 
-def _merge_link(a: LinkResult, b: LinkResult) -> LinkResult:
-    """One link seen by two shards: keep every location; prefer the one with online facts."""
-    locations = tuple(dict.fromkeys((*a.locations, *b.locations)))
+def _merge_link(a: LinkGroup, b: LinkGroup) -> LinkGroup:
+    """One link seen by two shards: keep every occurrence; prefer the one with online facts."""
+    occurrences = tuple(dict.fromkeys((*a.occurrences, *b.occurrences)))
     richer = a if a.status is not None or b.status is None else b
-    return replace(richer, locations=locations)
+    return replace(richer, occurrences=occurrences)
 
 
 def _union(reports: Sequence[Report]) -> tuple[Finding, ...]:
@@ -182,24 +216,22 @@ def merge(reports: Sequence[Report], names: Sequence[str] = ()) -> Report:
                 location=where,
             )
     sources = tuple(dict.fromkeys(s for r in reports for s in r.sources))
-    links: dict[str, LinkResult] = {}
+    links: dict[str, LinkGroup] = {}
     for report in reports:
         for link in report.links:
             seen = links.get(link.normalised)
             links[link.normalised] = link if seen is None else _merge_link(seen, link)
     rank = {path: i for i, path in enumerate(sources)}
 
-    def order(link: LinkResult) -> tuple[int, str, int, int]:
+    def order(link: LinkGroup) -> tuple[int, str, int, int]:
         if not link.locations:
             return (len(rank) + 1, "", 0, 0)
         first = link.locations[0]
         return (rank.get(first.path, len(rank)), first.path, first.line or 0, first.column or 0)
 
-    stamps = [r.generated_at for r in reports if r.generated_at]
     return Report(
         findings=_union(reports),
         coverage=coverage,
         links=tuple(sorted(links.values(), key=order)),
         sources=sources,
-        generated_at=max(stamps) if stamps else None,
     )

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from flowcatalog.errors import UsageError
-from flowcatalog.report import LinkResult, Report
+from flowcatalog.report import LinkGroup, Report
 
 _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
@@ -48,21 +48,17 @@ def bucket(normalised_url: str, total: int) -> int:
     return int.from_bytes(digest[:8], "big") % total + 1
 
 
-def in_shard(link: LinkResult, shard: Shard) -> bool:
+def in_shard(link: LinkGroup, shard: Shard) -> bool:
     return bucket(link.normalised, shard.total) == shard.index
 
 
 def restrict(report: Report, shard: Shard) -> Report:
-    """``report`` with only the links of ``shard`` and the findings about them.
+    """``report`` with only the links of ``shard`` and the findings about them
+    (``Finding.link``).
 
     Findings about no link at all (catalog structure, coverage) stay in every shard.
     """
-    from flowcatalog.reporters.subjects import owners
-
-    kept = {link.normalised for link in report.links if in_shard(link, shard)}
-    link_of = owners(report).link_of
-    findings = tuple(
-        f for f, link in zip(report.findings, link_of, strict=True) if link is None or link in kept
-    )
-    links = tuple(link for link in report.links if link.normalised in kept)
+    links = tuple(link for link in report.links if in_shard(link, shard))
+    dropped = {link.normalised for link in report.links} - {link.normalised for link in links}
+    findings = tuple(f for f in report.findings if f.link is None or f.link not in dropped)
     return replace(report, findings=findings, links=links)

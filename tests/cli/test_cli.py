@@ -124,6 +124,7 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
             "column": 9,
             "url": None,
             "subject": "cancelation/UX flow documentation",
+            "link": None,
         },
         {
             "rule": "empty-item",
@@ -134,6 +135,7 @@ def test_repo_catalog_json_contract(run_cli: RunCli, in_repo: Path) -> None:
             "column": 5,
             "url": None,
             "subject": "future_iterations/2",
+            "link": None,
         },
     ]
     figma_nodes = sorted(

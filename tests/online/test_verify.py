@@ -11,10 +11,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Location
+from flowcatalog.model import Link, Location
 from flowcatalog.online.cache import Cache
 from flowcatalog.online.verify import OnlineSettings, OnlineSummary, verify_online
-from flowcatalog.report import LinkResult, Report
+from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import analyse
 from tests.online_support import FAST, FakeFigma, local_server, url
 
@@ -37,12 +37,15 @@ def server(module_server: HTTPServer) -> HTTPServer:
     return module_server
 
 
-def link(target: str, *locations: Location) -> LinkResult:
+def link(target: str, *locations: Location) -> LinkGroup:
     analysis = analyse(target)
-    return LinkResult(target, analysis.normalised, locations or (L1,), analysis.figma)
+    occurrences = tuple(
+        Link(target, where, analysis.normalised, analysis.figma) for where in locations or (L1,)
+    )
+    return LinkGroup(analysis.normalised, occurrences)
 
 
-def figma(node: str, *locations: Location) -> LinkResult:
+def figma(node: str, *locations: Location) -> LinkGroup:
     return link(f"https://www.figma.com/design/{KEY}/Flows?node-id={node}", *locations)
 
 
@@ -57,7 +60,7 @@ def run(
     return verify_online(report, settings, token=token, **kwargs)  # type: ignore[arg-type]
 
 
-def by_url(report: Report) -> dict[str, LinkResult]:
+def by_url(report: Report) -> dict[str, LinkGroup]:
     return {link.url: link for link in report.links}
 
 

@@ -13,10 +13,10 @@ from flowcatalog.pages.load import read_page
 from flowcatalog.pages.markdown import _MASK, mask_spans, parse_markdown
 from flowcatalog.rules.page_content import (
     DEFAULT_PLACEHOLDERS,
-    check_pages,
     page_findings,
     run_keys,
 )
+from tests.page_support import lint_files, lint_text
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pages"
 FIGMA = "https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id="
@@ -30,8 +30,7 @@ def links_of(doc: PageDoc) -> list[tuple[int | None, int | None, str, str, str]]
 
 
 def rules_of(text: str) -> list[tuple[int | None, int | None, str]]:
-    doc = parse_markdown("p.md", text)
-    return [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)]
+    return [(f.location.line, f.location.column, f.rule) for f in lint_text(text)]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,7 @@ def test_comment_links_are_hidden_not_page_links(constructs: PageDoc) -> None:
 
 
 def test_constructs_findings(constructs: PageDoc) -> None:
-    found = [(f.location.line, f.location.column, f.rule) for f in check_pages([constructs], None)]
+    found = [(f.location.line, f.location.column, f.rule) for f in lint_files([constructs.path])]
     # The TODO between two paired shortcodes is rendered text; the TBD in the comment, the
     # TODO and FIXME in code and the {:target} after the link are not findings.
     assert found == [(19, 115, "page-placeholder"), (30, 1, "page-link-hidden")]
@@ -242,12 +241,11 @@ def test_unfinished_content(text: str, expected: list[tuple[int, int, str]]) -> 
 def test_template_syntax_is_not_content(text: str) -> None:
     doc = parse_markdown("p.md", text)
     assert doc.links == ()
-    assert check_pages([doc], None) == []
+    assert lint_text(text) == ()
 
 
 def test_placeholders_are_configurable() -> None:
-    doc = parse_markdown("p.md", "# A\n\nWork in progress, coming soon.\n")
-    found = check_pages([doc], None, ["work in progress"])
+    found = lint_text("# A\n\nWork in progress, coming soon.\n", placeholders=["work in progress"])
     assert [(f.location.line, f.location.column, f.message) for f in found] == [
         (3, 1, "placeholder text 'Work in progress'; write the content or remove it")
     ]
@@ -263,8 +261,8 @@ def test_deep_nesting_is_fine() -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.text())
 def test_any_text_parses(text: str) -> None:
-    doc = parse_markdown("p.md", text)
-    check_pages([doc], None)
+    parse_markdown("p.md", text)
+    lint_text(text)
 
 
 _PIECES = st.sampled_from(
@@ -307,7 +305,7 @@ def test_handbook_like_text_parses(text: str) -> None:
     for link in doc.links:
         assert link.location.line is not None
         assert link.location.line >= 1
-    check_pages([doc], None)
+    lint_text(text)
 
 
 def _lean_agrees(text: str, placeholders: tuple[str, ...]) -> None:
@@ -387,6 +385,4 @@ def test_urls_quoted_in_template_tags_are_links_where_rendered() -> None:
         (7, 28, f"{figma}3-3", "template", ("Flows",)),
     ]
     assert [ln.url for ln in doc.hidden_links] == [f"{figma}5-5"]
-    assert [(f.rule, f.location.line) for f in check_pages([doc], None)] == [
-        ("page-link-hidden", 13)
-    ]
+    assert [(f.rule, f.location.line) for f in lint_text(text)] == [("page-link-hidden", 13)]

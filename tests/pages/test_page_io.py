@@ -19,8 +19,8 @@ from flowcatalog.pages.html import parse_html
 from flowcatalog.pages.load import expand_pages, load_pages, parse_page, read_page
 from flowcatalog.pipeline import pages as lint
 from flowcatalog.pipeline.run import collect_links
-from flowcatalog.rules.page_content import check_pages
 from tests.conftest import RunCli
+from tests.page_support import lint_files, lint_text
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pages"
 TREE = DATA / "tree"
@@ -108,7 +108,7 @@ def test_md_erb_is_markdown_with_erb_masked() -> None:
     assert [(link.url, link.location.line) for link in docs[0].links] == [
         ("https://erb-page.example/", 5)
     ]
-    assert check_pages(docs, None) == []
+    assert lint_files([str(TREE / "sub" / "page.md.erb")]) == ()
 
 
 def test_html_page() -> None:
@@ -125,7 +125,7 @@ def test_html_page() -> None:
     assert [(h.location.line, h.location.column, h.url) for h in doc.hidden_links] == [
         (8, 9, "https://hidden.example/")
     ]
-    assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
+    assert [(f.location.line, f.location.column, f.rule) for f in lint_files([doc.path])] == [
         (6, 3, "page-empty-item"),
         (8, 9, "page-link-hidden"),
         (9, 4, "page-placeholder"),
@@ -177,18 +177,35 @@ def test_links_occurrences(run_cli: RunCli, in_tmp: Path) -> None:
     }
 
 
+def test_links_modes_render_the_check_report_groups(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "p.md").write_text(
+        "# P\n\n[empty]() [a](https://a.example/x)\n<!-- [a](https://a.example/x) -->\n"
+    )
+    result = run_cli("links", "--occurrences", "p.md")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        'p.md:3:1:  "empty" (P)\n'
+        'p.md:3:11: https://a.example/x "a" (P)\n'
+        'p.md:4:6: https://a.example/x "a" (P) [in a comment]\n'
+    )
+    listed = json.loads(run_cli("links", "--format", "json", "p.md").out)
+    assert listed == json.loads(run_cli("check", "--format", "json", "p.md").out)["links"]
+    assert run_cli("links", "p.md").out == "https://a.example/x\n"
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text())
 def test_any_html_parses(text: str) -> None:
-    doc = parse_html("p.html", text)
-    check_pages([doc], None)
+    parse_html("p.html", text)
+    lint_text(text, "p.html")
 
 
 def test_deeply_nested_html_is_fine() -> None:
     doc = parse_html("p.html", "<ul><li>" * 3000 + "TODO")
     assert len(doc.items) == 3000
     assert (doc.items[0].empty, doc.items[-1].text) == (False, "TODO")
-    assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
+    html = "<ul><li>" * 3000 + "TODO"
+    assert [(f.location.line, f.location.column, f.rule) for f in lint_text(html, "p.html")] == [
         (1, 24001, "page-placeholder")
     ]
 
@@ -312,6 +329,8 @@ def _pages(tmp_path: Path, count: int) -> list[str]:
         (tmp_path / f"p{n:02}.md").write_text(
             f"# Page {n}\n\n- [flow](https://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x"
             f"?node-id={n}-1)\n- \n\nTODO <https://w.example/{n % 3}> [x](http://www.figma.com/file/x)"
+            "\n<!-- [old](https://h.example/) -->\n\n[ref][r] <a href='https://a.example/'>"
+            "<img src='i.png'></a> [![i](i.png)](https://i.example/)\n\n[r]: https://r.example/\n"
             + "\n"
             * n
         )
@@ -320,9 +339,16 @@ def _pages(tmp_path: Path, count: int) -> list[str]:
 
 def test_compact_results_expand_to_the_same(tmp_path: Path) -> None:
     for path in [*_pages(tmp_path, 3), str(tmp_path / "gone.md")]:
-        for keep in (True, False):
-            result = lint._lint_one((path, ("TODO",), keep))
+        for hidden in (True, False):
+            result = lint._lint_one((path, ("TODO",), hidden))
             assert lint._expand(lint._compact(result)) == result
+            if result.page is not None:  # every kind of field made the trip
+                links = (*result.page.links, *result.page.hidden)
+                assert any(link.definition is not None for link in links)
+                assert any(link.has_image for link in links)
+                assert any(link.element == "a" for link in links)
+                assert any(link.figma is not None for link in links)
+                assert [link.hidden for link in result.page.hidden] == [True] * hidden
 
 
 def test_shares_cover_every_page_once(tmp_path: Path) -> None:
@@ -348,7 +374,13 @@ def test_a_failed_worker_leaves_its_share_to_the_parent(
     assert lint.lint_files(files, ("TODO",), jobs=3) == serial
 
 
-def test_collect_links_uses_what_the_pages_analysed(tmp_path: Path) -> None:
+def test_links_carry_their_identity_from_extraction(tmp_path: Path) -> None:
     linted = lint.lint_pages(_pages(tmp_path, 4), None, jobs=1)
-    assert set(linted.analysed) == {link.url for link in linted.links}
-    assert collect_links(linted.links, linted.analysed) == collect_links(linted.links)
+    assert linted.links
+    for link in linted.links:
+        analysis = figma_url.analyse(link.url)
+        assert (link.normalised, link.figma) == (analysis.normalised, analysis.figma)
+    groups = collect_links(linted.links)
+    assert [occurrence for group in groups for occurrence in group.occurrences] == sorted(
+        linted.links, key=lambda link: [g.normalised for g in groups].index(link.normalised)
+    )

@@ -7,14 +7,13 @@ from pathlib import Path
 from flowcatalog.catalog.build import parse_catalog
 from flowcatalog.model import Catalog
 from flowcatalog.pages.load import read_page
-from flowcatalog.pages.markdown import parse_markdown
 from flowcatalog.rules.page_content import (
     PAGE_RULES,
     RULES,
-    check_pages,
     judge_deployment,
     judge_stage,
 )
+from tests.page_support import lint_files, lint_text
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
@@ -59,10 +58,9 @@ def catalog_at(tmp_path: Path) -> Catalog:
 
 
 def found(tmp_path: Path, page: str) -> list[tuple[str, int | None, int | None, str]]:
-    doc = parse_markdown(str(tmp_path / "page.md"), page)
     return [
         (Path(f.location.path).name, f.location.line, f.location.column, f.rule)
-        for f in check_pages([doc], catalog_at(tmp_path))
+        for f in lint_text(page, "page.md", catalog_at(tmp_path), at=tmp_path)
     ]
 
 
@@ -87,8 +85,7 @@ def test_drift_findings(tmp_path: Path) -> None:
         "## Renewal\n\n"
         f"- [Self-managed subscription purchase]({F}2-1)\n"
     )
-    doc = parse_markdown(str(tmp_path / "page.md"), page)
-    findings = check_pages([doc], catalog_at(tmp_path))
+    findings = lint_text(page, "page.md", catalog_at(tmp_path), at=tmp_path)
     assert [
         (Path(f.location.path).name, f.location.line, f.location.column, f.rule, f.message)
         for f in findings
@@ -129,23 +126,21 @@ def test_drift_findings(tmp_path: Path) -> None:
 
 
 def test_pages_the_catalog_does_not_list_have_no_drift(tmp_path: Path) -> None:
-    doc = parse_markdown(str(tmp_path / "other.md"), f"# X\n\n[Emails]({F}9-9)\n")
-    assert check_pages([doc], catalog_at(tmp_path)) == []
+    page = f"# X\n\n[Emails]({F}9-9)\n"
+    assert lint_text(page, "other.md", catalog_at(tmp_path), at=tmp_path) == ()
 
 
 def test_without_a_catalog_only_drift_is_off(tmp_path: Path) -> None:
-    doc = parse_markdown("page.md", f"# X\n\n[Emails]({F}9-9) TBD\n\n## Empty\n")
-    assert [(f.location.line, f.rule) for f in check_pages([doc], None)] == [
+    page = f"# X\n\n[Emails]({F}9-9) TBD\n\n## Empty\n"
+    assert [(f.location.line, f.rule) for f in lint_text(page, "page.md")] == [
         (3, "page-placeholder"),
         (5, "page-empty-section"),
     ]
 
 
 def test_page_link_shapes_use_the_url_rules() -> None:
-    doc = parse_markdown(
-        "page.md", f"# X\n\n[a](http://www.figma.com/file/{KEY}/x) [b](../relative.md)\n"
-    )
-    assert [(f.location.line, f.location.column, f.rule) for f in check_pages([doc], None)] == [
+    page = f"# X\n\n[a](http://www.figma.com/file/{KEY}/x) [b](../relative.md)\n"
+    assert [(f.location.line, f.location.column, f.rule) for f in lint_text(page)] == [
         (3, 1, "figma-https"),
         (3, 1, "figma-node-id-missing"),
     ]
@@ -174,8 +169,8 @@ def test_repo_page_agrees_with_repo_catalog() -> None:
     doc, read_problems = read_page(str(REPO / "docs" / "customer-subscription-lifecycle.md"))
     assert doc is not None
     assert read_problems == ()
-    assert len([link for link in doc.links if link.to_link().figma is not None]) == 10
-    findings = check_pages([doc], catalog)
+    assert len([link for link in doc.links if link.figma is not None]) == 10
+    findings = lint_files([str(REPO / "docs" / "customer-subscription-lifecycle.md")], catalog)
     assert [(f.location.line, f.location.column, f.rule) for f in findings] == [
         (14, 2, "page-placeholder"),
         (19, 2, "page-placeholder"),

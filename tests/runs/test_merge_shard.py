@@ -80,6 +80,39 @@ def test_four_shards_merged_equal_the_unsharded_report() -> None:
         assert get_reporter(fmt)(merged) == get_reporter(fmt)(whole), fmt
 
 
+def test_merge_round_trips_occurrences_and_finding_links() -> None:
+    report = make_report()
+    links = tuple(
+        replace(
+            group,
+            occurrences=tuple(
+                replace(o, text=f"flow {i}", context=("Lifecycle", o.location.path))
+                for i, o in enumerate(group.occurrences)
+            ),
+        )
+        for group in report.links
+    )
+    report = replace(report, links=links)
+    assert any(f.link is not None for f in report.findings)
+    shards = [_round_trip(restrict(report, Shard(i, 4))) for i in range(1, 5)]
+    merged = merge(shards)
+    assert render_json(merged) == render_json(report)
+    assert [f.link for f in merged.findings] == [f.link for f in report.findings]
+    assert [(o.location, o.text, o.context) for g in merged.links for o in g.occurrences] == [
+        (o.location, o.text, o.context) for g in report.links for o in g.occurrences
+    ]
+
+
+def test_a_shard_keeps_the_findings_about_its_links_and_the_rest() -> None:
+    report = make_report()
+    for i in range(1, 5):
+        shard = restrict(report, Shard(i, 4))
+        kept = {link.normalised for link in shard.links}
+        assert [f for f in report.findings if f.link is None or f.link in kept] == list(
+            shard.findings
+        )
+
+
 def test_merge_order_of_inputs_does_not_matter() -> None:
     report = make_report()
     shards = [_round_trip(restrict(report, Shard(i, 3))) for i in range(1, 4)]
@@ -124,6 +157,11 @@ def test_cli_four_shards_merged_equal_unsharded(run_cli: RunCli, tmp_path: Path)
     assert sum(counts) == len(json.loads(whole.out)["links"])
     merged = run_cli("merge", *parts, "--format", "json")
     assert merged.out == whole.out
+    places = [where for link in json.loads(merged.out)["links"] for where in link["locations"]]
+    assert {
+        "text": "SaaS subscription purchase",
+        "path": "docs/customer-subscription-lifecycle.md",
+    }.items() <= places[1].items()
     assert merged.code == whole.code
     # every other format: the merged shards render as the unsharded JSON report does
     whole_json = tmp_path / "whole.json"
