@@ -31,8 +31,8 @@ OPTION_NAMES = ("config_path", "no_config", "baseline_path", "no_baseline")
 
 
 def adopt_options(func: F, *, baseline: bool = True) -> F:
-    """``--config``/``--no-config`` (and ``--baseline``/``--no-baseline``), gathered into
-    ``adopt=dict``."""
+    """``--config``/``--no-config`` and ``--baseline``/``--no-baseline`` (the latter only
+    where findings are reported), gathered into ``adopt=dict``."""
     options = [
         click.option(
             "--config",
@@ -65,6 +65,11 @@ def adopt_options(func: F, *, baseline: bool = True) -> F:
     for option in reversed(options):
         command = option(command)
     return cast(F, command)
+
+
+def config_options(func: F) -> F:
+    """``--config``/``--no-config`` alone, for commands that report no findings."""
+    return adopt_options(func, baseline=False)
 
 
 def load_config(values: dict[str, Any]) -> Config:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from flowcatalog.cli.adopt import adopt_options
+from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
@@ -236,29 +236,43 @@ def _emit(
     metavar="PCT",
     help="Exit 1 when matrix coverage is under PCT percent.",
 )
+@config_options
 @click.pass_obj
 def coverage(
-    state: State, catalog: str | None, fmt: str, output: str | None, fail_under: float | None
+    state: State,
+    catalog: str | None,
+    fmt: str,
+    output: str | None,
+    fail_under: float | None,
+    adopt: dict[str, Any] | None = None,
 ) -> ExitCode:
-    """Show the stage x deployment coverage matrix."""
+    """Show the stage x deployment coverage matrix (of every catalog the configuration
+    lists: each one's on stderr, the total as the report)."""
+    from flowcatalog.cli.adopt import catalog_paths, load_config
     from flowcatalog.pipeline.run import load_catalog
     from flowcatalog.reporters import get_coverage_reporter
+    from flowcatalog.runs.catalogs import combine
 
-    path = resolve_catalog(catalog, have_pages=False)
-    assert path is not None
-    loaded, findings = load_catalog(path)
-    if loaded is None:
-        from flowcatalog.reporters.text import format_finding
+    runs = []
+    for path in catalog_paths(catalog, load_config(adopt or {}), have_pages=False):
+        assert path is not None
+        loaded, findings = load_catalog(path)
+        if loaded is None:
+            from flowcatalog.reporters.text import format_finding
 
-        for finding in findings:
-            click.echo(format_finding(finding), err=True)
-        raise UsageError(
-            "the catalog is not valid; run 'flowcatalog check' for details", location=path
-        )
-    from flowcatalog.catalog.coverage import compute
-    from flowcatalog.report import Report
+            for finding in findings:
+                click.echo(format_finding(finding), err=True)
+            raise UsageError(
+                "the catalog is not valid; run 'flowcatalog check' for details", location=path
+            )
+        from flowcatalog.catalog.coverage import compute
+        from flowcatalog.report import Report
 
-    report = Report(findings=(), coverage=compute(loaded), sources=(path,))
+        runs.append((path, Report(findings=(), coverage=compute(loaded), sources=(path,))))
+    report, each = combine(runs)
+    if len(each) > 1:
+        for part in each:
+            click.echo(f"flowcatalog: {part.line()}", err=True)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
     return _exit_code(report, strict=False, fail_under=fail_under)

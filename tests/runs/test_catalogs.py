@@ -50,3 +50,19 @@ def test_labels() -> None:
     assert label("teams/growth/catalog.yaml") == "teams/growth"
     assert label("catalog.yaml") == "catalog"
     assert label("flows/billing.yaml") == "flows/billing"
+
+
+def test_coverage_command_over_the_configured_catalogs(in_tmp: Path, run_cli: RunCli) -> None:
+    for team, linked in (("growth", True), ("billing", False)):
+        (in_tmp / "teams" / team).mkdir(parents=True)
+        (in_tmp / "teams" / team / "catalog.yaml").write_text(_catalog("trial", linked))
+    (in_tmp / ".flowcatalog.yaml").write_text(
+        "catalogs: [teams/growth/catalog.yaml, teams/billing/catalog.yaml]\n"
+    )
+    result = run_cli("coverage", "--fail-under", "60")
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        "flowcatalog: coverage of teams/growth/catalog.yaml: 100.0% (1/1 cells documented)",
+        "flowcatalog: coverage of teams/billing/catalog.yaml: 0.0% (0/1 cells documented)",
+    ]
+    assert result.out.splitlines()[-1] == "coverage 50.0% (1/2 cells documented)"
