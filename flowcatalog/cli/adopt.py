@@ -17,10 +17,10 @@ import click
 
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.config.load import CONFIG_NAMES, LYCHEEIGNORE, Config
+from flowcatalog.errors import FlowcatalogError
 
 if TYPE_CHECKING:
     from flowcatalog.cli.reports import ReportTarget
-    from flowcatalog.errors import FlowcatalogError
     from flowcatalog.pipeline.run import CheckRequest, OnlineStage
     from flowcatalog.report import Report
     from flowcatalog.runs.catalogs import CatalogCoverage
@@ -268,7 +268,7 @@ def write_failure(
 
     try:
         report = stamp(failure_report(error.message, error.location, fallback))
-    except Exception:
+    except FlowcatalogError:  # a bad SOURCE_DATE_EPOCH: the first error is the one to tell
         return
     jobs = [(t.fmt, t.path) for t in targets]
     if output is not None:
@@ -278,7 +278,7 @@ def write_failure(
     for name, path in jobs:
         try:
             atomic_write(path, get_reporter(name)(report, color=False))
-        except Exception:
+        except FlowcatalogError:  # an unwritable target: the others are still written
             continue
 
 
@@ -301,10 +301,7 @@ def effective(
         return config.origin(key) or default
 
     rows = [Effective("config", config.path, "discovered" if config.path else "none found")]
-    try:
-        catalogs: list[str | None] = catalog_paths(catalog, config, have_pages=True)
-    except Exception:
-        catalogs = []
+    catalogs = catalog_paths(catalog, config, have_pages=True)
     source = "command line" if catalog else origin("catalogs")
     rows.append(Effective("catalogs", [c for c in catalogs if c], source))
     rows.append(Effective("pages.include", list(config.include), origin("pages.include")))
