@@ -193,3 +193,37 @@ class InFlight:
         with self._lock:
             self.now -= 1
         return Response("")
+
+
+def check_online(
+    report: Any,
+    settings: Any,
+    *,
+    token: str | None = None,
+    catalog_exclude: tuple[str, ...] = (),
+    progress: Any = None,
+    cache: Any = None,
+) -> Any:
+    """``verify_online`` with the real parts, as the CLI builds them (``cache``: use this
+    one, left open, instead of the settings' own)."""
+    from dataclasses import replace
+
+    from flowcatalog.online.verify import open_parts, verify_online
+
+    parts = open_parts(settings, token=token, catalog_exclude=catalog_exclude)
+    if cache is not None:
+        parts.cache.close()
+        if parts.figma is not None:
+            parts.figma.close()
+        parts = replace(open_parts(replace(settings, use_cache=False), token=token,
+                                   catalog_exclude=catalog_exclude), cache=cache)  # fmt: skip
+    try:
+        return verify_online(
+            report, settings, parts, catalog_exclude=catalog_exclude, progress=progress
+        )
+    finally:
+        parts.prober.close()
+        if parts.figma is not None:
+            parts.figma.close()
+        if cache is None:
+            parts.cache.close()

@@ -212,22 +212,16 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
         return None
     settings = online_settings(values)
     quiet = bool(values.get("quiet"))
-    # helper processes for a big web-link run start now, so their start-up overlaps the
-    # page parsing; unused ones end when the stage is done (or at exit)
-    from flowcatalog.online.parallel import HelperPool, helpers_to_prestart
-
-    count = helpers_to_prestart(settings.http, settings.processes)
-    helpers = HelperPool(count, secrets=(os.environ.get("FIGMA_TOKEN") or "",)) if count else None
 
     def stage(report: Report, catalog_exclude: tuple[str, ...]) -> Report:
-        from flowcatalog.online.verify import verify_online
+        # the checkers are built here, once the links are collected: helper processes
+        # are started (by the web prober) only when the distinct URLs call for them
+        from flowcatalog.online.verify import open_parts, verify_online
 
         for pattern in catalog_exclude:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                if helpers is not None:
-                    helpers.close()
                 raise UsageError(
                     f"catalog exclude: invalid regular expression {pattern!r}: {exc}"
                 ) from None
@@ -239,19 +233,18 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
                 bar.clear()
             click.echo(f"flowcatalog: warning: {message}", err=True)
 
+        parts = open_parts(
+            settings,
+            token=os.environ.get("FIGMA_TOKEN") or None,
+            catalog_exclude=catalog_exclude,
+            warn=warn,
+        )
         try:
             updated, summary = verify_online(
-                report,
-                settings,
-                token=os.environ.get("FIGMA_TOKEN") or None,
-                catalog_exclude=catalog_exclude,
-                progress=bar,
-                warn=warn,
-                helpers=helpers,
+                report, settings, parts, catalog_exclude=catalog_exclude, progress=bar
             )
         finally:
-            if helpers is not None:
-                helpers.close()
+            parts.close()
             if bar is not None:
                 bar.clear()
         if not quiet:

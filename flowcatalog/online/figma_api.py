@@ -14,6 +14,8 @@ followed), and it is scrubbed from every message this module produces.
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,14 +24,58 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.adapters
 import requests.utils
 
 from flowcatalog.model import FigmaRef
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus
+from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
 from flowcatalog.report import FigmaDetails
 
 DEFAULT_API = "https://api.figma.com"
 _REDACTED = "<redacted>"
+#: a run of this many consecutive characters of the token is scrubbed wherever it shows
+SCRUB_RUN = 8
+#: longest text taken from an API answer into a message (after scrubbing)
+MESSAGE_CHARS = 300
+#: longest rate-limit header value taken into a message (after scrubbing)
+HEADER_CHARS = 40
+
+
+def scrub_secret(text: str, secret: str, run: int = SCRUB_RUN) -> str:
+    """``text`` with every stretch that holds ``run`` or more consecutive characters of
+    ``secret`` (the whole of it included), in any letter case (a host name is lowered),
+    replaced by ``<redacted>``."""
+    if not secret or not text:
+        return text
+    secret, folded = secret.casefold(), text.casefold()
+    if len(folded) != len(text):  # a rare letter whose case fold is longer: compare as is
+        secret, folded = secret, text
+    if len(secret) <= run:
+        pieces = {secret}
+        run = len(secret)
+    else:
+        pieces = {secret[i : i + run] for i in range(len(secret) - run + 1)}
+    covered = [False] * len(text)
+    found = False
+    for i in range(len(text) - run + 1):
+        if folded[i : i + run] in pieces:
+            found = True
+            for j in range(i, i + run):
+                covered[j] = True
+    if not found:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if covered[i]:
+            while i < len(text) and covered[i]:
+                i += 1
+            out.append(_REDACTED)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 class FigmaToken:
@@ -55,7 +101,9 @@ class FigmaToken:
         return self._value
 
     def scrub(self, text: str) -> str:
-        return text.replace(self._value, _REDACTED) if self._value else text
+        """``text`` with the token, and any run of ``SCRUB_RUN`` or more of its consecutive
+        characters, replaced: scrub before cutting a text short, never after."""
+        return scrub_secret(text, self._value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +115,10 @@ class FigmaSettings:
     max_url_length: int = 6000
     max_retry_wait: float = 60.0
     user_agent: str = "flowcatalog (Figma link checker)"
+    #: every call ends within this many seconds, however slowly the answer trickles in
+    call_deadline: float = 60.0
+    #: a longer answer is not read (an endless body must not grow memory)
+    max_answer_bytes: int = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +193,14 @@ def _origin_of(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def _message(body: Any, fallback: str) -> str:
+def _message(body: Any, fallback: str, scrub: Callable[[str], str]) -> str:
+    """The API's own error text (scrubbed, then cut), or ``fallback``."""
     if isinstance(body, dict):
         for key in ("err", "message"):
             value = body.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()[:300]
-    return fallback
+                return scrub(value.strip())[:MESSAGE_CHARS]
+    return scrub(fallback)[:MESSAGE_CHARS]
 
 
 def _wait_text(seconds: float) -> str:
@@ -176,7 +229,8 @@ class FigmaClient:
         self._token = token
         self._cache = cache
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._session = session or _watched_session()
+        self._watchdog = Watchdog()
         self._session.trust_env = False  # no netrc: the token is the only credential sent
         self._proxies = dict(requests.utils.get_environ_proxies(self._base))
         self._calls: list[FigmaCall] = []
@@ -193,6 +247,10 @@ class FigmaClient:
 
     def close(self) -> None:
         self._session.close()
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): cut off the call in flight and make no further call."""
+        self._watchdog.abort()
 
     # -- public -------------------------------------------------------------------------
 
@@ -298,9 +356,9 @@ class FigmaClient:
         body = got.get("file") if isinstance(got.get("file"), dict) else got
         assert isinstance(body, dict)
         return _FileAnswer(
-            _text(body.get("name")),
-            _text(body.get("last_touched_at")) or _text(body.get("lastModified")),
-            _text(body.get("version")),
+            self._text(body.get("name")),
+            self._text(body.get("last_touched_at")) or self._text(body.get("lastModified")),
+            self._text(body.get("version")),
         )
 
     def _nodes(
@@ -316,9 +374,9 @@ class FigmaClient:
             )
             if isinstance(got, _Failure):
                 return got
-            answer.file_name = _text(got.get("name")) or answer.file_name
-            answer.last_modified = _text(got.get("lastModified")) or answer.last_modified
-            answer.version = _text(got.get("version")) or answer.version
+            answer.file_name = self._text(got.get("name")) or answer.file_name
+            answer.last_modified = self._text(got.get("lastModified")) or answer.last_modified
+            answer.version = self._text(got.get("version")) or answer.version
             nodes = got.get("nodes")
             nodes = nodes if isinstance(nodes, dict) else {}
             for node_id in chunk:
@@ -326,8 +384,8 @@ class FigmaClient:
                 document = entry.get("document") if isinstance(entry, dict) else None
                 if isinstance(document, dict):
                     answer.nodes[node_id] = (
-                        _text(document.get("name")),
-                        _text(document.get("type")),
+                        self._text(document.get("name")),
+                        self._text(document.get("type")),
                     )
                 else:
                     answer.nodes[node_id] = None
@@ -366,48 +424,93 @@ class FigmaClient:
             "Accept": "application/json",
         }
         while True:
+            if self._watchdog.aborted:
+                return _Failure(FigmaResult(FigmaStatus.NOT_CHECKED, "interrupted"), stops=True)
+            got = self._exchange(url, headers)
+            if isinstance(got, str):  # no usable answer: why, in words
+                self._record(endpoint, key, None, ids)
+                message = f"could not reach the Figma API at {self._origin[1]}: {got}"
+                return _Failure(FigmaResult(FigmaStatus.API_ERROR, message), stops=True)
+            response, raw = got
+            status = response.status_code
+            self._record(endpoint, key, status, ids)
+            if raw is None:
+                limit = self.settings.max_answer_bytes
+                message = (
+                    f"Figma API answer for file {key} is larger than {limit:,} bytes; not read"
+                )
+                return _Failure(FigmaResult(FigmaStatus.API_ERROR, message, http_status=status))
+            body = _json(raw)
+            if status == 429:
+                wait = _retry_after(response.headers.get("Retry-After"))
+                if (
+                    wait is not None
+                    and wait <= self.settings.max_retry_wait
+                    and not self._retried_429
+                ):
+                    self._retried_429 = True
+                    self._sleep(wait)
+                    continue
+                return _Failure(self._rate_limited(response, wait), stops=True)
+            if status == 200 and isinstance(body, dict):
+                return body
+            return self._failure(status, body, key, response)
+
+    def _exchange(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[requests.Response, bytes | None] | str:
+        """One GET and its answer, read within the call deadline and the size cap: the
+        response and its body (None when over the cap), or why there is none."""
+        settings = self.settings
+        with self._watchdog.watch(settings.call_deadline) as watch:
             try:
                 response = self._session.get(
                     url,
                     headers=headers,
                     allow_redirects=False,
-                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                    timeout=(settings.connect_timeout, settings.read_timeout),
                     proxies=self._proxies,
+                    stream=True,
                 )
-            except (requests.RequestException, ValueError, OSError) as exc:
-                self._record(endpoint, key, None, ids)
-                reason = self._token.scrub(type(exc).__name__)
+                with response:
+                    received = bytearray()
+                    body: bytes | None = None
+                    for chunk in response.iter_content(64 * 1024):
+                        received += chunk
+                        if len(received) > settings.max_answer_bytes:
+                            break
+                    else:
+                        body = bytes(received)
+            except (
+                requests.RequestException,
+                ValueError,
+                OSError,
+                http.client.HTTPException,
+            ) as exc:
+                if watch.expired:
+                    return f"no complete answer within {settings.call_deadline:g} s"
+                if watch.aborted:
+                    return "interrupted"
                 if isinstance(exc, requests.Timeout):
-                    reason = "timed out"
-                elif isinstance(exc, requests.ConnectionError):
-                    reason = "connection failed"
-                message = f"could not reach the Figma API at {self._origin[1]}: {reason}"
-                return _Failure(FigmaResult(FigmaStatus.API_ERROR, message), stops=True)
-            with response:
-                status = response.status_code
-                self._record(endpoint, key, status, ids)
-                body = _json(response)
-                if status == 429:
-                    wait = _retry_after(response.headers.get("Retry-After"))
-                    if (
-                        wait is not None
-                        and wait <= self.settings.max_retry_wait
-                        and not self._retried_429
-                    ):
-                        self._retried_429 = True
-                        self._sleep(wait)
-                        continue
-                    return _Failure(self._rate_limited(response, wait), stops=True)
-                if status == 200 and isinstance(body, dict):
-                    return body
-                return self._failure(status, body, key, response)
+                    return "timed out"
+                if isinstance(exc, requests.ConnectionError):
+                    return "connection failed"
+                return self._token.scrub(type(exc).__name__)
+        if watch.expired:
+            return f"no complete answer within {settings.call_deadline:g} s"
+        if watch.aborted:
+            return "interrupted"
+        return response, body
+
+    def _text(self, value: Any) -> str | None:
+        return _text(value, self._token.scrub)
 
     def _record(self, endpoint: str, key: str, status: int | None, ids: int) -> None:
         with self._lock:
             self._calls.append(FigmaCall(endpoint, key, status, ids))
 
     def _failure(self, status: int, body: Any, key: str, response: requests.Response) -> _Failure:
-        text = self._token.scrub(_message(body, response.reason or f"HTTP {status}"))
+        text = _message(body, response.reason or f"HTTP {status}", self._token.scrub)
         if status == 403:
             message = (
                 f"the Figma API rejected FIGMA_TOKEN (403: {text}): it is invalid, expired, "
@@ -419,7 +522,11 @@ class FigmaClient:
             message = f"Figma file {key} not found, or not visible to this token's user ({text})"
             return _Failure(FigmaResult(FigmaStatus.FILE_NOT_FOUND, message, http_status=404))
         if 300 <= status < 400:
-            target = urlsplit(response.headers.get("Location", "")).hostname or "?"
+            try:
+                target = urlsplit(response.headers.get("Location", "")).hostname or "?"
+            except ValueError:
+                target = "?"
+            target = self._token.scrub(target)[:MESSAGE_CHARS]
             message = f"the Figma API answered a redirect ({status}) to {target}; not followed"
             return _Failure(FigmaResult(FigmaStatus.API_ERROR, message, http_status=status))
         if status == 200:
@@ -434,9 +541,9 @@ class FigmaClient:
         tier = response.headers.get("X-Figma-Plan-Tier")
         kind = response.headers.get("X-Figma-Rate-Limit-Type")
         if tier:
-            facts.append(f"plan tier {tier[:40]}")
+            facts.append(f"plan tier {self._token.scrub(tier)[:HEADER_CHARS]}")
         if kind:
-            facts.append(f"rate limit type {kind[:40]}")
+            facts.append(f"rate limit type {self._token.scrub(kind)[:HEADER_CHARS]}")
         detail = f" ({', '.join(facts)})" if facts else ""
         message = self._token.scrub(
             f"the Figma API rate limit was reached (429){detail}; "
@@ -451,12 +558,31 @@ def _retry_after(value: str | None) -> float | None:
     return parse_retry_after(value)
 
 
-def _json(response: requests.Response) -> Any:
+def _json(raw: bytes) -> Any:
+    """The answer as JSON, or None when it is not JSON we can hold: malformed, nested
+    past the parser's recursion limit, or with a number of thousands of digits."""
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
         return None
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _watched_session() -> requests.Session:
+    """A session whose connections are under the calling thread's watch (call deadline)."""
+    session = requests.Session()
+    adapter = _WatchedAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(WATCHED_POOLS)
+
+
+def _text(value: Any, scrub: Callable[[str], str]) -> str | None:
+    """A string of an API answer (a file or node name, a version) as it may be reported:
+    scrubbed of the token, then cut; None when it is not a string."""
+    return scrub(value)[:MESSAGE_CHARS] if isinstance(value, str) else None

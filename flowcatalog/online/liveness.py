@@ -45,6 +45,9 @@ class ErrorKind(StrEnum):
     PRIVATE_ADDRESS = "private-address"
     EXCLUDED = "excluded"
     RETRY_AFTER_TOO_LONG = "retry-after-too-long"
+    #: the server answered, but not in HTTP: a garbage status line, a header line or
+    #: header block past the parser's limits (not retried)
+    PROTOCOL = "protocol"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,7 @@ def classify(probe: Probe, accept: frozenset[int] = frozenset()) -> LinkStatus:
         return LinkStatus.TIMEOUT
     if probe.error in _TRANSPORT_ERRORS:
         return LinkStatus.UNREACHABLE
-    if probe.error in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
+    if probe.error in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS, ErrorKind.PROTOCOL):
         return LinkStatus.BROKEN
     code = probe.status
     if code is None:
@@ -279,6 +282,10 @@ def web_findings(
     # broken
     if probe.error is ErrorKind.REDIRECT_LOOP:
         message = "redirect loop: " + " -> ".join((url, *probe.redirects))
+    elif probe.error is ErrorKind.PROTOCOL:
+        message = f"malformed HTTP answer: {probe.detail or 'not HTTP'}"
+        if probe.redirects:
+            message += f" at {probe.final_url} (after {len(probe.redirects)} redirects)"
     elif probe.error is ErrorKind.TOO_MANY_REDIRECTS:
         message = f"more than {len(probe.redirects) - 1} redirects: " + " -> ".join(
             (url, *probe.redirects)

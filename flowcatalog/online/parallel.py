@@ -3,15 +3,16 @@
 With many URLs and many requests in flight (say 2,000 URLs at 128 at once), the checker is
 bound by CPU: every request costs a few hundred microseconds of Python in requests, urllib3
 and http.client, all under one GIL. ``ParallelChecker`` shares such a run between this
-process and ``processes - 1`` helper processes, each running its own ``http.WebChecker``:
+process and ``processes - 1`` helper processes, each running its own ``web.WebChecker``:
 
-- helpers are fresh interpreters started with ``subprocess`` (fork and exec at once), never
-  a bare ``fork`` of this threaded process; their environment is this one without
-  ``FIGMA_TOKEN`` (and without any variable holding a secret the caller names), and they get
-  only the HTTP settings and URLs, over their stdin; they send probes back over stdout, as
-  length-prefixed pickle frames. Only the parent writes the cache and reports progress;
-- URLs are handed out on demand in small batches (a helper that starts late takes fewer);
-  each URL goes to exactly one process, so there is still one request chain per URL;
+- helpers are the workers of a standard ``ProcessPoolExecutor`` on the ``forkserver``
+  context: fresh interpreters forked from a server process that is started with this
+  process's environment less ``FIGMA_TOKEN`` (and any variable holding a secret the caller
+  names), never a ``fork`` of this threaded process that holds the token in memory. They
+  get the HTTP settings and URLs only; only the parent writes the cache and reports progress;
+- the URLs wait in one queue that every process takes from, a URL at a time (a helper that
+  starts late takes fewer); each URL goes to exactly one process, so there is still one
+  request chain per URL, and each probe comes back as soon as it is done;
 - limits are divided, not multiplied: each process gets ``max_concurrency // processes`` and
   ``host_concurrency // processes`` (the parent takes the remainder), so the peak in flight
   to one host, over all processes, stays within ``host_concurrency``. A run with a
@@ -19,26 +20,27 @@ process and ``processes - 1`` helper processes, each running its own ``http.WebC
   bound by the interval, not by CPU);
 - a 429 seen by any process (a pause, or a wait above the cap) is relayed to every other
   process through the parent, so the host is slowed everywhere, not only where it answered;
-- a helper that dies is not fatal: the URLs it had not reported are checked in the parent
-  (those it had already requested are then requested twice, in that failure case only).
+- a helper that dies is not fatal: the URLs no process reported are checked in the parent
+  (those a helper had already requested are then requested twice, in that failure case only);
+- Ctrl-C (``abort``): every process cuts off its requests and the helpers end at once.
+
+Messages between the processes are the typed values below (``Done``, ``HostSignal``,
+``Finished``, ``Stop``), carried by ``multiprocessing`` queues.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
-import pickle
-import struct
-import subprocess
-import sys
 import threading
-import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Empty, SimpleQueue
-from typing import IO, Any
+from typing import Any
 
 import flowcatalog
 from flowcatalog.online.liveness import Probe
@@ -51,9 +53,8 @@ MIN_IN_FLIGHT = 32
 #: at most this many processes in all (the parent included) when chosen automatically
 MAX_AUTO_PROCESSES = 2
 _SECRET_VARIABLES = ("FIGMA_TOKEN",)
-#: a helper asks for more URLs when fewer than this many are left in hand
-_PREFETCH = 32
-_HEADER = struct.Struct(">I")
+#: the parent's own index in messages (helpers are 0, 1, ...)
+PARENT = -1
 
 
 def available_cpus() -> int:
@@ -94,18 +95,6 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
     return max(1, min(requested, settings.max_concurrency, settings.host_concurrency))
 
 
-def helpers_to_prestart(settings: HttpSettings, processes: int | None = None) -> int:
-    """Helpers worth starting before the URLs are known: none when a split is impossible
-    (an interval, low limits, one CPU), else those an automatic split of a big run uses."""
-    if settings.host_interval > 0 or processes == 1:
-        return 0
-    if processes is None:
-        if settings.max_concurrency < MIN_IN_FLIGHT:
-            return 0
-        processes = min(available_cpus(), MAX_AUTO_PROCESSES)
-    return max(0, min(processes, settings.max_concurrency, settings.host_concurrency) - 1)
-
-
 def share_settings(settings: HttpSettings, processes: int) -> tuple[HttpSettings, HttpSettings]:
     """(the parent's settings, each helper's): the limits divided between ``processes``."""
     helper = replace(
@@ -136,134 +125,197 @@ def helper_environment(secrets: Iterable[str] = ()) -> dict[str, str]:
     return env
 
 
-# -- framing -----------------------------------------------------------------------------------
+# -- messages ----------------------------------------------------------------------------------
 
 
-def _send(stream: IO[bytes], lock: threading.Lock, message: tuple[Any, ...]) -> bool:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        with lock:
-            stream.write(_HEADER.pack(len(data)) + data)
-            stream.flush()
-    except (OSError, ValueError):  # the other side is gone (or the pipe closed)
-        return False
-    return True
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A probe, from the process (``PARENT`` or a helper index) that made it."""
+
+    origin: int
+    url: str
+    probe: Probe
 
 
-def _receive(stream: IO[bytes]) -> tuple[Any, ...] | None:
-    """The next message, or None at the end of the stream (or a torn frame)."""
-    try:
-        header = stream.read(_HEADER.size)
-        if len(header) < _HEADER.size:
-            return None
-        (size,) = _HEADER.unpack(header)
-        data = stream.read(size)
-    except (OSError, ValueError):
-        return None
-    if len(data) < size:
-        return None
-    try:
-        message = pickle.loads(data)
-    except Exception:  # a garbled frame ends the conversation
-        return None
-    return message if isinstance(message, tuple) and message else None
+@dataclass(frozen=True, slots=True)
+class HostSignal:
+    """A 429's slow-down for a host: ``kind`` "pause" (wait ``value`` s) or "limited" (a
+    wait of ``value`` s above the cap was asked), to be applied in every other process."""
+
+    origin: int
+    kind: str
+    host: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A helper's last message: its counters (its probes all came before this)."""
+
+    origin: int
+    requests: int
+    hosts: dict[str, HostStats]
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """To a helper: stop at once (Ctrl-C)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Exited:
+    """(In the parent only) a helper's task ended; ``failed`` when it raised or died."""
+
+    origin: int
+    failed: bool
+
+
+_Message = Done | HostSignal | Finished | _Exited
+#: a helper's queues, set in each helper process by ``_install``: URLs (None: no more),
+#: messages to the parent, and each helper's own inbox (HostSignal | Stop | None)
+_QUEUES: tuple[Any, Any, Sequence[Any]] | None = None
+#: a helper's task: (its index, its settings) -> its index
+HelperTask = Callable[[int, HttpSettings], int]
+
+
+# -- a helper ----------------------------------------------------------------------------------
+
+
+def _install(todo: Any, outbox: Any, inboxes: Sequence[Any]) -> None:
+    """The pool's initializer: keep the queues the parent shares with this helper."""
+    global _QUEUES
+    _QUEUES = (todo, outbox, inboxes)
+
+
+def helper_run(index: int, settings: HttpSettings) -> int:
+    """A helper's task: probe URLs from the shared queue until there are none, sending each
+    probe and host signal to the parent, then its counters."""
+    assert _QUEUES is not None, "helper_run runs in a pool set up by ParallelChecker"
+    todo, outbox, inboxes = _QUEUES
+    inbox = inboxes[index]
+
+    def share(kind: str, host: str, value: float) -> None:
+        outbox.put(HostSignal(index, kind, host, value))
+
+    checker = WebChecker(settings, on_host_event=share)
+    ended = threading.Event()
+
+    def listen() -> None:
+        while (message := inbox.get()) is not None:
+            if isinstance(message, Stop):
+                ended.set()
+                checker.abort()
+                return
+            if message.kind == "pause":
+                checker.pause_host(message.host, message.value)
+            elif message.kind == "limited":
+                checker.limit_host(message.host, message.value)
+
+    threading.Thread(target=listen, name="flowcatalog-helper-in", daemon=True).start()
+
+    source = _Taker(todo, ended.is_set)
+    checker.start(source, lambda url, probe: outbox.put(Done(index, url, probe)), 1 << 16).wait()
+    outbox.put(Finished(index, checker.requests_sent, checker.host_stats()))
+    checker.close()
+    return index
+
+
+class _Taker:
+    """A process's end of the shared URL queue: a batch at a time off the queue, a URL at a
+    time to the threads. None once the end mark came, or when ``give_up`` says so while
+    the queue is empty."""
+
+    def __init__(self, todo: Any, give_up: Callable[[], bool]) -> None:
+        self._todo = todo
+        self._give_up = give_up
+        self._buffer: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._ended = False
+
+    def __call__(self) -> str | None:
+        with self._lock:
+            while not self._buffer:
+                if self._ended:
+                    return None
+                try:
+                    batch = self._todo.get(timeout=0.1)
+                except Empty:
+                    if self._give_up():
+                        self._ended = True
+                    continue
+                if batch is None:
+                    self._ended = True
+                else:
+                    self._buffer.extend(batch)
+            return self._buffer.popleft()
+
+
+def _batches(urls: Sequence[str], processes: int) -> Iterator[list[str]]:
+    """The URLs in batches, smaller as the run ends, so the processes end together."""
+    at = 0
+    while at < len(urls):
+        size = max(1, min(32, (len(urls) - at) // (4 * processes)))
+        yield list(urls[at : at + size])
+        at += size
 
 
 # -- the parent --------------------------------------------------------------------------------
 
-
-class _Dispenser:
-    """The URLs not yet handed to any process."""
-
-    def __init__(self, urls: Iterable[str]) -> None:
-        self._todo = deque(urls)
-        self._lock = threading.Lock()
-
-    def take_one(self) -> str | None:
-        with self._lock:
-            return self._todo.popleft() if self._todo else None
-
-    def left(self) -> int:
-        with self._lock:
-            return len(self._todo)
-
-    def take(self, processes: int) -> list[str]:
-        """A batch for a helper: smaller as the run ends, so the processes end together."""
-        with self._lock:
-            size = max(1, min(64, len(self._todo) // (4 * processes)))
-            return [self._todo.popleft() for _ in range(min(size, len(self._todo)))]
+_ENVIRON_LOCK = threading.Lock()
 
 
-class _Helper:
-    """One helper process, seen from the parent."""
-
-    def __init__(self, index: int, process: subprocess.Popen[bytes]) -> None:
-        self.index = index
-        self.process = process
-        self.write_lock = threading.Lock()
-        self.outstanding: set[str] = set()
-        self.requests = 0
-        self.hosts: dict[str, HostStats] = {}
-        self.reader: threading.Thread | None = None
-
-    def send(self, message: tuple[Any, ...]) -> bool:
-        assert self.process.stdin is not None
-        return _send(self.process.stdin, self.write_lock, message)
-
-    def close(self) -> None:
-        """Close its pipes and reap it (a helper with no more work ends by itself)."""
-        self._close_pipes()
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """This process's environment is ``env`` within the block (for starting a process)."""
+    with _ENVIRON_LOCK:
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
         try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        self._close_pipes()
-        self.process.wait()
-
-    def _close_pipes(self) -> None:
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
-def _discard(helpers: list[_Helper]) -> None:
-    """End helpers that were never given work: at once (nothing of theirs is left to finish)."""
-    while helpers:
-        helpers.pop().kill()
+def _helper_context(secrets: Iterable[str]) -> Any:
+    """The forkserver context, its server started (once per process) without secrets."""
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["flowcatalog.online.parallel"])
+    with _environment(helper_environment(secrets)), _stderr_to_devnull():
+        forkserver.ensure_running()  # and the resource tracker it needs
+    return context
 
 
-class HelperPool:
-    """Helper processes started ahead of need (while pages are parsed, say), so their
-    interpreter start-up overlaps other work. ``ParallelChecker`` takes them when the run
-    is big enough (and ends them); the rest are ended at ``close`` or when the pool is
-    collected, at the latest when the interpreter exits."""
+@contextlib.contextmanager
+def _stderr_to_devnull() -> Iterator[None]:
+    """File descriptor 2 is /dev/null within the block, for the processes started in it:
+    the forkserver, its helpers and the resource tracker print nothing on the user's
+    terminal (a helper's stray print, the tracker's leak warnings after a Ctrl-C)."""
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
-    def __init__(self, count: int, *, secrets: Iterable[str] = ()) -> None:
-        self._idle = _spawn(helper_environment(secrets), count)
-        self._finalizer = weakref.finalize(self, _discard, self._idle)
 
-    def __len__(self) -> int:
-        return len(self._idle)
+def _on_exit(finished: SimpleQueue[_Message], index: int) -> Callable[[Future[int]], None]:
+    def exited(future: Future[int]) -> None:
+        finished.put(_Exited(index, future.cancelled() or future.exception() is not None))
 
-    def take(self, count: int) -> list[_Helper]:
-        """Up to ``count`` started helpers, each handed out once; the caller closes them."""
-        taken = self._idle[:count]
-        del self._idle[:count]
-        return taken
-
-    def close(self) -> None:
-        """End the helpers nobody took."""
-        self._finalizer()
+    return exited
 
 
 class ParallelChecker:
-    """``WebChecker``'s interface (``check_all``, ``requests_sent``, ``host_stats``, ``close``)
-    over this process and helper processes; one process when the run is small."""
+    """``WebChecker``'s interface (``check_all``, ``requests_sent``, ``host_stats``,
+    ``abort``, ``close``) over this process and helper processes; one process when the run
+    is small."""
 
     def __init__(
         self,
@@ -271,23 +323,35 @@ class ParallelChecker:
         *,
         processes: int | None = None,
         secrets: Iterable[str] = (),
-        pool: HelperPool | None = None,
+        helper_task: HelperTask = helper_run,
     ) -> None:
         self.settings = settings
         self.processes = processes
-        self._pool = pool
         self._secrets = tuple(secrets)
+        self._task = helper_task
         self.requests_sent = 0
         self.processes_used = 1
         self.lost: list[str] = []  # URLs a failed helper never reported (checked here)
+        self.helper_pids: list[int] = []  # the helper processes of the last split run
         self._hosts: dict[str, HostStats] = {}
+        self._running: list[WebChecker] = []  # this process's checker of the current run
+        self._stop_helpers: Callable[[], None] | None = None
+        self._aborted = threading.Event()
 
     def host_stats(self) -> dict[str, HostStats]:
         return dict(self._hosts)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        """Nothing to release: a run's helpers end with the run."""
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): cut off this process's requests, end the helpers."""
+        self._aborted.set()
+        for checker in list(self._running):
+            checker.abort()
+        stop = self._stop_helpers
+        if stop is not None:
+            stop()
 
     def check_all(
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
@@ -298,18 +362,23 @@ class ParallelChecker:
         if len(distinct) < processes:
             processes = 1
         if processes == 1:
-            if self._pool is not None:
-                self._pool.close()
-            return self._check_here(distinct, on_done)
+            return self._check_here(self.settings, distinct, on_done)
         return self._check_split(distinct, processes, on_done)
 
     def _check_here(
-        self, distinct: list[str], on_done: Callable[[str, Probe], None] | None
+        self,
+        settings: HttpSettings,
+        distinct: list[str],
+        on_done: Callable[[str, Probe], None] | None,
     ) -> dict[str, Probe]:
-        checker = WebChecker(self.settings)
+        checker = WebChecker(settings)
+        self._running.append(checker)
+        if self._aborted.is_set():
+            checker.abort()
         try:
             results = checker.check_all(distinct, on_done)
         finally:
+            self._running.remove(checker)
             checker.close()
         self._collect(checker.requests_sent, checker.host_stats())
         return results
@@ -326,205 +395,126 @@ class ParallelChecker:
     def _check_split(
         self, distinct: list[str], processes: int, on_done: Callable[[str, Probe], None] | None
     ) -> dict[str, Probe]:
-        wanted = processes - 1
-        helpers = self._pool.take(wanted) if self._pool is not None else []
-        if len(helpers) < wanted:
-            helpers += _spawn(helper_environment(self._secrets), wanted - len(helpers))
-        if not helpers:  # no interpreter to start (an embedded Python, say)
-            return self._check_here(distinct, on_done)
-        for index, helper in enumerate(helpers):
-            helper.index = index
-        processes = len(helpers) + 1
+        try:
+            context = _helper_context(self._secrets)
+        except (OSError, ValueError):  # no interpreter to start (an embedded Python, say)
+            return self._check_here(self.settings, distinct, on_done)
+        helpers = processes - 1
         own, theirs = share_settings(self.settings, processes)
-        self.processes_used = processes
-        #: ("probe", url, probe) | ("exit", helper index)
-        finished: SimpleQueue[tuple[str, Any, Any]] = SimpleQueue()
-        dispenser = _Dispenser(distinct)
+        todo = context.Queue()
+        outbox = context.Queue()
+        inboxes = [context.Queue() for _ in range(helpers)]
+        for batch in _batches(distinct, processes):
+            todo.put(batch)
+        for _ in range(processes + 1):
+            todo.put(None)  # the end mark, one for each process
+        finished: SimpleQueue[_Message] = SimpleQueue()
 
-        def relay(kind: str, key: str, value: float, origin: int | None = None) -> None:
-            for helper in helpers:
-                if helper.index != origin:
-                    helper.send(("event", kind, key, value))
+        def relay(kind: str, host: str, value: float, origin: int = PARENT) -> None:
+            for index, inbox in enumerate(inboxes):
+                if index != origin:
+                    inbox.put(HostSignal(origin, kind, host, value))
 
         checker = WebChecker(own, on_host_event=relay)
+        self._running.append(checker)
+        before = set(multiprocessing.active_children())
+        pool = ProcessPoolExecutor(
+            max_workers=helpers, mp_context=context, initializer=_install,
+            initargs=(todo, outbox, inboxes),
+        )  # fmt: skip
+        children: list[Any] = []
 
-        def apply(kind: str, key: str, value: float) -> None:
-            if kind == "pause":
-                checker.pause_host(key, value)
-            elif kind == "limited":
-                checker.limit_host(key, value)
+        def stop_helpers() -> None:
+            for inbox in inboxes:
+                inbox.put(Stop())
+            for child in children:
+                with contextlib.suppress(OSError, ValueError):
+                    child.kill()
 
-        def read(helper: _Helper) -> None:
-            stdout = helper.process.stdout
-            assert stdout is not None
-            try:
-                while (message := _receive(stdout)) is not None:
-                    if not answer(helper, message):
-                        break
-            except Exception:  # a malformed message: treat the helper as failed
-                helper.process.kill()
-            finally:
-                finished.put(("exit", helper.index, None))
-
-        def answer(helper: _Helper, message: tuple[Any, ...]) -> bool:
-            kind = message[0]
-            if kind == "more":
-                batch = dispenser.take(processes)
-                helper.outstanding.update(batch)
-                return helper.send(("urls", batch))
-            if kind == "probes":
-                for url, probe in message[1]:
-                    helper.outstanding.discard(url)
-                    finished.put(("probe", url, probe))
-            elif kind == "event":
-                apply(message[1], message[2], message[3])
-                relay(message[1], message[2], message[3], origin=helper.index)
-            elif kind == "stats":
-                helper.requests, helper.hosts = message[1], message[2]
-            return True
-
+        self._stop_helpers = stop_helpers
+        completed = False
         results: dict[str, Probe] = {}
-        lost: list[str] = []
         try:
-            for helper in helpers:
-                helper.send(("settings", theirs))  # if this fails, its reader sees the end
-                helper.reader = threading.Thread(
-                    target=read, args=(helper,), name=f"flowcatalog-helper-{helper.index}",
-                    daemon=True,
-                )  # fmt: skip
-                helper.reader.start()
-            run = checker.start(
-                dispenser.take_one,
-                lambda url, probe: finished.put(("probe", url, probe)),
-                len(distinct),
-            )
-            running = len(helpers)
+            # this process starts at once; the helpers join in as they come up
+            helpers_gone = threading.Event()
+
+            # short waits: a helper killed while it held the queue's lock, or one that died
+            # holding end marks, must not leave this process waiting for ever
+            take = _Taker(todo, lambda: self._aborted.is_set() or helpers_gone.is_set())
+
+            run = checker.start(take, lambda url, probe: finished.put(Done(PARENT, url, probe)),
+                                len(distinct))  # fmt: skip
+            futures: list[Future[int]] = []
+            for index in range(helpers):
+                future = pool.submit(self._task, index, theirs)
+                future.add_done_callback(_on_exit(finished, index))
+                futures.append(future)
+            children = [c for c in multiprocessing.active_children() if c not in before]
+            self.helper_pids = [c.pid for c in children if c.pid is not None]
+            self.processes_used = processes
+
+            def bridge() -> None:  # the helpers' messages, into this thread's queue
+                while (message := outbox.get()) is not None:
+                    finished.put(message)
+
+            bridging = threading.Thread(target=bridge, name="flowcatalog-helpers", daemon=True)
+            bridging.start()
+            if self._aborted.is_set():
+                self.abort()
+
+            running = set(range(helpers))
+            failed = False
+            helper_counts: dict[int, Finished] = {}
             try:
-                # the helpers' URLs come back from them (or are counted lost when one ends);
-                # the others from this process's own pool, which takes until none is left
-                while running or len(results) + len(lost) < len(distinct):
+                while running or any(t.is_alive() for t in run.threads) or not finished.empty():
                     try:
-                        kind, first, second = finished.get(timeout=1.0)
+                        message = finished.get(timeout=0.5)  # short: a Ctrl-C is seen at once
                     except Empty:
-                        if not dispenser.left():  # a helper that holds no URL is not waited for
-                            for helper in helpers:
-                                if not helper.outstanding and helper.process.poll() is None:
-                                    helper.process.kill()
                         continue
-                    if kind == "probe":
-                        results[first] = second
-                        if on_done is not None:
-                            on_done(first, second)
-                    elif kind == "exit":
-                        running -= 1
-                        helper = helpers[first]
-                        lost.extend(u for u in distinct if u in helper.outstanding)
-                        helper.outstanding.clear()
-            finally:
-                run.stop()
-            if lost:  # a helper failed: check what it never reported here
+                    if isinstance(message, Done):
+                        if message.url not in results:
+                            results[message.url] = message.probe
+                            if on_done is not None:
+                                on_done(message.url, message.probe)
+                    elif isinstance(message, HostSignal):
+                        if message.kind == "pause":
+                            checker.pause_host(message.host, message.value)
+                        elif message.kind == "limited":
+                            checker.limit_host(message.host, message.value)
+                        relay(message.kind, message.host, message.value, message.origin)
+                    elif isinstance(message, Finished):
+                        helper_counts[message.origin] = message
+                        running.discard(message.origin)
+                    elif message.failed:
+                        failed = True
+                        running.discard(message.origin)
+                    if not running:
+                        helpers_gone.set()
+            except BaseException:  # interrupted: nothing in flight is waited for
+                self.abort()
+                run.stop_event.set()
+                raise
+            run.wait()
+            lost = [url for url in distinct if url not in results]
+            if lost:  # a helper failed: check what nobody reported here
+                assert failed or self._aborted.is_set(), "URLs lost without a failed helper"
                 self.lost.extend(lost)
                 results.update(checker.check_all(lost, on_done))
+            for counts in helper_counts.values():
+                self._collect(counts.requests, counts.hosts)
+            completed = True
         finally:
+            self._stop_helpers = None
+            self._running.remove(checker)
             checker.close()
-            for helper in helpers:
-                helper.close()
-                if helper.reader is not None:
-                    helper.reader.join(timeout=10)
+            outbox.put(None)  # ends the bridge
+            for inbox in inboxes:
+                inbox.put(None)  # ends each helper's listener
+            if not completed:
+                checker.abort()
+                stop_helpers()
+            pool.shutdown(wait=completed, cancel_futures=True)
+            for queue in (todo, outbox, *inboxes):
+                queue.cancel_join_thread()  # never wait at exit for a queue nobody reads
         self._collect(checker.requests_sent, checker.host_stats())
-        for helper in helpers:
-            self._collect(helper.requests, helper.hosts)
         return results
-
-
-def _spawn(env: dict[str, str], count: int) -> list[_Helper]:
-    helpers: list[_Helper] = []
-    for index in range(count):
-        try:
-            helpers.append(_Helper(index, _start_helper(env)))
-        except OSError:
-            break
-    return helpers
-
-
-def _start_helper(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # -P: nothing imported from the working directory
-        [sys.executable, "-P", "-c", "from flowcatalog.online.parallel import main; main()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        close_fds=True,
-    )
-
-
-# -- a helper ----------------------------------------------------------------------------------
-
-
-def main() -> None:
-    """A helper process: settings and URLs on stdin, probes on stdout, nothing else."""
-    incoming = sys.stdin.buffer
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt frames
-    write_lock = threading.Lock()
-    first = _receive(incoming)
-    if first is None or first[0] != "settings" or not isinstance(first[1], HttpSettings):
-        return
-    settings: HttpSettings = first[1]
-    batches: SimpleQueue[list[str] | None] = SimpleQueue()
-
-    def share(kind: str, key: str, value: float) -> None:
-        _send(out, write_lock, ("event", kind, key, value))
-
-    checker = WebChecker(settings, on_host_event=share)
-
-    def listen() -> None:
-        while True:
-            message = _receive(incoming)
-            if message is None:
-                batches.put(None)
-                return
-            if message[0] == "urls":
-                batches.put(list(message[1]))
-            elif message[0] == "event" and message[1] == "pause":
-                checker.pause_host(message[2], message[3])
-            elif message[0] == "event" and message[1] == "limited":
-                checker.limit_host(message[2], message[3])
-
-    threading.Thread(target=listen, name="flowcatalog-helper-in", daemon=True).start()
-    buffered: deque[str] = deque()
-    source_lock = threading.Lock()
-    exhausted = False
-    asked = False  # a "more" is on its way: the next batch is asked for before it is needed
-
-    def source() -> str | None:
-        nonlocal exhausted, asked
-        with source_lock:
-            while True:
-                if asked:
-                    try:
-                        batch = batches.get(block=not buffered)
-                    except Empty:
-                        batch = None  # not here yet; some URLs are still buffered
-                    else:
-                        asked = False
-                        if batch:
-                            buffered.extend(batch)
-                        else:  # none left (or the parent is gone)
-                            exhausted = True
-                if asked or exhausted or len(buffered) >= _PREFETCH:
-                    break
-                asked = _send(out, write_lock, ("more",))
-                exhausted = not asked
-            return buffered.popleft() if buffered else None
-
-    def sink(url: str, probe: Probe) -> None:
-        _send(out, write_lock, ("probes", [(url, probe)]))
-
-    checker.start(source, sink, settings.max_concurrency).wait()
-    _send(out, write_lock, ("stats", checker.requests_sent, checker.host_stats()))
-    checker.close()
-    out.close()
-    # end here: a normal interpreter exit would wait to close stdin, which the listening
-    # thread is blocked reading (the parent closes it only after this process ends)
-    os._exit(0)

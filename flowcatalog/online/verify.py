@@ -1,19 +1,21 @@
 """Online verification: take the offline report's distinct links, check them, return a new report.
 
-Web links go to ``http.WebChecker`` (one request chain per distinct URL), Figma file links
-to ``figma_api.FigmaClient`` (one call per file when a token is given; none without one),
-both through the optional ``cache.Cache``. The library never prints: progress and
+``verify_online`` runs on ``OnlineParts``: a ``protocols.Prober`` for web links (one request
+chain per distinct URL), a ``protocols.FigmaVerifier`` for Figma file links (none without a
+token) and the ``cache.Cache``. ``open_parts`` builds the real ones (``ParallelChecker``,
+``FigmaClient``) for the CLI; tests may pass fakes. The library never prints: progress and
 warnings go to the callbacks the caller injects.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import FigmaRef
@@ -37,14 +39,16 @@ from flowcatalog.online.liveness import (
     shape_only_finding,
     web_findings,
 )
-from flowcatalog.online.parallel import HelperPool, ParallelChecker
-from flowcatalog.online.web import HttpSettings, WebChecker
+from flowcatalog.online.parallel import ParallelChecker
+from flowcatalog.online.protocols import FigmaVerifier, Prober
+from flowcatalog.online.web import HttpSettings
 from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import FILE_KEY, UrlKind, analyse
 
 #: (done, total, cached): called in the caller's thread as links complete
 Progress = Callable[[int, int, int], None]
 Warn = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,35 +118,72 @@ def _is_figma(link: LinkGroup) -> bool:
     )
 
 
-def verify_online(
-    report: Report,
+@dataclass(frozen=True, slots=True)
+class OnlineParts:
+    """The checkers and cache one online run uses (``open_parts`` builds the real ones)."""
+
+    prober: Prober
+    figma: FigmaVerifier | None  # None: no FIGMA_TOKEN, Figma links are shape-checked only
+    cache: Cache
+
+    def abort(self) -> None:
+        """Ctrl-C: every open request is closed and no new one starts."""
+        self.prober.abort()
+        if self.figma is not None:
+            self.figma.abort()
+
+    def close(self) -> None:
+        self.prober.close()
+        if self.figma is not None:
+            self.figma.close()
+        self.cache.close()
+
+
+def web_settings(settings: OnlineSettings, catalog_exclude: Iterable[str] = ()) -> HttpSettings:
+    """The HTTP settings of a run: the options' excludes and the catalog's together."""
+    return replace(settings.http, exclude=(*settings.http.exclude, *catalog_exclude))
+
+
+def open_parts(
     settings: OnlineSettings,
     *,
     token: str | None,
     catalog_exclude: Iterable[str] = (),
-    progress: Progress | None = None,
     warn: Warn | None = None,
-    web_checker: WebChecker | None = None,
-    figma_client: FigmaClient | None = None,
-    cache: Cache | None = None,
-    helpers: HelperPool | None = None,
-) -> tuple[Report, OnlineSummary]:
-    """Check every distinct link of ``report`` online; returns the updated report.
-
-    ``helpers``: web-checking processes started ahead (``http_workers``); a big run uses
-    them, and they are closed either way.
-    """
-    started = time.monotonic()
-    exclude = (*settings.http.exclude, *catalog_exclude)
-    http_settings = replace(settings.http, exclude=exclude)
-    patterns = [re.compile(p) for p in exclude]
-    own_cache = cache is None
-    if cache is None:
-        path = None
-        if settings.use_cache:
-            path = settings.cache_path or default_path()
-        cache = Cache(path, max_age=settings.max_cache_age, warn=warn)
+) -> OnlineParts:
+    """The real checkers: ``ParallelChecker`` for web links (it decides on helper processes
+    once it sees the URLs), ``FigmaClient`` when there is a token, and the cache."""
+    path = (settings.cache_path or default_path()) if settings.use_cache else None
+    cache = Cache(path, max_age=settings.max_cache_age, warn=warn)
+    http = web_settings(settings, catalog_exclude)
+    prober = ParallelChecker(http, processes=settings.processes, secrets=(token or "",))
+    figma = None
     secret = FigmaToken(token or "")
+    if secret:
+        figma = FigmaClient(
+            secret,
+            FigmaSettings(api_base=settings.figma_api, max_retry_wait=http.max_retry_wait),
+            cache=cache if cache.enabled else None,
+        )
+    return OnlineParts(prober, figma, cache)
+
+
+def verify_online(
+    report: Report,
+    settings: OnlineSettings,
+    parts: OnlineParts,
+    *,
+    catalog_exclude: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> tuple[Report, OnlineSummary]:
+    """Check every distinct link of ``report`` online with ``parts``; returns the updated
+    report and its summary. The caller closes ``parts``; on an exception (Ctrl-C) the
+    requests in flight are cut off before it propagates."""
+    started = time.monotonic()
+    http_settings = web_settings(settings, catalog_exclude)
+    patterns = [re.compile(p) for p in http_settings.exclude]
+    cache = parts.cache
+    figma = parts.figma
 
     web_links = [link for link in report.links if _is_web(link)]
     figma_links = [link for link in report.links if _is_figma(link)]
@@ -178,41 +219,22 @@ def verify_online(
     figma_refs: list[FigmaRef] = []
     for link in figma_links:
         assert link.figma is not None
-        if not _excluded(link.url, patterns) and secret:
+        if not _excluded(link.url, patterns) and figma is not None:
             figma_refs.append(link.figma)
     outcome = FigmaOutcome({})
-    client = figma_client
-    figma_future = None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowcatalog-figma")
+    figma_run: _Background[FigmaOutcome] | None = None
     try:
-        if figma_refs:
-            if client is None:
-                client = FigmaClient(
-                    secret,
-                    FigmaSettings(
-                        api_base=settings.figma_api, max_retry_wait=http_settings.max_retry_wait
-                    ),
-                    cache=cache if cache.enabled else None,
-                )
-            figma_future = pool.submit(client.verify, figma_refs)
-        checker: WebChecker | ParallelChecker = web_checker or ParallelChecker(
-            http_settings, processes=settings.processes, secrets=(token or "",), pool=helpers
-        )
-        try:
-            fresh = checker.check_all(to_check, lambda url, probe: tick())
-            requests_sent = checker.requests_sent
-            host_stats = checker.host_stats()
-        finally:
-            if web_checker is None:
-                checker.close()
-        if figma_future is not None:
-            outcome = figma_future.result()
-    finally:
-        pool.shutdown(wait=True)
-        if client is not None and figma_client is None:
-            client.close()
-        if helpers is not None:
-            helpers.close()
+        if figma_refs and figma is not None:
+            figma_run = _Background(figma.verify, figma_refs)
+        prober = parts.prober
+        fresh = prober.check_all(to_check, lambda url, probe: tick())
+        requests_sent = prober.requests_sent
+        host_stats = prober.host_stats()
+        if figma_run is not None:
+            outcome = figma_run.result()
+    except BaseException:
+        parts.abort()  # Ctrl-C: close what is open, start nothing new, wait for nothing
+        raise
     for url, probe in fresh.items():
         probes[url] = (probe, False)
     if cache.enabled:
@@ -247,7 +269,7 @@ def verify_online(
             updated[link.normalised] = replace(link, status=status.value)
             tick()
             continue
-        if not secret:
+        if figma is None:
             shape_only.append(link)
             updated[link.normalised] = replace(link, status=LinkStatus.SHAPE_ONLY.value)
             tick()
@@ -292,11 +314,35 @@ def verify_online(
             HostLine(host, stats.urls, stats.requests, stats.slowest)
             for host, stats in sorted(host_stats.items())
         ),
-        figma_token=bool(secret),
+        figma_token=figma is not None,
     )
-    if own_cache:
-        cache.close()
     return replace(report, findings=sort_findings(findings), links=links), summary
+
+
+class _Background(Generic[T]):
+    """One call in a daemon thread (a Ctrl-C never waits for it at exit)."""
+
+    def __init__(self, call: Callable[[list[FigmaRef]], T], refs: list[FigmaRef]) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(call, refs), name="flowcatalog-figma", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, call: Callable[[list[FigmaRef]], T], refs: list[FigmaRef]) -> None:
+        try:
+            self._value = call(refs)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def result(self) -> T:
+        while self._thread.is_alive():
+            self._thread.join(0.1)  # short waits: a Ctrl-C is seen at once
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _about(link: LinkGroup, findings: Iterable[Finding]) -> list[Finding]:

@@ -33,6 +33,7 @@ budgets, the queue); the address policy (``guard``) and retry policy (``policy``
 
 from __future__ import annotations
 
+import http.client
 import math
 import os
 import queue
@@ -67,6 +68,7 @@ from flowcatalog.online.policy import (
     RETRY_CODES,
     parse_retry_after,
 )
+from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
 
 USER_AGENT = f"flowcatalog/{__version__} (link checker)"
 
@@ -132,6 +134,10 @@ class _CheckAdapter(requests.adapters.HTTPAdapter):
                 self._direct.clear()
             self._direct[key] = pool
         return pool
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(WATCHED_POOLS)
 
     def close(self) -> None:
         self._direct.clear()
@@ -239,6 +245,9 @@ def _classify_exception(exc: BaseException) -> tuple[ErrorKind, str]:
     blocked = _find_cause(exc, (BlockedAddressError,))
     if blocked is not None:
         return ErrorKind.PRIVATE_ADDRESS, str(blocked)
+    malformed = _find_cause(exc, (http.client.HTTPException,))
+    if malformed is not None and not isinstance(malformed, http.client.RemoteDisconnected):
+        return ErrorKind.PROTOCOL, _protocol_detail(malformed)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ErrorKind.TIMEOUT, "connect timeout"
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -270,6 +279,20 @@ def _classify_exception(exc: BaseException) -> tuple[ErrorKind, str]:
     if _find_cause(exc, reset) is not None:
         return ErrorKind.RESET, "connection reset by the server"
     return ErrorKind.CONNECTION, "connection failed: " + _short(exc)
+
+
+def _protocol_detail(exc: BaseException) -> str:
+    """What was wrong with an answer that is not HTTP, in words (no server bytes echoed
+    beyond a short, printable excerpt)."""
+    if isinstance(exc, http.client.LineTooLong):
+        return "a status or header line too long"
+    if isinstance(exc, http.client.BadStatusLine):
+        line = "".join(c if c.isprintable() else "?" for c in str(exc.args[0] if exc.args else ""))
+        return f"invalid status line {line[:60]!r}"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "the body ended before its Content-Length"
+    text = _short(exc)
+    return "".join(c if c.isprintable() else "?" for c in text)[:120]
 
 
 def _short(exc: BaseException) -> str:
@@ -332,6 +355,7 @@ class WebChecker:
         )
         self.requests_sent = 0
         self._count_lock = threading.Lock()
+        self._watchdog = Watchdog()
 
     # -- public -------------------------------------------------------------------------
 
@@ -352,14 +376,20 @@ class WebChecker:
 
         finished: queue.SimpleQueue[tuple[str, Probe]] = queue.SimpleQueue()
         run = self.start(source, lambda url, probe: finished.put((url, probe)), len(distinct))
+        completed = False
         try:
             for _ in distinct:
                 url, probe = finished.get()
                 results[url] = probe
                 if on_done is not None:
                     on_done(url, probe)
+            completed = True
         finally:
-            run.stop()
+            if completed:
+                run.stop()
+            else:  # interrupted (or a failing callback): stop now, wait for nothing
+                self.abort()
+                run.stop_event.set()
         return results
 
     def start(
@@ -413,6 +443,10 @@ class WebChecker:
 
     def close(self) -> None:
         self._session.close()
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): cut off the requests in flight, send no new one."""
+        self._watchdog.abort()
 
     def probe(self, url: str) -> Probe:
         """Check one URL: HEAD (GET fallback), retries, redirects, all within the deadline."""
@@ -562,7 +596,12 @@ class WebChecker:
         method = "HEAD"
         attempts = 0
         retries = 0
+        previous: _Answer | None = None  # the last retryable answer, should a retry be cut off
         while True:
+            if self._watchdog.aborted:  # interrupted: no new request
+                return _Answer(
+                    error=ErrorKind.DEADLINE, detail="interrupted", attempts=attempts, method=method
+                )
             if deadline.left(self._clock()) <= 0:
                 return _Answer(
                     error=ErrorKind.DEADLINE,
@@ -596,24 +635,37 @@ class WebChecker:
                 started = self._clock()
                 left = max(0.001, deadline.left(started))
                 timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
-                try:
-                    response = self._send(method, url, timeout)
-                    self._release(response, method)
-                except (
-                    requests.RequestException,
-                    urllib3.exceptions.HTTPError,
-                    OSError,
-                    ValueError,
-                ) as exc:
-                    failure = exc
-                finally:
-                    took = self._clock() - started
-                    with self._count_lock:
-                        self.requests_sent += 1
-                    with host.lock:
-                        host.stats.requests += 1
-                        host.stats.busy += took
-                        host.stats.slowest = max(host.stats.slowest, took)
+                # the deadline holds within the attempt too, whatever pace the server
+                # sends at: the watchdog shuts the socket when it passes
+                with self._watchdog.watch(left) as watch:
+                    try:
+                        response = self._send(method, url, timeout)
+                        self._release(response, method)
+                    except (
+                        requests.RequestException,
+                        urllib3.exceptions.HTTPError,
+                        http.client.HTTPException,
+                        OSError,
+                        ValueError,
+                    ) as exc:
+                        failure = exc
+                    finally:
+                        took = self._clock() - started
+                        with self._count_lock:
+                            self.requests_sent += 1
+                        with host.lock:
+                            host.stats.requests += 1
+                            host.stats.busy += took
+                            host.stats.slowest = max(host.stats.slowest, took)
+            if watch.expired or watch.aborted:  # cut off: whatever came back is partial
+                if previous is not None and watch.expired:  # a retry cut short: the last answer
+                    return replace(previous, attempts=attempts)
+                return _Answer(
+                    error=ErrorKind.DEADLINE,
+                    detail=f"{settings.deadline:g} s" if watch.expired else "interrupted",
+                    attempts=attempts,
+                    method=method,
+                )
             if failure is not None:
                 kind, detail = _classify_exception(failure)
                 if kind in (ErrorKind.TIMEOUT, ErrorKind.RESET) and retries < settings.max_retries:
@@ -644,6 +696,14 @@ class WebChecker:
                     method=method,
                 )
             if retryable and retries < settings.max_retries:
+                previous = _Answer(
+                    status=status,
+                    location=response.headers.get("Location"),
+                    attempts=attempts,
+                    retry_after=retry_after,
+                    method=method,
+                    detail=(response.reason or "") if status >= 400 else "",
+                )
                 wait = retry_after if retry_after is not None else self._backoff(retries)
                 retries += 1
                 if wait < deadline.left(self._clock()):
@@ -703,7 +763,14 @@ class WebChecker:
         """Give the connection back to the pool when that costs at most ``drain_bytes``."""
         raw = response.raw
         if method == "HEAD":
-            raw.release_conn()  # no body follows a HEAD answer
+            # no body follows a HEAD answer; reading its empty one closes it, so the
+            # connection is idle before another thread takes it from the pool
+            try:
+                raw.read(decode_content=False)
+            except (urllib3.exceptions.HTTPError, OSError):
+                raw.close()
+                return
+            raw.release_conn()
             return
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) <= self.settings.drain_bytes:

@@ -86,10 +86,9 @@ def lint_files(
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
-    With many files, ``jobs - 1`` forked processes each take a share of them (balanced by
-    size) while this process does its own share; a share's results come back compact
-    (tuples of plain values) and are made into objects here. With ``hidden`` the pages
-    come back with the links hidden in their comments too.
+    With many files, ``jobs`` forked worker processes lint them, a page at a time; each
+    page's result comes back compact (tuples of plain values) and is made into objects
+    here. With ``hidden`` the pages come back with the links hidden in their comments too.
     """
     from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
     from flowcatalog.rules import page_content  # noqa: F401
@@ -235,82 +234,42 @@ def _expand(compact: _Compact) -> _Linted:
     return _Linted(findings, PageLinks(path, links(visible, False), links(hidden, True)), error)
 
 
-def _shares(work: Sequence[_Work], count: int) -> list[list[int]]:
-    """Split the work into ``count`` shares of about the same number of bytes."""
+def _by_size(work: Sequence[_Work]) -> list[int]:
+    """The work's indexes, largest file first (so no big page is left for the end)."""
     sizes = []
     for i, (path, _, _) in enumerate(work):
         try:
-            sizes.append((os.path.getsize(path), i))
+            sizes.append((-os.path.getsize(path), i))
         except OSError:
             sizes.append((0, i))
-    shares: list[list[int]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for size, i in sorted(sizes, reverse=True):
-        least = loads.index(min(loads))
-        shares[least].append(i)
-        loads[least] += size + 4096  # a page costs something whatever its size
-    return [sorted(share) for share in shares]
+    return [i for _, i in sorted(sizes)]
+
+
+def _lint_compact(work: _Work) -> _Compact:
+    """A worker's task: one page, its result as plain values."""
+    return _compact(_lint_one(work))
 
 
 def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
-    """Lint ``work`` in this process and ``jobs - 1`` forked children, results in order.
+    """Lint ``work`` in ``jobs`` forked worker processes, results in order.
 
-    A child sends its share's results back pickled through a pipe and exits; a child that
-    fails or dies leaves its share to be linted here.
+    A standard ``ProcessPoolExecutor`` on the fork context (the page modules are imported
+    already, so a worker starts at once): one task per page, biggest first, each page's
+    result sent back as soon as it is done. Pages whose worker failed are linted here.
     """
-    import pickle
-    from contextlib import suppress
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    shares = _shares(work, jobs)
     results: list[_Linted | None] = [None] * len(work)
-    children: list[tuple[int, int, list[int]]] = []
-    try:
-        for share in shares[1:]:
-            if not share:
-                continue
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover  (the child; coverage does not follow a fork)
-                code = 1
-                try:
-                    os.close(read_end)
-                    data = pickle.dumps(
-                        [_compact(_lint_one(work[i])) for i in share], pickle.HIGHEST_PROTOCOL
-                    )
-                    with os.fdopen(write_end, "wb") as out:
-                        out.write(data)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(write_end)
-            children.append((pid, read_end, share))
-        for i in shares[0]:
-            results[i] = _lint_one(work[i])
-        while children:
-            pid, read_end, share = children[0]
-            with os.fdopen(read_end, "rb", closefd=False) as pipe:
-                data = pipe.read()
-            children.pop(0)
-            os.close(read_end)
-            _, status = os.waitpid(pid, 0)
-            compact: list[_Compact] | None = None
-            if status == 0:
-                try:
-                    compact = pickle.loads(data)
-                except Exception:
-                    compact = None
-            if compact is None or len(compact) != len(share):
-                for i in share:  # the child failed: its share is linted here
-                    results[i] = _lint_one(work[i])
-                continue
-            for i, item in zip(share, compact, strict=True):
-                results[i] = _expand(item)
-    finally:
-        for pid, read_end, _ in children:  # only after an exception here
-            with suppress(OSError):
-                os.close(read_end)
-            with suppress(OSError):
-                os.kill(pid, 9)
-            with suppress(OSError):
-                os.waitpid(pid, 0)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures: list[tuple[int, Future[_Compact]]] = [
+            (i, pool.submit(_lint_compact, work[i])) for i in _by_size(work)
+        ]
+        for i, future in futures:
+            try:
+                results[i] = _expand(future.result())
+            except (BrokenProcessPool, Exception):  # a failed worker: that page is done here
+                results[i] = _lint_one(work[i])
     return [result for result in results if result is not None]

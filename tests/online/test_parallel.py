@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,19 +18,17 @@ from werkzeug import Request, Response
 from flowcatalog.online import parallel as http_workers
 from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.parallel import (
-    HelperPool,
     ParallelChecker,
     choose_processes,
     helper_environment,
-    helpers_to_prestart,
     share_settings,
 )
-from flowcatalog.online.verify import OnlineSettings, verify_online
-from flowcatalog.online.web import WebChecker
+from flowcatalog.online.verify import OnlineSettings
+from flowcatalog.online.web import HttpSettings, WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
 from tests.online.test_verify import L1, L2, link
-from tests.online_support import FAST, InFlight, local_server, methods, url
+from tests.online_support import FAST, InFlight, check_online, local_server, methods, url
 
 CANARY = "figd_canary-workers-51c7"
 
@@ -141,10 +139,6 @@ def test_when_a_run_is_split() -> None:
     assert choose_processes(replace(wide, host_concurrency=3), many, 4) == 3  # per-host slots
     expected = min(http_workers.available_cpus(), http_workers.MAX_AUTO_PROCESSES)
     assert choose_processes(wide, many, None) == expected
-    assert helpers_to_prestart(wide) == expected - 1
-    assert helpers_to_prestart(replace(wide, host_interval=0.5)) == 0
-    assert helpers_to_prestart(replace(wide, max_concurrency=8)) == 0
-    assert helpers_to_prestart(wide, 1) == 0
 
 
 def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
@@ -159,7 +153,11 @@ def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
     assert one.processes_used == 1
 
 
-def test_a_429_limit_seen_by_one_process_stops_the_host_in_all(server: HTTPServer) -> None:
+def test_a_429_limit_seen_by_one_process_stops_the_host_in_all(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_workers, "_batches", lambda urls, processes: ([u] for u in urls))
+
     def slow(request: Request) -> Response:
         time.sleep(0.8)  # this process is busy here while the helper meets the 429
         return Response("")
@@ -227,91 +225,122 @@ def test_helper_environment_holds_no_token(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
-def test_started_helpers_never_see_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
-    pool = HelperPool(1, secrets=(CANARY,))
-    try:
-        (helper,) = pool.take(1)
-        pid = helper.process.pid
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        assert CANARY.encode() not in environ
-        assert b"FIGMA_TOKEN" not in environ
-        assert CANARY.encode() not in cmdline
-        helper.close()
-        assert helper.process.returncode == 0  # it ends by itself once stdin closes
-    finally:
-        pool.close()
-
-
-def test_unused_helpers_end_when_the_pool_closes() -> None:
-    pool = HelperPool(3)
-    assert len(pool) == 3
-    (taken,) = pool.take(1)
-    idle = [helper.process for helper in pool._idle]
-    started = time.monotonic()
-    pool.close()
-    assert time.monotonic() - started < 2  # ended at once, not waited for
-    assert all(process.returncode is not None for process in idle)
-    assert len(pool) == 0
-    assert taken.process.returncode is None  # the taker's to close
-    taken.close()
-    assert taken.process.returncode == 0
-    collected = HelperPool(1)._idle  # a pool nobody closes still ends its helpers
-    assert collected == []
-
-
-FAILING_HELPER = """
-import struct, sys
-sys.stdin.buffer.read(4)  # the settings frame's header; then ask for URLs and die
-data = __import__("pickle").dumps(("more",))
-sys.stdout.buffer.write(struct.pack(">I", len(data)) + data)
-sys.stdout.buffer.flush()
-__import__("time").sleep(0.3)
-"""
-
-
-def test_urls_of_a_failed_helper_are_checked_here(
+def test_started_helpers_never_see_the_token(
     server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import subprocess
+    monkeypatch.setenv("FIGMA_TOKEN", CANARY)
+    monkeypatch.setenv("ALSO_SECRET", f"x{CANARY}x")
+    seen: dict[int, bytes] = {}
+    for i in range(40):
+        server.expect_request(f"/e{i}").respond_with_handler(InFlight(0.02))
+    checker = ParallelChecker(FAST, processes=2, secrets=(CANARY,))
 
-    def broken(env: dict[str, str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-c", FAILING_HELPER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+    def look(target: str, probe: Probe) -> None:  # while the helpers run
+        for pid in checker.helper_pids:
+            with contextlib.suppress(OSError):
+                seen[pid] = Path(f"/proc/{pid}/environ").read_bytes()
 
+    results = checker.check_all([url(server, f"/e{i}") for i in range(40)], look)
+    assert len(results) == 40
+    assert checker.processes_used == 2
+    assert seen  # the helper was looked at while it ran
+    assert all(CANARY.encode() not in environ for environ in seen.values())
+    assert all(b"FIGMA_TOKEN=" not in environ for environ in seen.values())
+    assert os.environ["FIGMA_TOKEN"] == CANARY  # this process's own is left as it was
+
+
+def test_helpers_end_with_the_run(server: HTTPServer) -> None:
+    for i in range(20):
+        server.expect_request(f"/h{i}").respond_with_data("")
+    checker = ParallelChecker(FAST, processes=2)
+    checker.check_all([url(server, f"/h{i}") for i in range(20)])
+    assert checker.helper_pids
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(pid) for pid in checker.helper_pids):
+        time.sleep(0.02)
+    assert not any(alive(pid) for pid in checker.helper_pids)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def dying_helper(index: int, settings: HttpSettings) -> int:
+    """A helper task that takes a few URLs, reports none and dies."""
+    assert http_workers._QUEUES is not None
+    todo, _, _ = http_workers._QUEUES
+    for _ in range(2):  # two batches of URLs
+        if todo.get() is None:  # the run is over: leave the end mark to the others
+            todo.put(None)
+            time.sleep(0.2)  # let the queue's feeder send it before dying
+            break
+    os._exit(1)
+
+
+def raising_helper(index: int, settings: HttpSettings) -> int:
+    raise RuntimeError("a bug in a helper")
+
+
+@pytest.mark.parametrize("task", [dying_helper, raising_helper], ids=["dies", "raises"])
+def test_urls_of_a_failed_helper_are_checked_here(server: HTTPServer, task: Any) -> None:
     def answer(request: Request) -> Response:
         time.sleep(0.01)
         return Response("")
 
-    monkeypatch.setattr(http_workers, "_start_helper", broken)
     for i in range(40):
         server.expect_request(f"/r{i}").respond_with_handler(answer)
     targets = [url(server, f"/r{i}") for i in range(40)]
-    checker = ParallelChecker(replace(FAST, max_concurrency=2, host_concurrency=2), processes=2)
+    settings = replace(FAST, max_concurrency=2, host_concurrency=2)
+    checker = ParallelChecker(settings, processes=2, helper_task=task)
     results = checker.check_all(targets)
-    assert checker.lost  # the batch it took was never answered...
-    assert sorted(results) == sorted(targets)  # ...and was checked here, once each
+    assert sorted(results) == sorted(targets)  # every URL checked, here
     assert all(p.status == 200 for p in results.values())
     assert sorted(methods(server)) == sorted(("HEAD", f"/r{i}") for i in range(40))
+    if task is dying_helper:
+        assert set(checker.lost) <= set(targets)  # what it took, never answered: checked here
 
 
 def test_a_helper_that_cannot_start_means_one_process(
     server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def impossible(env: dict[str, str]) -> Any:
+    def impossible(secrets: Any) -> Any:
         raise OSError("no interpreter")
 
-    monkeypatch.setattr(http_workers, "_start_helper", impossible)
+    monkeypatch.setattr(http_workers, "_helper_context", impossible)
     server.expect_request("/x").respond_with_data("")
     checker = ParallelChecker(FAST, processes=2)
-    assert checker.check_all([url(server, "/x")])[url(server, "/x")].status == 200
+    targets = [url(server, "/x"), url(server, "/x?2")]
+    assert checker.check_all(targets)[targets[0]].status == 200
     assert checker.processes_used == 1
+
+
+def test_abort_ends_a_split_run_at_once(server: HTTPServer) -> None:
+    """Ctrl-C in a split run: the requests in flight, here and in the helper, are cut off
+    and the helper ends; nothing waits for the slow server."""
+
+    def slow(request: Request) -> Response:
+        time.sleep(3)
+        return Response("")
+
+    for i in range(40):
+        server.expect_request(f"/s{i}").respond_with_handler(slow)
+    settings = replace(FAST, read_timeout=10, deadline=20)
+    checker = ParallelChecker(settings, processes=2)
+    timer = threading.Timer(0.8, checker.abort)
+    timer.start()
+    started = time.monotonic()
+    results = checker.check_all([url(server, f"/s{i}") for i in range(40)])
+    took = time.monotonic() - started
+    timer.join()
+    assert took < 0.8 + 1.0
+    assert checker.processes_used == 2
+    assert all(p.detail == "interrupted" for p in results.values())
+    time.sleep(0.3)
+    assert not any(alive(pid) for pid in checker.helper_pids)
 
 
 def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_path: Path) -> None:
@@ -320,16 +349,15 @@ def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_p
 
     def run(processes: int) -> tuple[Report, Any]:
         settings = OnlineSettings(http=FAST, use_cache=False, processes=processes)
-        return verify_online(report, settings, token=CANARY)
+        return check_online(report, settings, token=CANARY)  # type: ignore[no-any-return]
 
     one, one_summary = run(1)
     server.clear()
     mixed_site(server, 30)
-    pool = HelperPool(1)
     settings = OnlineSettings(http=FAST, use_cache=False, processes=2)
     ticks: list[tuple[int, int, int]] = []
-    two, two_summary = verify_online(
-        report, settings, token=CANARY, helpers=pool, progress=lambda *a: ticks.append(a)
+    two, two_summary = check_online(
+        report, settings, token=CANARY, progress=lambda *a: ticks.append(a)
     )
     assert two.links == one.links
     assert two.findings == one.findings
@@ -338,28 +366,13 @@ def test_verify_online_report_is_the_same_split_or_not(server: HTTPServer, tmp_p
         (h.host, h.urls, h.requests) for h in one_summary.hosts
     ]
     assert ticks[-1] == (len(targets), len(targets), 0)
-    assert len(pool) == 0  # closed
-
-
-def test_helper_rejects_a_garbled_start() -> None:
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, "-c", "from flowcatalog.online.parallel import main; main()"],
-        input=b"\x00\x00\x00\x05junk!",
-        capture_output=True,
-        timeout=30,
-        env=helper_environment(),
-        check=False,
-    )
-    assert done.stdout == b""
-    assert done.returncode == 0
 
 
 def test_cli_split_run_reports_what_one_process_reports(
     run_cli: RunCli, server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A big ``check --online``: helpers start before the pages are parsed, take part, end."""
+    """A big ``check --online``: a helper starts once the links are known, takes part, ends;
+    the report is the one a single process gives."""
     import json
     import re
 
@@ -375,30 +388,16 @@ def test_cli_split_run_reports_what_one_process_reports(
             "json", "--max-concurrency", "64", "--host-concurrency", "64"]  # fmt: skip
     monkeypatch.chdir(tmp_path)  # no catalog.yaml here: only the page's links
     monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
-    pools: list[HelperPool] = []
-    taken: list[int] = []
-
-    class Recording(HelperPool):
-        def __init__(self, count: int, *, secrets: Any = ()) -> None:
-            super().__init__(count, secrets=secrets)
-            pools.append(self)
-
-        def take(self, count: int) -> list[Any]:
-            helpers = super().take(count)
-            taken.append(len(helpers))
-            return helpers
-
-    monkeypatch.setattr(http_workers, "HelperPool", Recording)
+    spawned = record_spawns(monkeypatch)
     split = run_cli(*args)
     split_log = sorted(methods(server))
-    assert (len(pools), taken) == (1, [1])
-    assert len(pools[0]) == 0
+    assert spawned == [1]
     server.clear()
     server.expect_request(re.compile(r"^/page/\d+$")).respond_with_data("")
     server.expect_request(re.compile(r"^/gone/\d+$")).respond_with_data("", status=404)
     monkeypatch.setattr(http_workers, "MAX_AUTO_PROCESSES", 1)
     alone = run_cli(*args)
-    assert len(pools) == 1  # nothing started ahead for a one-process run
+    assert spawned == [1]  # nothing started for a one-process run
     assert split.code == alone.code == 1
     assert json.loads(split.out)["links"] == json.loads(alone.out)["links"]
     assert json.loads(split.out)["findings"] == json.loads(alone.out)["findings"]
@@ -407,3 +406,94 @@ def test_cli_split_run_reports_what_one_process_reports(
     assert split.err.split(" in ")[0] == alone.err.split(" in ")[0]
     assert f"{count + 5} HTTP requests" in split.err
     assert f"hosts: 127.0.0.1:{server.port} {count + 5};" in split.err  # that host only
+
+
+def record_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record each start of helper processes (they still start)."""
+    spawned: list[int] = []
+    real = http_workers._helper_context
+
+    def context(secrets: Any) -> Any:
+        spawned.append(1)
+        return real(secrets)
+
+    monkeypatch.setattr(http_workers, "_helper_context", context)
+    return spawned
+
+
+def test_no_helper_starts_before_the_links_are_known(
+    run_cli: RunCli, server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three links, or a run that fails on a missing file, start no helper process, even
+    where a big run would use one."""
+    monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
+    spawned = record_spawns(monkeypatch)
+    server.expect_request("/a").respond_with_data("")
+    page = tmp_path / "few.md"
+    page.write_text("".join(f"- [{n}]({url(server, '/a')}?{n})\n" for n in range(3)))
+    monkeypatch.chdir(tmp_path)
+    common = ["--online", "--include-private", "--no-cache", "--max-concurrency", "64",
+              "--host-concurrency", "64"]  # fmt: skip
+    result = run_cli("check", str(page), *common)
+    assert result.code == 0, result.err
+    assert "3 HTTP requests" in result.err
+    missing = run_cli("check", str(tmp_path / "no-such.md"), *common)
+    assert missing.code == 2
+    assert missing.err.startswith("flowcatalog: error: ")
+    assert spawned == []
+
+
+def test_a_helper_task_in_this_process(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``helper_run`` on plain queues: it probes every URL it is given, applies the signals
+    relayed to it, shares its own, and ends with its counters."""
+    import queue
+
+    server.expect_request("/ok").respond_with_data("")
+    server.expect_request("/stop").respond_with_response(
+        Response("", status=429, headers={"Retry-After": "3600"})
+    )
+    todo: queue.Queue[Any] = queue.Queue()
+    outbox: queue.Queue[Any] = queue.Queue()
+    inbox: queue.Queue[Any] = queue.Queue()
+    monkeypatch.setattr(http_workers, "_QUEUES", (todo, outbox, [inbox]))
+    host = f"127.0.0.1:{server.port}"
+    inbox.put(http_workers.HostSignal(http_workers.PARENT, "pause", host, 0.05))
+    todo.put([url(server, "/ok"), url(server, "/stop")])
+    todo.put(None)
+    started = time.monotonic()
+    assert http_workers.helper_run(0, replace(FAST, max_retries=0, max_concurrency=1)) == 0
+    assert time.monotonic() - started >= 0.05  # the relayed pause was applied
+    messages = []
+    while not outbox.empty():
+        messages.append(outbox.get())
+    done = {m.url: m.probe for m in messages if isinstance(m, http_workers.Done)}
+    assert done[url(server, "/ok")].status == 200
+    assert done[url(server, "/stop")].error is ErrorKind.RETRY_AFTER_TOO_LONG
+    assert http_workers.HostSignal(0, "limited", host, 3600.0) in messages  # shared
+    assert isinstance(messages[-1], http_workers.Finished)
+    assert messages[-1].requests == 2
+    inbox.put(http_workers.Stop())  # its listener ends (a run being stopped)
+    inbox.put(None)
+
+
+def test_a_helper_task_stops_on_stop(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import queue
+
+    todo: queue.Queue[Any] = queue.Queue()  # never given an end mark: only Stop ends it
+    outbox: queue.Queue[Any] = queue.Queue()
+    inbox: queue.Queue[Any] = queue.Queue()
+    monkeypatch.setattr(http_workers, "_QUEUES", (todo, outbox, [inbox]))
+    threading.Timer(0.2, inbox.put, args=(http_workers.Stop(),)).start()
+    started = time.monotonic()
+    assert http_workers.helper_run(0, FAST) == 0
+    assert time.monotonic() - started < 2
+    assert isinstance(outbox.get_nowait(), http_workers.Finished)
+
+
+def test_url_batches_shrink_and_cover_every_url_once() -> None:
+    urls = [f"u{i}" for i in range(1000)]
+    batches = list(http_workers._batches(urls, 2))
+    assert [u for batch in batches for u in batch] == urls
+    assert len(batches[0]) == 32
+    assert len(batches[-1]) == 1
+    assert [len(b) for b in batches] == sorted((len(b) for b in batches), reverse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,12 +11,16 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import Link, Location
+from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.online.cache import Cache
-from flowcatalog.online.verify import OnlineSettings, OnlineSummary, verify_online
+from flowcatalog.online.figma_api import FigmaCall, FigmaOutcome
+from flowcatalog.online.liveness import FigmaResult, FigmaStatus, Probe
+from flowcatalog.online.protocols import OnProbe
+from flowcatalog.online.verify import OnlineParts, OnlineSettings, OnlineSummary, verify_online
+from flowcatalog.online.web import HostStats
 from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import analyse
-from tests.online_support import FAST, FakeFigma, local_server, url
+from tests.online_support import FAST, FakeFigma, check_online, local_server, url
 
 TOKEN = "figd_canary-online-0d9a"
 KEY = "DCq7K8Srsv79tbH1yRkGbl"
@@ -57,7 +61,7 @@ def run(
     **kwargs: object,
 ) -> tuple[Report, OnlineSummary]:
     settings = OnlineSettings(http=FAST, figma_api=url(server, ""), cache_path=tmp_path / "c.db")
-    return verify_online(report, settings, token=token, **kwargs)  # type: ignore[arg-type]
+    return check_online(report, settings, token=token, **kwargs)  # type: ignore[no-any-return,arg-type]
 
 
 def by_url(report: Report) -> dict[str, LinkGroup]:
@@ -124,7 +128,7 @@ def test_no_cache_means_no_file(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/ok").respond_with_data("")
     report = Report(findings=(), links=(link(url(server, "/ok")),))
     settings = OnlineSettings(http=FAST, use_cache=False, cache_path=tmp_path / "c.db")
-    verify_online(report, settings, token=None)
+    check_online(report, settings, token=None)
     assert not (tmp_path / "c.db").exists()
 
 
@@ -206,6 +210,94 @@ def test_injected_cache_is_used(server: HTTPServer, tmp_path: Path) -> None:
     cache = Cache(tmp_path / "x.db")
     report = Report(findings=(), links=(link(url(server, "/ok")),))
     settings = replace(OnlineSettings(http=FAST), figma_api=url(server, ""))
-    verify_online(report, settings, token=None, cache=cache)
+    check_online(report, settings, token=None, cache=cache)
     assert cache.get_web(url(server, "/ok")) is not None
     cache.close()
+
+
+class FakeProber:
+    """A ``Prober`` that answers from a table and records what it was asked."""
+
+    def __init__(self, statuses: dict[str, int]) -> None:
+        self.statuses = statuses
+        self.asked: list[str] = []
+        self.aborted = False
+        self.requests_sent = 0
+
+    def check_all(self, urls: Iterable[str], on_done: OnProbe | None = None) -> dict[str, Probe]:
+        found = {}
+        for target in urls:
+            self.asked.append(target)
+            self.requests_sent += 1
+            found[target] = Probe(target, status=self.statuses[target], attempts=1)
+            if on_done is not None:
+                on_done(target, found[target])
+        return found
+
+    def host_stats(self) -> dict[str, HostStats]:
+        return {"fake.example": HostStats(requests=self.requests_sent, urls=len(self.asked))}
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        pass
+
+
+class FakeVerifier:
+    """A ``FigmaVerifier`` that finds node 1:2 only."""
+
+    def __init__(self) -> None:
+        self.aborted = False
+
+    def verify(self, refs: Iterable[FigmaRef]) -> FigmaOutcome:
+        results = {
+            ref: FigmaResult(FigmaStatus.OK)
+            if ref.node_id == "1:2"
+            else FigmaResult(FigmaStatus.NODE_NOT_FOUND, f"node {ref.node_id} not found")
+            for ref in refs
+        }
+        return FigmaOutcome(results, (FigmaCall("nodes", KEY, 200, len(results)),))
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_stage_runs_on_fake_probers_and_verifiers(tmp_path: Path) -> None:
+    report = Report(
+        findings=(),
+        links=(
+            link("https://fake.example/ok", L1),
+            link("https://fake.example/gone", L2),
+            figma("1-2", L1),
+            figma("9-9", L3),
+        ),
+    )
+    prober = FakeProber({"https://fake.example/ok": 200, "https://fake.example/gone": 404})
+    parts = OnlineParts(prober, FakeVerifier(), Cache(None))
+    updated, summary = verify_online(report, OnlineSettings(), parts)
+    assert sorted(prober.asked) == ["https://fake.example/gone", "https://fake.example/ok"]
+    assert [link.status for link in updated.links] == ["ok", "broken", "ok", "broken"]
+    assert rules(updated.findings) == [
+        ("link-broken", "docs/page.md", 12),
+        ("figma-node-not-found", "docs/page.md", 40),
+    ]
+    assert (summary.requests, summary.figma_calls, summary.figma_token) == (2, 1, True)
+
+
+def test_an_interrupted_stage_aborts_its_parts() -> None:
+    report = Report(findings=(), links=(link("https://fake.example/ok", L1), figma("1-2")))
+    prober = FakeProber({"https://fake.example/ok": 200})
+    verifier = FakeVerifier()
+
+    def ctrl_c(done: int, total: int, cached: int) -> None:
+        raise KeyboardInterrupt
+
+    parts = OnlineParts(prober, verifier, Cache(None))
+    with pytest.raises(KeyboardInterrupt):
+        verify_online(report, OnlineSettings(), parts, progress=ctrl_c)
+    assert prober.aborted
+    assert verifier.aborted

@@ -435,6 +435,14 @@ def test_unresolvable_name_is_unreachable() -> None:
         ("fd00::1", True),
         ("::ffff:127.0.0.1", True),
         ("::", True),
+        ("64:ff9b::a00:1", True),  # NAT64 of 10.0.0.1
+        ("64:ff9b::7f00:1", True),  # NAT64 of 127.0.0.1
+        ("64:ff9b::169.254.169.254", True),  # NAT64 of cloud metadata
+        ("::10.0.0.1", True),  # IPv4-compatible spelling
+        ("::127.0.0.1", True),
+        ("::192.168.0.1", True),
+        ("64:ff9b::93.184.216.34", False),  # NAT64 of a public address
+        ("::ffff:93.184.216.34", False),
         ("93.184.216.34", False),
         ("2606:2800:220:1:248:1893:25c8:1946", False),
         ("not-an-ip", True),

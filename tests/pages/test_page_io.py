@@ -351,15 +351,15 @@ def test_compact_results_expand_to_the_same(tmp_path: Path) -> None:
                 assert [link.hidden for link in result.page.hidden] == [True] * hidden
 
 
-def test_shares_cover_every_page_once(tmp_path: Path) -> None:
-    work = [(path, (), False) for path in _pages(tmp_path, 11)]
-    shares = lint._shares(work, 3)
-    assert sorted(i for share in shares for i in share) == list(range(11))
-    assert all(share == sorted(share) for share in shares)
-    assert all(share for share in shares)
+def test_pages_are_handed_out_biggest_first_each_once(tmp_path: Path) -> None:
+    files = _pages(tmp_path, 11)
+    Path(files[4]).write_text("# Big\n\n" + "text\n" * 1000)
+    order = lint._by_size([(path, (), False) for path in files])
+    assert sorted(order) == list(range(11))
+    assert order[0] == 4
 
 
-def test_a_failed_worker_leaves_its_share_to_the_parent(
+def test_pages_of_a_failed_worker_are_linted_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _pages(tmp_path, 6)
