@@ -162,6 +162,32 @@ def expand_paths(
     return list(found)
 
 
+#: a site with more files than this is not listed (its internal links are not checked)
+MAX_TREE_ENTRIES = 500_000
+
+
+def list_tree(top: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Every file and directory under ``top`` (absolute, normalised); dot-directories (but
+    ``.github`` and ``.gitlab``), ``node_modules``, virtual environments and caches left out;
+    None when there are more than ``MAX_TREE_ENTRIES``."""
+    top = os.path.normpath(os.path.abspath(top))
+    files: set[str] = set()
+    dirs: set[str] = {top}
+    for root, subdirs, names in os.walk(top):
+        subdirs[:] = [d for d in subdirs if _listed(d)]
+        dirs.update(os.path.join(root, d) for d in subdirs)
+        files.update(os.path.join(root, name) for name in names)
+        if len(files) + len(dirs) > MAX_TREE_ENTRIES:
+            return None
+    return frozenset(files), frozenset(dirs)
+
+
+def _listed(name: str) -> bool:
+    if name.startswith("."):
+        return name in (".github", ".gitlab")
+    return name not in ("node_modules", "venv", "__pycache__", "site-packages")
+
+
 def _walk(top: str, is_page: Callable[[str], bool]) -> list[str]:
     pages: list[str] = []
     for root, dirs, files in os.walk(top):

@@ -113,6 +113,18 @@ def merged_online(values: dict[str, Any], config: Config) -> tuple[dict[str, Any
     return merged, sources
 
 
+def merged_site(values: dict[str, Any], config: Config) -> tuple[str | None, str]:
+    """``--root-dir`` and ``--slug-style``, else the file's ``site:`` keys, else the defaults."""
+    site = dict(config.site)
+    root_dir = values.get("root_dir")
+    if not _from_command_line("root_dir") and "root_dir" in site:
+        root_dir = site["root_dir"]
+    slug_style = values.get("slug_style") or "gitlab"
+    if not _from_command_line("slug_style") and "slug_style" in site:
+        slug_style = site["slug_style"]
+    return root_dir, str(slug_style)
+
+
 def catalog_paths(catalog: str | None, config: Config, *, have_pages: bool) -> list[str | None]:
     """The catalogs of a run: ``--catalog``, else the file's ``catalogs:``, else the default."""
     if catalog is not None:
@@ -163,6 +175,8 @@ def configured_report(
     online: OnlineStage | None = None,
     changed_since: str | None = None,
     outputs: Sequence[str] = (),
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> tuple[Report, tuple[CatalogCoverage, ...]]:
     """The report of a check run with the configuration's catalogs, pages and settings;
     the files the run writes (``outputs``) are never among its pages."""
@@ -187,7 +201,13 @@ def configured_report(
                 request = dataclasses.replace(request, pages=tuple(kept))
         else:
             request = CheckRequest(catalog_path=path, pages=pages)
-        request = dataclasses.replace(request, config=config, online=None if several else online)
+        request = dataclasses.replace(
+            request,
+            config=config,
+            online=None if several else online,
+            root_dir=root_dir,
+            slug_style=slug_style,
+        )
         runs.append((path or "", run_check(request)))
     report, each = combine(runs)
     if several and online is not None:

@@ -89,12 +89,21 @@ def _check_report(
     online: OnlineStage | None = None,
     *,
     every_occurrence: bool = False,
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
 ) -> Report:
     from flowcatalog.pipeline.run import CheckRequest, run_check
 
     catalog_path = resolve_catalog(catalog, have_pages=bool(paths))
     pages = tuple(display_path(p) for p in paths)
-    request = CheckRequest(catalog_path, pages, online, every_occurrence=every_occurrence)
+    request = CheckRequest(
+        catalog_path,
+        pages,
+        online,
+        every_occurrence=every_occurrence,
+        root_dir=root_dir,
+        slug_style=slug_style,
+    )
     return run_check(request)
 
 
@@ -129,6 +138,18 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--catalog", "catalog", type=click.Path(), help="Catalog file [./catalog.yaml].")
+@click.option(
+    "--root-dir",
+    type=click.Path(file_okay=False),
+    help="Site root: where links starting with '/' are looked up (unchecked without it).",
+)
+@click.option(
+    "--slug-style",
+    type=click.Choice(["gitlab", "github", "kramdown", "hugo"]),
+    default="gitlab",
+    show_default=True,
+    help="Whose heading ids '#anchors' name.",
+)
 @_report_options
 @SHARD_OPTION
 @CHANGED_OPTION
@@ -147,6 +168,8 @@ def check(
     shard: str | None = None,
     changed_since: str | None = None,
     online: dict[str, Any] | None = None,
+    root_dir: str | None = None,
+    slug_style: str = "gitlab",
     adopt: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
@@ -156,7 +179,10 @@ def check(
     targets = parse_targets(reports)
     try:
         outputs = [t.path for t in targets] + ([output] if output else [])
-        report = _configured_check(catalog, paths, shard, changed_since, online, adopt, outputs)
+        site = {"root_dir": root_dir, "slug_style": slug_style}
+        report = _configured_check(
+            catalog, paths, shard, changed_since, online, adopt, outputs, site
+        )
     except FlowcatalogError as exc:
         fallback = display_path(catalog) if catalog else "catalog.yaml"
         write_failure(exc, fmt=fmt, output=output, targets=targets, fallback=fallback)
@@ -173,6 +199,7 @@ def _configured_check(
     online: dict[str, Any] | None,
     adopt: dict[str, Any] | None,
     outputs: Sequence[str] = (),
+    site: dict[str, Any] | None = None,
 ) -> Report:
     """The report of ``check``: configuration, catalogs, pages, online stage, shard, baseline."""
     from flowcatalog.cli.adopt import (
@@ -181,11 +208,13 @@ def _configured_check(
         configured_report,
         load_config,
         merged_online,
+        merged_site,
     )
     from flowcatalog.cli.reports import sharded_stage, stamp
 
     config = load_config(adopt or {})
     online_values, _ = merged_online(online or {}, config)
+    root_dir, slug_style = merged_site(site or {}, config)
     slice_ = None
     if shard is not None:
         from flowcatalog.runs.shard import parse_shard
@@ -195,7 +224,14 @@ def _configured_check(
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     report, each = configured_report(
-        catalog, paths, config, online=stage, changed_since=changed_since, outputs=outputs
+        catalog,
+        paths,
+        config,
+        online=stage,
+        changed_since=changed_since,
+        outputs=outputs,
+        root_dir=root_dir,
+        slug_style=slug_style,
     )
     if len(each) > 1:
         for part in each:
@@ -367,6 +403,15 @@ cli.add_command(baseline_command)
 cli.add_command(config_command)
 
 
+def _ignore_further_interrupts() -> None:
+    """After a Ctrl-C the run is over: a late one must not cut the clean exit short."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flowcatalog`` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -385,6 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        _ignore_further_interrupts()
         click.echo("flowcatalog: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:

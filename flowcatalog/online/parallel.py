@@ -243,6 +243,9 @@ class _Taker:
                     if self._give_up():
                         self._ended = True
                     continue
+                except (OSError, EOFError, ValueError):  # the queue closed (at exit)
+                    self._ended = True
+                    continue
                 if batch is None:
                     self._ended = True
                 else:
@@ -454,8 +457,9 @@ class ParallelChecker:
             self.processes_used = processes
 
             def bridge() -> None:  # the helpers' messages, into this thread's queue
-                while (message := outbox.get()) is not None:
-                    finished.put(message)
+                with contextlib.suppress(OSError, EOFError, ValueError):  # closed at exit
+                    while (message := outbox.get()) is not None:
+                        finished.put(message)
 
             bridging = threading.Thread(target=bridge, name="flowcatalog-helpers", daemon=True)
             bridging.start()

@@ -408,7 +408,10 @@ class WebChecker:
         def work() -> None:
             go.wait()
             while not stop.is_set():
-                url = source()
+                try:
+                    url = source()
+                except Exception:  # the source is gone (its queue closed at exit)
+                    return
                 if url is None:
                     return
                 try:
@@ -603,6 +606,8 @@ class WebChecker:
                     error=ErrorKind.DEADLINE, detail="interrupted", attempts=attempts, method=method
                 )
             if deadline.left(self._clock()) <= 0:
+                if previous is not None:  # a retry the deadline left no time for
+                    return replace(previous, attempts=attempts)
                 return _Answer(
                     error=ErrorKind.DEADLINE,
                     detail=f"{settings.deadline:g} s",
@@ -626,6 +631,8 @@ class WebChecker:
                 self._wait_turn(host, deadline)
                 deadline.start(self._clock())
                 if deadline.left(self._clock()) <= 0:
+                    if previous is not None:
+                        return replace(previous, attempts=attempts - 1)
                     return _Answer(
                         error=ErrorKind.DEADLINE,
                         detail=f"{settings.deadline:g} s",
@@ -668,6 +675,9 @@ class WebChecker:
                 )
             if failure is not None:
                 kind, detail = _classify_exception(failure)
+                cut_short = deadline.left(self._clock()) <= 0.001  # a retry out of time
+                if kind is ErrorKind.TIMEOUT and previous is not None and cut_short:
+                    return replace(previous, attempts=attempts)
                 if kind in (ErrorKind.TIMEOUT, ErrorKind.RESET) and retries < settings.max_retries:
                     wait = self._backoff(retries)
                     retries += 1

@@ -64,9 +64,28 @@ PAGE_COMMENT_UNTERMINATED = Rule(
     "pages",
 )
 
+PAGE_TEMPLATE_UNRENDERED = Rule(
+    "page-template-unrendered",
+    Severity.WARNING,
+    "an ERB tag in a page that is not `.erb`: it is shown as written, not rendered",
+    "pages",
+)
+
+
+def template_unrendered(location: Location, head: bytes) -> Finding:
+    """page-template-unrendered at an ERB tag (``head``: its first bytes)."""
+    shown = head.decode("utf-8", "replace").split()[0] if head.strip() else "<%"
+    return PAGE_TEMPLATE_UNRENDERED.finding(
+        f"ERB tag {shown!r} is shown as written: this page is not rendered by ERB; rename "
+        "the page to .erb or replace the tag",
+        location,
+        subject=f"erb:{shown}",
+    )
+
+
 #: Pages larger than this are refused with a finding instead of being parsed.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
-MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md.erb", ".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 
@@ -177,6 +196,7 @@ class Heading:
     location: Location
     path: tuple[str, ...]
     has_content: bool
+    entry: bool = False  # a heading that is a link, or inside a list item: no section
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +239,8 @@ class PageDoc:
     texts: tuple[TextRun, ...]
     problems: tuple[Finding, ...]
     index: LineIndex
+    #: every id a ``#fragment`` may name on this page (heading ids, declared ids), sorted
+    anchors: tuple[str, ...] = ()
 
     def locate(self, run: TextRun, offset: int) -> Location:
         """Location of character ``offset`` of ``run``."""
@@ -232,6 +254,20 @@ class PageDoc:
         if byte_end >= 0 and self.index.data[byte_start:byte_end] == value:
             byte_start += len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
         return self.index.location(byte_start)
+
+    def byte_at(self, run: TextRun, offset: int) -> int | None:
+        """The byte offset of character ``offset`` of ``run``, when its piece is
+        source-exact (no entity, no escape); None when it is not."""
+        if not run.pieces:
+            return None
+        starts = [piece[0] for piece in run.pieces]
+        i = max(0, bisect_right(starts, offset) - 1)
+        piece_offset, byte_start, byte_end, _ = run.pieces[i]
+        stop = run.pieces[i + 1][0] if i + 1 < len(run.pieces) else len(run.text)
+        value = run.text[piece_offset:stop].encode("utf-8", "surrogatepass")
+        if byte_end < 0 or self.index.data[byte_start:byte_end] != value:
+            return None
+        return byte_start + len(run.text[piece_offset:offset].encode("utf-8", "surrogatepass"))
 
 
 # --- reading and decoding -------------------------------------------------------------------
@@ -296,6 +332,7 @@ class PageLinks:
     path: str
     links: tuple[Link, ...]
     hidden: tuple[Link, ...] = ()
+    anchors: tuple[str, ...] = ()  # the page's ids, for links into it
 
 
 def catalog_page_paths(catalog: Catalog) -> list[tuple[str, Location]]:

@@ -22,6 +22,7 @@ from flowcatalog.pages.doc import (
     page_link,
 )
 from flowcatalog.pages.html_tags import HTML_ATTRIBUTE, LINK_ATTRIBUTES, scan_link_tags
+from flowcatalog.pages.slugs import page_anchors
 
 _HEADING = re.compile(r"h([1-6])")
 _NOT_TEXT = frozenset({"script", "style", "template", "pre", "code", "head", "title", "noscript"})
@@ -179,6 +180,7 @@ def parse_html(path: str, text: str) -> PageDoc:
         texts=tuple(runs),
         problems=(),
         index=index,
+        anchors=page_anchors([], text),
     )
 
 

@@ -18,6 +18,8 @@ LINK_ATTRIBUTES = {
     "video": "src",
     "audio": "src",
 }
+#: elements a link may show instead of text (an icon, an image)
+_SHOWN_ELEMENTS = frozenset({"i", "svg", "img", "picture", "object", "canvas"})
 #: one attribute of a start tag: name, then an optional quoted or bare value
 HTML_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
@@ -31,6 +33,7 @@ class _Tag:
     attr_offset: int
     text: str = ""
     closed: bool = False
+    has_image: bool = False
 
 
 class TagScanner(HTMLParser):
@@ -50,6 +53,8 @@ class TagScanner(HTMLParser):
             self._skip += 1
         if tag not in ("br", "p", "div", "span", "hr", "script", "style"):
             self.has_content = True
+        if self._open_a is not None and tag in _SHOWN_ELEMENTS:
+            self._open_a.has_image = True  # an icon or image: the link shows something
         wanted = LINK_ATTRIBUTES.get(tag)
         if wanted is None:
             return
@@ -64,10 +69,13 @@ class TagScanner(HTMLParser):
                 attr_offset = match.start(1)
                 break
         line, column = self.getpos()
-        label = values.get("title") or values.get("alt") or ""
+        label = values.get("aria-label") or values.get("title") or values.get("alt") or ""
+        if tag == "img" and self._open_a is not None:  # a linked image: its alt is link text
+            self._open_a.text += " " + (values.get("alt") or "")
+            self._open_a.has_image = True
         found = _Tag(tag, url.strip(), line, column, attr_offset, label or "")
         if tag == "a":
-            found.text = ""
+            found.text = label  # aria-label or title name the link, like text
             self._open_a = found
         self.tags.append(found)
 

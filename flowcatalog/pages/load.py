@@ -10,9 +10,16 @@ from flowcatalog.fsio import expand_paths, read_head
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, decode_page, page_type
 from flowcatalog.pages.html import parse_html
 from flowcatalog.pages.markdown import parse_markdown
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 
 
-def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
+def parse_page(
+    path: str,
+    text: str,
+    *,
+    run_keys: Sequence[str] | None = None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+) -> PageDoc:
     """Parse decoded page text by its file type (Markdown unless the name says HTML).
 
     ``run_keys`` asks for a lean document, enough for the page rules (see
@@ -20,18 +27,18 @@ def parse_page(path: str, text: str, *, run_keys: Sequence[str] | None = None) -
     """
     if page_type(path) == "html":
         return parse_html(path, text)
-    return parse_markdown(path, text, run_keys=run_keys)
+    return parse_markdown(path, text, run_keys=run_keys, slug_style=slug_style)
 
 
 def read_page(
-    path: str, *, run_keys: Sequence[str] | None = None
+    path: str, *, run_keys: Sequence[str] | None = None, slug_style: str = DEFAULT_SLUG_STYLE
 ) -> tuple[PageDoc | None, tuple[Finding, ...]]:
     """Read and parse one page; unreadable bytes are findings, a missing file an InputError."""
     data = read_head(path, MAX_PAGE_BYTES + 1, what="page")
     text, problems = decode_page(path, data)
     if text is None:
         return None, problems
-    return parse_page(path, text, run_keys=run_keys), problems
+    return parse_page(path, text, run_keys=run_keys, slug_style=slug_style), problems
 
 
 def load_pages(paths: Iterable[str]) -> tuple[list[PageDoc], list[Finding]]:
@@ -52,5 +59,5 @@ def expand_pages(paths: Iterable[str]) -> list[str]:
     return expand_paths(
         paths,
         is_page=lambda name: page_type(name) is not None,
-        expected=".md, .markdown, .md.erb or .html",
+        expected=".md, .markdown, .md.erb, .mdx or .html",
     )

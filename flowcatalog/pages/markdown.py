@@ -5,11 +5,16 @@ The parser is pulldown-cmark through pyromark: its events carry byte ranges, whi
 CommonMark, so a few things are handled around the parser:
 
 - YAML (``---``) and TOML (``+++``) front matter are metadata blocks: nothing in them counts.
+  A metadata block below the top of the page is a finding, and its links are still links.
 - kramdown attribute lists (``{:toc}``, ``{:.no_toc}``, ``{:target="_blank"}``), ERB tags
   (``<%= ... %>``), Hugo shortcodes (``{{< ... >}}``, ``{{% ... %}}``) and Liquid tags
   (``{% ... %}``, ``{{ ... }}``) are template syntax: their byte ranges are masked, so they
-  are never rendered text, link text, bare URLs or placeholders. A kramdown
-  ``{::comment}...{:/comment}`` block is masked whole, like an HTML comment.
+  are never rendered text, link text, bare URLs or placeholders; what an output tag renders
+  is content of its section (ERB only in an ``.erb`` page: elsewhere it is a finding). A
+  kramdown ``{::comment}...{:/comment}`` block is masked whole, like an HTML comment.
+- MDX pages (``pages.mdx``) have their ESM lines blanked and JSX props as links.
+- Link syntax the parser did not read as a link, and an unclosed code fence, are findings
+  (``pages.syntax``); heading ids per renderer are the page's ``anchors`` (``pages.slugs``).
 - HTML blocks and inline HTML are parsed with ``html.parser``: ``href`` and ``src`` of ``a``,
   ``area``, ``iframe``, ``img``, ``embed``, ``source``, ``video`` and ``audio`` are links, at
   their attribute's own line and column.
@@ -45,8 +50,19 @@ from flowcatalog.pages.doc import (
     PageDoc,
     TextRun,
     page_link,
+    template_unrendered,
 )
 from flowcatalog.pages.html_tags import TagScanner
+from flowcatalog.pages.mdx import is_mdx, jsx_links, mdx_source
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE, page_anchors
+from flowcatalog.pages.syntax import (
+    SYNTAX_NEEDLES,
+    broken_link_syntax,
+    fence_finding,
+    fence_unclosed,
+    metadata_finding,
+    swapped_link,
+)
 
 _MASK = re.compile(
     rb"\{::comment\}.{0,100000}?\{:/(?:comment)?\}"  # kramdown comment: hides its content
@@ -61,6 +77,8 @@ _TEMPLATE_TAGS = (b"<%", b"{{", b"{%")
 #: an absolute URL quoted inside a template tag: what a shortcode or helper renders as a link
 _TEMPLATE_URL = re.compile(rb"""["'](https?://[^"'\s<>]+)["']""")
 _TEMPLATE = re.compile(r"<%|%>|\{\{|\}\}")
+_TEMPLATE_COMMENT = re.compile(rb"\{\{-?\s*/\*")
+_LIQUID_OUTPUT = re.compile(rb"\{%-?\s*(?:include|render|include_relative)\b")
 _BARE_URL = re.compile(r"(?<![\w/@.:+-])(?:https?://|www\.)[^\s<]+", re.IGNORECASE)
 _TRAILING = "?!.,:*_~'\""
 _ENTITY_TAIL = re.compile(r"&[A-Za-z0-9]+;$")
@@ -114,7 +132,13 @@ def _clean(text: str) -> str:
     return text
 
 
-def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = None) -> PageDoc:
+def parse_markdown(
+    path: str,
+    text: str,
+    *,
+    run_keys: Sequence[str] | None = None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+) -> PageDoc:
     """Parse Markdown page text into a ``PageDoc``. Never raises on any text.
 
     With ``run_keys`` (the lower-cased placeholder keys, see ``page_rules.placeholder_keys``)
@@ -123,8 +147,10 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
     rules look at, so the findings are the same and far fewer objects are made.
     """
     text = _clean(text)
+    if is_mdx(path):
+        text = mdx_source(text)
     index = LineIndex(path, text)
-    keys = None if run_keys is None else tuple(run_keys)
+    keys = None if run_keys is None else (*run_keys, *SYNTAX_NEEDLES)
     extractor = _Extractor(
         index, text, base=0, hidden=False, context=(), run_keys=keys, data=index.data
     )
@@ -138,7 +164,7 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
                 subject="front-matter",
             )
         )
-    return PageDoc(
+    doc = PageDoc(
         path=path,
         kind="markdown",
         links=tuple(sorted(extractor.links, key=_position)),
@@ -148,6 +174,50 @@ def parse_markdown(path: str, text: str, *, run_keys: Sequence[str] | None = Non
         texts=tuple(extractor.runs),
         problems=tuple(problems),
         index=index,
+        anchors=page_anchors(extractor.heading_ids, text, slug_style, open_=extractor.rendered),
+    )
+    return _with_syntax(doc)
+
+
+def _with_syntax(doc: PageDoc) -> PageDoc:
+    """The page with its broken link syntax as problems and the links it meant added."""
+    problems: list[Finding] = []
+    meant: list[Link] = []
+    cut: set[tuple[int | None, str]] = set()
+    for run in doc.texts:
+        if not any(needle in run.text for needle in SYNTAX_NEEDLES):
+            continue
+
+        def locate(offset: int, run: TextRun = run) -> tuple[Location, int | None]:
+            return doc.locate(run, offset), doc.byte_at(run, offset)
+
+        for finding, intended in broken_link_syntax(run.text, locate):
+            problems.append(finding)
+            if finding.subject.startswith("space:"):  # the bare URL is only half the target
+                cut.add((finding.location.line, finding.subject[6:].split()[0]))
+            if intended is not None and not intended[0].lower().startswith(("http", "www.")):
+                target, byte, text = intended  # absolute ones are bare URLs already
+                where = doc.index.location(byte)
+                meant.append(page_link(target, where, text, run.context, LinkKind.INLINE))
+    for link in doc.links:
+        if link.kind in (LinkKind.INLINE, LinkKind.REFERENCE):
+            swapped = swapped_link(link.text, link.url, link.location)
+            if swapped is not None:
+                problems.append(swapped)
+                meant.append(
+                    page_link(link.text, link.location, link.text, link.context, link.kind)
+                )
+    if not problems:
+        return doc
+    kept = [
+        link
+        for link in doc.links
+        if link.kind is not LinkKind.BARE or (link.location.line, link.text) not in cut
+    ]
+    return replace(
+        doc,
+        links=tuple(sorted((*kept, *meant), key=_position)),
+        problems=(*doc.problems, *problems),
     )
 
 
@@ -156,7 +226,7 @@ def _position(link: Link) -> tuple[int, int]:
 
 
 class _OpenHeading:
-    __slots__ = ("has_content", "level", "location", "path", "text")
+    __slots__ = ("entry", "has_content", "level", "location", "path", "text")
 
     def __init__(self, level: int, text: str, location: Location, path: tuple[str, ...]) -> None:
         self.level = level
@@ -164,9 +234,12 @@ class _OpenHeading:
         self.location = location
         self.path = path
         self.has_content = False
+        self.entry = False
 
     def freeze(self) -> Heading:
-        return Heading(self.level, self.text, self.location, self.path, self.has_content)
+        return Heading(
+            self.level, self.text, self.location, self.path, self.has_content, self.entry
+        )
 
 
 @dataclass(slots=True)
@@ -214,6 +287,9 @@ class _Extractor:
         self.runs: list[TextRun] = []
         self.problems: list[Finding] = []
         self.front_matter = False
+        self.heading_ids: list[tuple[str, str | None]] = []  # (text, explicit id) per heading
+        self.rendered = False  # template output renders part of the page (ids unknown)
+        self._explicit_id: str | None = None
         self._outer_context = context
         self._stack: list[tuple[int, str]] = []
         self._context: tuple[str, ...] = context
@@ -225,6 +301,9 @@ class _Extractor:
         self._items: list[_OpenItem] = []
         self._lists: list[bool] = []
         self._heading: tuple[int, int, list[str]] | None = None
+        self._heading_linked = False
+        self._erb_page = index.path.lower().endswith(".erb")
+        self._mdx = is_mdx(index.path)
         self._run_text: list[str] = []
         self._run_pieces: list[tuple[int, int, bool]] = []  # (byte start, byte end, bare)
         self._run_keys = run_keys  # lean: keep only runs holding one of these, empty items
@@ -502,8 +581,8 @@ class _Extractor:
     def _end_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
         """What an End event does, by tag (a tag not listed does nothing)."""
         return {
-            "CodeBlock": self._end_skipped,
-            "MetadataBlock": self._end_skipped,
+            "CodeBlock": self._end_code,
+            "MetadataBlock": self._end_metadata,
             "HtmlBlock": self._end_skipped,
             "Heading": self._end_heading,
             "List": self._end_list,
@@ -568,11 +647,32 @@ class _Extractor:
                 and self.data[tag_start : tag_start + 2] in _TEMPLATE_TAGS
             ):
                 self._template_masks_done.add(i)
+                self._template_tag(tag_start, tag_end)
                 for match in _TEMPLATE_URL.finditer(self.data, tag_start, tag_end):
                     url = match.group(1).decode("utf-8", "replace")
                     where = self.loc(match.start(1))
                     self._emit(page_link(url, where, url, self._context, LinkKind.TEMPLATE))
             i += 1
+
+    def _template_tag(self, tag_start: int, tag_end: int) -> None:
+        """A template tag in rendered text: what it outputs is content of its section (when
+        the page's engine renders it); ERB in a page that is not ``.erb`` is shown as is."""
+        head = self.data[tag_start : tag_start + 12]
+        if head.startswith(b"<%"):
+            if not self._erb_page:
+                if not self.hidden_mode:
+                    self.problems.append(template_unrendered(self.loc(tag_start), head))
+                return
+            if head.startswith((b"<%=", b"<%-")):
+                self._mark_content()
+                self.rendered = True
+        elif head.startswith(b"{{"):
+            if not _TEMPLATE_COMMENT.match(head):
+                self._mark_content()
+                self.rendered = True
+        elif _LIQUID_OUTPUT.match(head):
+            self._mark_content()
+            self.rendered = True
 
     def _text(self, start: int, end: int, value: str) -> None:
         if self._masks and self._overlaps_mask(start, end):
@@ -619,13 +719,52 @@ class _Extractor:
         self._skip += 1
         self._mark_content()
 
+    def _end_code(self, tag: str, value: Any, start: int, end: int) -> None:
+        self._skip = max(0, self._skip - 1)
+        if self._skip or self.hidden_mode:
+            return
+        block = self.data[start:end]
+        if block.lstrip(b" \t>")[:3] in (b"```", b"~~~") and fence_unclosed(block):
+            self.problems.append(fence_finding(self.loc(start), block))
+
     def _start_metadata(self, tag: str, value: Any, start: int, end: int) -> None:
         self._skip += 1
-        self.front_matter = True
+        if self.base == 0 and not self.data[:start].strip():
+            self.front_matter = True
+
+    def _end_metadata(self, tag: str, value: Any, start: int, end: int) -> None:
+        """A metadata block below the top of the page: its content is dropped by the
+        renderer; it is a finding, and its links are still links of the page."""
+        self._skip = max(0, self._skip - 1)
+        if self._skip or self.hidden_mode or (self.base == 0 and not self.data[:start].strip()):
+            return
+        block = self.data[start:end]
+        first_break = block.find(b"\n")
+        last_break = block.rstrip().rfind(b"\n")
+        if first_break < 0 or last_break <= first_break:
+            return
+        body = block[first_break + 1 : last_break + 1]
+        first = body.strip().split(b"\n")[0].decode("utf-8", "replace")
+        self.problems.append(metadata_finding(self.loc(start), first))
+        sub = _Extractor(
+            self.index,
+            body.decode("utf-8", "replace"),
+            base=self.base + start + first_break + 1,
+            hidden=False,
+            context=self._context,
+            run_keys=(),
+        )
+        sub.run()
+        self.links.extend(sub.links)
 
     def _start_heading(self, tag: str, value: Any, start: int, end: int) -> None:
         if not self._skip:
+            for item in self._items:  # a heading inside a list item is its content
+                item.has_content = True
             self._heading = (int(value["Heading"]["level"][1:]), start, [])
+            explicit = value["Heading"].get("id")
+            self._explicit_id = str(explicit) if explicit else None
+            self._heading_linked = bool(self._items)  # in an item: emphasis, not a section
 
     def _start_list(self, tag: str, value: Any, start: int, end: int) -> None:
         if not self._skip:
@@ -643,6 +782,8 @@ class _Extractor:
         if self._skip:
             return
         self._mark_content()
+        if self._heading is not None:
+            self._heading_linked = True
         attrs = value[tag]
         link_type = str(attrs.get("link_type", "Inline"))
         url = str(attrs.get("dest_url", ""))
@@ -686,7 +827,10 @@ class _Extractor:
         self._context = self._outer_context + tuple(t for _, t in self._stack)
         self._marked = False
         if not self.hidden_mode:
-            self.headings.append(_OpenHeading(level, text, self.loc(h_start), self._context))
+            self.heading_ids.append((text, self._explicit_id))
+            heading = _OpenHeading(level, text, self.loc(h_start), self._context)
+            heading.entry = self._heading_linked
+            self.headings.append(heading)
 
     def _end_list(self, tag: str, value: Any, start: int, end: int) -> None:
         if not self._skip and self._lists:
@@ -716,6 +860,9 @@ class _Extractor:
         if self._masked(link.start):
             return
         text = " ".join("".join(link.text).split())
+        if link.image:
+            for parent in self._links:  # a linked image: its alt text is the link's text
+                parent.text.append(text)
         location = self.index.location(self.base + link.start)
         self._emit(
             page_link(
@@ -731,6 +878,17 @@ class _Extractor:
         )
 
     # --- raw HTML ------------------------------------------------------------------------
+
+    def _jsx_tags(self, fragment: str, offset: int) -> None:
+        """MDX: the ``href``/``src``/``url`` props of JSX components are links."""
+        if "<" not in fragment:
+            return
+        for char, name, url in _jsx_fragment_links(fragment):
+            byte = offset + len(fragment[:char].encode("utf-8"))
+            if self._masked(byte):
+                continue
+            where = self.loc(byte)
+            self._emit(page_link(url, where, "", self.context(), LinkKind.HTML, element=name))
 
     def _html(self, start: int, end: int, *, inline: bool) -> None:
         fragment = self.data[start:end].decode("utf-8", "replace")
@@ -805,13 +963,29 @@ class _Extractor:
             byte = offset + len(fragment[:char].encode("utf-8"))
             if self._masked(byte):
                 continue
+            if tag.name == "a" and self._heading is not None:
+                self._heading_linked = True
+            if tag.name == "img" and self._html_anchor is not None:
+                self._html_anchor.text.append(" " + tag.text)  # an image's alt text
+                self._html_anchor.has_image = True
             link = page_link(
-                tag.url, self.loc(byte), tag.text, self.context(), LinkKind.HTML, element=tag.name
+                tag.url,
+                self.loc(byte),
+                tag.text,
+                self.context(),
+                LinkKind.HTML,
+                has_image=tag.has_image,
+                element=tag.name,
             )
             if inline and tag.name == "a" and not tag.closed:
-                self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, [])
+                label = [tag.text] if tag.text else []  # its aria-label or title
+                self._html_anchor = _OpenLink(tag.url, LinkKind.HTML, byte, label)
                 continue
             self._emit(link)
+        if self._mdx:
+            self._jsx_tags(fragment, offset)
+        if inline and self._html_anchor is not None and _ICON.search(fragment):
+            self._html_anchor.has_image = True  # an icon shown as the link
         if inline and parser.closed_a and self._html_anchor is not None:
             anchor = self._html_anchor
             self._html_anchor = None
@@ -823,9 +997,24 @@ class _Extractor:
                     text,
                     self.context(),
                     LinkKind.HTML,
+                    has_image=anchor.has_image,
                     element="a",
                 )
             )
+
+
+_ICON = re.compile(r"<(?:i|svg|img|picture)\b", re.IGNORECASE)
+_JSX_TAG = re.compile(r"<([A-Z][\w.]*)\b[^>]*>")
+
+
+def _jsx_fragment_links(fragment: str) -> list[tuple[int, str, str]]:
+    """(character offset, component name, URL) of each link prop of the JSX components
+    (capitalised tags) of a fragment."""
+    found = []
+    for tag in _JSX_TAG.finditer(fragment):
+        for at, _, url in jsx_links(tag.group()):
+            found.append((tag.start() + at, tag.group(1), url))
+    return found
 
 
 def _runs_with(joined: str, starts: list[int], needles: Sequence[str]) -> set[int]:
@@ -874,7 +1063,11 @@ def _trim_url(url: str) -> str:
             url = url[: entity.start()]
             continue
         last = url[-1]
-        if last in _TRAILING or (last == ")" and url.count(")") > url.count("(")):
+        if (
+            last in _TRAILING
+            or (last == ")" and url.count(")") > url.count("("))
+            or (last == "]" and url.count("]") > url.count("["))
+        ):
             url = url[:-1]
         else:
             break

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
+from flowcatalog.fsio import list_tree
 from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
-from flowcatalog.pages.doc import PageLinks, catalog_page_paths
+from flowcatalog.pages.doc import PageLinks, catalog_page_paths, page_type
 from flowcatalog.pages.load import expand_pages, read_page
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 
@@ -36,6 +38,8 @@ def lint_pages(
     skip: Sequence[str] = (),
     jobs: int | None = None,
     hidden: bool = False,
+    root_dir: str | None = None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
@@ -44,7 +48,9 @@ def lint_pages(
     changed pages) are not pages; when only they were given, the catalog's pages are linted.
     Many pages are read, parsed and checked in worker processes (``jobs``: the number of
     processes, default one per CPU); the drift rules then compare all of them at once.
-    With ``hidden``, the links hidden in HTML comments are among the links returned.
+    With ``hidden``, the links hidden in HTML comments are among the links returned. The
+    pages' internal links are checked against the files around them (``root_dir``: where
+    ``/``-links start; ``slug_style``: whose heading ids ``#anchors`` name).
     """
     from flowcatalog.rules.page_content import drift, resolve_placeholders
 
@@ -68,13 +74,30 @@ def lint_pages(
                 )
             )
     pages, page_findings = lint_files(
-        files, resolve_placeholders(catalog, placeholders), jobs, hidden=hidden
+        files,
+        resolve_placeholders(catalog, placeholders),
+        jobs,
+        hidden=hidden,
+        flow_pages=_flow_pages(files, catalog),
+        slug_style=slug_style,
     )
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
+    findings.extend(check_internal_links(pages, root_dir, slug_style))
     links = [link for page in pages for link in (*page.links, *page.hidden)]
     return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
+
+
+def _flow_pages(files: Sequence[str], catalog: Catalog | None) -> frozenset[str]:
+    """The files that document the catalog's flows: the pages it lists, or every page given
+    when it lists none (as the drift rules read it); none without a catalog."""
+    if catalog is None:
+        return frozenset()
+    listed = {os.path.normcase(os.path.abspath(path)) for path, _ in catalog_page_paths(catalog)}
+    if not listed:
+        return frozenset(files)
+    return frozenset(f for f in files if os.path.normcase(os.path.abspath(f)) in listed)
 
 
 def lint_files(
@@ -83,6 +106,8 @@ def lint_files(
     jobs: int | None = None,
     *,
     hidden: bool = False,
+    flow_pages: frozenset[str] = frozenset(),
+    slug_style: str = DEFAULT_SLUG_STYLE,
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
@@ -95,7 +120,7 @@ def lint_files(
 
     if jobs is None:
         jobs = min(8, os.cpu_count() or 1)
-    work = [(path, tuple(placeholders), hidden) for path in files]
+    work = [(path, tuple(placeholders), hidden, path in flow_pages, slug_style) for path in files]
     results: Iterable[_Linted]
     if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
         results = _lint_forked(work, min(jobs, len(work)))
@@ -128,14 +153,16 @@ class _Linted:
     error: tuple[str, str | None] | None = None
 
 
-_Work = tuple[str, tuple[str, ...], bool]
+#: path, placeholders, keep hidden links, the page documents the catalog's flows, the slug
+#: style of its heading ids
+_Work = tuple[str, tuple[str, ...], bool, bool, str]
 #: a link as plain values, its path and identity aside: url, line, column, text, context,
 #: kind, element, definition, has_image
 _Row = tuple[
     str, int | None, int | None, str, tuple[str, ...], LinkKind, str, Location | None, bool
 ]
 #: a ``_Linted`` as plain values: findings, path, rows of the visible and of the hidden
-#: links, (url, normalised, Figma fields) per distinct URL, and the error
+#: links, (url, normalised, Figma fields) per distinct URL, the error, the page's ids
 _Compact = tuple[
     tuple[Finding, ...],
     str | None,
@@ -143,21 +170,23 @@ _Compact = tuple[
     tuple[_Row, ...],
     tuple[tuple[str, str, tuple[str, str, str | None, str | None, str | None] | None], ...],
     tuple[str, str | None] | None,
+    tuple[str, ...],
 ]
 
 
 def _lint_one(work: _Work) -> _Linted:
     from flowcatalog.rules.page_content import page_findings, run_keys
 
-    path, placeholders, hidden = work
+    path, placeholders, hidden, flow_page, slug_style = work
     try:
-        doc, problems = read_page(path, run_keys=run_keys(placeholders))
+        doc, problems = read_page(path, run_keys=run_keys(placeholders), slug_style=slug_style)
     except InputError as exc:  # crosses a process boundary: sent back as a value
         return _Linted((), None, (exc.message, exc.location))
     if doc is None:
         return _Linted(problems, None)
-    found = (*problems, *page_findings(doc, placeholders))
-    return _Linted(found, PageLinks(doc.path, doc.links, doc.hidden_links if hidden else ()))
+    found = (*problems, *page_findings(doc, placeholders, flow_page=flow_page))
+    page = PageLinks(doc.path, doc.links, doc.hidden_links if hidden else (), doc.anchors)
+    return _Linted(found, page)
 
 
 def _compact(result: _Linted) -> _Compact:
@@ -165,7 +194,7 @@ def _compact(result: _Linted) -> _Compact:
     distinct URL's identity (normalised form, Figma fields) is sent once."""
     page = result.page
     if page is None:
-        return (result.findings, None, (), (), (), result.error)
+        return (result.findings, None, (), (), (), result.error, ())
     identities: dict[str, Link] = {}
 
     def rows(links: tuple[Link, ...]) -> tuple[_Row, ...]:
@@ -199,12 +228,12 @@ def _compact(result: _Linted) -> _Compact:
         )
         for url, link in identities.items()
     )
-    return (result.findings, page.path, visible, hidden, urls, result.error)
+    return (result.findings, page.path, visible, hidden, urls, result.error, page.anchors)
 
 
 def _expand(compact: _Compact) -> _Linted:
     """The result ``_compact`` was made from (equal to it)."""
-    findings, path, visible, hidden, urls, error = compact
+    findings, path, visible, hidden, urls, error, anchors = compact
     if path is None:
         return _Linted(findings, None, error)
     identity = {
@@ -231,13 +260,61 @@ def _expand(compact: _Compact) -> _Linted:
             ]
         )
 
-    return _Linted(findings, PageLinks(path, links(visible, False), links(hidden, True)), error)
+    page = PageLinks(path, links(visible, False), links(hidden, True), anchors)
+    return _Linted(findings, page, error)
+
+
+def check_internal_links(
+    pages: Sequence[PageLinks], root_dir: str | None, slug_style: str = DEFAULT_SLUG_STYLE
+) -> list[Finding]:
+    """Internal-link findings of linted pages: the files under the site root (or the pages'
+    common directory) are listed once; a linked page that was not linted is read for its
+    ids only when a link names one of its anchors."""
+    from flowcatalog.rules.internal_links import Site, internal_link_findings
+
+    if not pages:
+        return []
+    dirs = [os.path.dirname(os.path.abspath(page.path)) for page in pages]
+    here = os.getcwd()
+    if root_dir is not None:
+        top = os.path.abspath(root_dir)
+    elif all(os.path.commonpath([here, d]) == here for d in dirs):
+        top = here  # pages of the project run in (pre-commit passes a few): list all of it
+    else:
+        top = os.path.commonpath(dirs)
+    if not all(os.path.commonpath([top, d]) == top for d in dirs):
+        top = os.path.commonpath([top, *dirs])
+    tree = list_tree(top)
+    if tree is None:
+        return []
+    anchors = {os.path.normpath(os.path.abspath(page.path)): page.anchors for page in pages}
+    cache: dict[str, tuple[str, ...] | None] = {}
+
+    def more_anchors(path: str) -> tuple[str, ...] | None:
+        if path not in cache:
+            try:
+                doc, _ = read_page(path, run_keys=(), slug_style=slug_style)
+            except InputError:
+                doc = None
+            cache[path] = doc.anchors if doc is not None else None
+        return cache[path]
+
+    site = Site(
+        os.path.normpath(top),
+        tree[0],
+        tree[1],
+        os.path.normpath(os.path.abspath(root_dir)) if root_dir is not None else None,
+        anchors,
+        more_anchors,
+        has_assets=any(page_type(f) is None for f in tree[0]),
+    )
+    return list(internal_link_findings(((p.path, p.links) for p in pages), site))
 
 
 def _by_size(work: Sequence[_Work]) -> list[int]:
     """The work's indexes, largest file first (so no big page is left for the end)."""
     sizes = []
-    for i, (path, _, _) in enumerate(work):
+    for i, (path, *_) in enumerate(work):
         try:
             sizes.append((-os.path.getsize(path), i))
         except OSError:

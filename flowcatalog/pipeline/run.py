@@ -31,6 +31,8 @@ class CheckRequest:
     pages: tuple[str, ...] = ()
     online: OnlineStage | None = None
     every_occurrence: bool = False
+    root_dir: str | None = None  # where '/' links start; None: they are not checked
+    slug_style: str = "gitlab"  # whose heading ids '#anchors' name
     #: the configuration file's settings (placeholders, per-rule severities); inline
     #: suppression comments are honoured with or without one
     config: Config | None = None
@@ -104,7 +106,13 @@ def run_check(request: CheckRequest) -> Report:
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
         placeholders = request.config.placeholders if request.config is not None else None
         linted = lint_pages(
-            request.pages, catalog, placeholders, skip=skip, hidden=request.every_occurrence
+            request.pages,
+            catalog,
+            placeholders,
+            skip=skip,
+            hidden=request.every_occurrence,
+            root_dir=request.root_dir,
+            slug_style=request.slug_style,
         )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)

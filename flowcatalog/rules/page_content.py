@@ -21,12 +21,21 @@ from flowcatalog.pages.doc import (
     PAGE_COMMENT_UNTERMINATED,
     PAGE_ENCODING,
     PAGE_FRONT_MATTER_UNTERMINATED,
+    PAGE_TEMPLATE_UNRENDERED,
     PAGE_TOO_LARGE,
     PAGE_UNPARSABLE,
     PageDoc,
     PageLinks,
     analyse_url,
 )
+from flowcatalog.rules.link_targets import malformed_targets
+from flowcatalog.rules.placeholders import (
+    PAGE_PLACEHOLDER,
+    placeholder_keys,
+    placeholder_pattern,
+    placeholders_in,
+)
+from flowcatalog.urls import FIGMA_NODE_ID_MISSING
 
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
@@ -35,12 +44,6 @@ PAGE_EMPTY_ITEM = Rule(
     "page-empty-item",
     Severity.WARNING,
     "a list item on a page with nothing in it (`1. ` alone)",
-    "pages",
-)
-PAGE_PLACEHOLDER = Rule(
-    "page-placeholder",
-    Severity.WARNING,
-    "placeholder text in a page's rendered text (coming soon, TODO, TBD, FIXME, ...)",
     "pages",
 )
 PAGE_EMPTY_SECTION = Rule(
@@ -58,7 +61,19 @@ PAGE_LINK_EMPTY_TEXT = Rule(
 PAGE_LINK_EMPTY_TARGET = Rule(
     "page-link-empty-target",
     Severity.ERROR,
-    "a page link whose target is empty or just `#`",
+    "a page link whose target is empty",
+    "pages",
+)
+PAGE_LINK_HASH_TARGET = Rule(
+    "page-link-hash-target",
+    Severity.INFO,
+    "a page link whose target is just `#` (a dead link, or an example of one)",
+    "pages",
+)
+PAGE_LINK_IMAGE_NO_ALT = Rule(
+    "page-link-image-no-alt",
+    Severity.WARNING,
+    "a link showing only an image or icon without alt text: screen readers cannot name it",
     "pages",
 )
 PAGE_LINK_HIDDEN = Rule(
@@ -100,6 +115,8 @@ PAGE_RULES: tuple[Rule, ...] = (
     PAGE_EMPTY_SECTION,
     PAGE_LINK_EMPTY_TEXT,
     PAGE_LINK_EMPTY_TARGET,
+    PAGE_LINK_HASH_TARGET,
+    PAGE_LINK_IMAGE_NO_ALT,
     PAGE_LINK_HIDDEN,
     PAGE_LINK_NOT_IN_CATALOG,
     PAGE_LINK_MISSING,
@@ -111,6 +128,7 @@ PAGE_RULES: tuple[Rule, ...] = (
     PAGE_UNPARSABLE,
     PAGE_FRONT_MATTER_UNTERMINATED,
     PAGE_COMMENT_UNTERMINATED,
+    PAGE_TEMPLATE_UNRENDERED,
 )
 
 #: every page rule, for the registry
@@ -142,54 +160,11 @@ def empty_items(doc: PageDoc) -> Iterator[Finding]:
             )
 
 
-def placeholder_pattern(placeholders: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex matching any placeholder as whole words, case-insensitively."""
-    phrases = sorted({p.strip() for p in placeholders if p.strip()}, key=len, reverse=True)
-    if not phrases:
-        return None
-    alternatives = [r"\s+".join(re.escape(word) for word in p.split()) for p in phrases]
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
-def placeholder_keys(placeholders: Sequence[str]) -> tuple[str, ...]:
-    """The longest word of each placeholder, lower-cased: a run of text without any of them
-    cannot hold a placeholder, and a substring test is much cheaper than the regex."""
-    return tuple(max(p.split(), key=len).lower() for p in placeholders if p.strip())
-
-
-def placeholders_in(
-    doc: PageDoc, pattern: re.Pattern[str] | None, keys: Sequence[str] = ()
-) -> Iterator[Finding]:
-    """page-placeholder: placeholder text in what the page renders (not comments, not code).
-
-    PASS::
-
-        The trial flow starts on the pricing page.
-        <!-- TODO: add the trial emails -->
-
-    FAIL::
-
-        _coming soon_
-    """
-    if pattern is None:
-        return
-    for run in doc.texts:
-        if keys:
-            lowered = run.text.lower()
-            if not any(key in lowered for key in keys):
-                continue
-        for match in pattern.finditer(run.text):
-            words = " ".join(match.group().split())
-            yield PAGE_PLACEHOLDER.finding(
-                f"placeholder text {words!r}; write the content or remove it",
-                doc.locate(run, match.start()),
-                subject=f"placeholder:{words.casefold()}:{' > '.join(run.context)}",
-            )
-
-
 def empty_sections(doc: PageDoc) -> Iterator[Finding]:
     """page-empty-section: a heading followed by nothing up to the next heading of the same or
-    a higher level (a sub-heading counts as content).
+    a higher level (a sub-heading counts as content; so does what a template tag, a
+    component, an embed or an image renders). A heading that is itself a link is an entry of
+    a navigation list, never an empty section.
 
     PASS::
 
@@ -204,23 +179,35 @@ def empty_sections(doc: PageDoc) -> Iterator[Finding]:
     """
     headings = doc.headings
     for i, heading in enumerate(headings):
-        if heading.has_content:
+        if heading.has_content or heading.entry:
             continue
         following = headings[i + 1] if i + 1 < len(headings) else None
-        if following is None or following.level <= heading.level:
-            yield PAGE_EMPTY_SECTION.finding(
-                f"section {heading.text!r} is empty; write it or remove the heading",
-                heading.location,
-                subject=f"section:{' > '.join(heading.path)}",
+        if following is not None and following.level > heading.level:
+            continue
+        if following is not None and following.level == heading.level:
+            message = (
+                f"section {heading.text!r} is empty and {following.text!r} follows at the same "
+                "level; nest the following headings one level down or remove the heading"
             )
+        else:
+            message = f"section {heading.text!r} is empty; write it or remove the heading"
+        yield PAGE_EMPTY_SECTION.finding(
+            message, heading.location, subject=f"section:{' > '.join(heading.path)}"
+        )
 
 
 def empty_links(doc: PageDoc) -> Iterator[Finding]:
-    """page-link-empty-text and page-link-empty-target.
+    """page-link-empty-text, page-link-empty-target and page-link-image-no-alt.
+
+    A link around an image has the image's alt text as its text; a link around an image
+    without alt text is an accessibility finding of its own. An HTML anchor with no text
+    that points into its own page (``<a class="anchor" href="#m3"></a>``) is a permalink
+    icon drawn by the style sheet.
 
     PASS::
 
         [Emails](https://www.figma.com/design/KEY?node-id=202-27)
+        <a href="https://example.com"><img src="logo.png" alt="Example"></a>
 
     FAIL::
 
@@ -230,19 +217,34 @@ def empty_links(doc: PageDoc) -> Iterator[Finding]:
     for link in doc.links:
         if link.kind in (LinkKind.BARE, LinkKind.TEMPLATE):
             continue
-        if link.url.strip() in ("", "#"):
-            shown = link.url.strip() or "empty"
+        if not link.url.strip():
             yield PAGE_LINK_EMPTY_TARGET.finding(
-                f"link {link.text!r} has an {shown} target; give it a URL"
-                if shown == "empty"
-                else f"link {link.text!r} points at '#' only; give it a URL",
+                f"link {link.text!r} has an empty target; give it a URL",
                 link.location,
                 subject=f"link:{link.text}",
+            )
+        elif link.url.strip() == "#":
+            yield PAGE_LINK_HASH_TARGET.finding(
+                f"link {link.text!r} points at '#' only; give it a URL",
+                link.location,
+                subject=f"link:{link.text}",
+                link=link.normalised,
             )
         takes_text = link.kind in (LinkKind.INLINE, LinkKind.REFERENCE) or (
             link.kind is LinkKind.HTML and link.element == "a"
         )
-        if takes_text and not link.text.strip() and not link.has_image:
+        if not takes_text or link.text.strip():
+            continue
+        if link.has_image:
+            yield PAGE_LINK_IMAGE_NO_ALT.finding(
+                "link shows only an image or icon without a text alternative; add alt text "
+                "or an aria-label naming the target",
+                link.location,
+                url=link.url or None,
+                subject=f"image-link:{link.url}",
+                link=link.normalised if link.url.strip() else None,
+            )
+        elif not (link.kind is LinkKind.HTML and link.url.startswith("#") and len(link.url) > 1):
             yield PAGE_LINK_EMPTY_TEXT.finding(
                 "link has no text; readers cannot see or click it",
                 link.location,
@@ -272,15 +274,23 @@ def hidden_links(doc: PageDoc) -> Iterator[Finding]:
         )
 
 
-def shape_findings(doc: PageDoc) -> Iterator[Finding]:
+def shape_findings(doc: PageDoc, *, flow_page: bool = False) -> Iterator[Finding]:
     """URL shape problems of a page's absolute links, with ``figma_url``'s rule ids.
 
-    Relative links, in-page anchors and ``mailto:`` links have no shape to check.
+    Relative links, in-page anchors and ``mailto:`` links have no shape to check; a
+    protocol-relative link (``//host/path``) is checked as the https link it opens. A Figma
+    file linked as a whole (a FigJam board, a template, a UI kit) is intentional on a general
+    page: ``figma-node-id-missing`` is reported only on a page that documents the catalog's
+    flows (``flow_page``).
     """
     for link in doc.links:
         if not _absolute(link.url):
             continue
-        for problem in analyse_url(link.url).problems:
+        url = link.url.strip()
+        analysed = analyse_url("https:" + url if url.startswith("//") else link.url)
+        for problem in analysed.problems:
+            if problem.rule is FIGMA_NODE_ID_MISSING and not flow_page:
+                continue
             yield problem.finding(link.location, link.url, link=link.normalised)
 
 
@@ -497,16 +507,22 @@ def run_keys(placeholders: Sequence[str]) -> tuple[str, ...]:
 
 
 def page_findings(
-    doc: PageDoc, placeholders: Sequence[str], *, check_shapes: bool = True
+    doc: PageDoc,
+    placeholders: Sequence[str],
+    *,
+    check_shapes: bool = True,
+    flow_page: bool = False,
 ) -> list[Finding]:
-    """One page's findings, drift aside: read problems, unfinished content, URL shapes."""
+    """One page's findings, drift aside: read problems, unfinished content, URL shapes
+    (``flow_page``: the page documents the catalog's flows, see ``shape_findings``)."""
     pattern, keys = _compiled(tuple(placeholders))
     findings: list[Finding] = list(doc.problems)
     findings.extend(empty_items(doc))
     findings.extend(placeholders_in(doc, pattern, keys))
     findings.extend(empty_sections(doc))
     findings.extend(empty_links(doc))
+    findings.extend(malformed_targets(doc))
     findings.extend(hidden_links(doc))
     if check_shapes:
-        findings.extend(shape_findings(doc))
+        findings.extend(shape_findings(doc, flow_page=flow_page))
     return findings

@@ -84,9 +84,19 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
-    from flowcatalog.rules import page_content
+    from flowcatalog.pages import syntax
+    from flowcatalog.rules import internal_links, link_targets, page_content
 
-    return (*CORE_RULES, *page_content.RULES, *liveness.RULES, UNUSED_SUPPRESSION, INPUT_ERROR)
+    return (
+        *CORE_RULES,
+        *page_content.RULES,
+        *link_targets.RULES,
+        *syntax.RULES,
+        *internal_links.RULES,
+        *liveness.RULES,
+        UNUSED_SUPPRESSION,
+        INPUT_ERROR,
+    )
 
 
 @functools.cache

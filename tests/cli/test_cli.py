@@ -394,3 +394,24 @@ def test_links_json_gives_every_place_with_its_text_and_context(
             ],
         },
     ]
+
+
+def test_check_takes_a_site_root_and_a_slug_style(run_cli: RunCli, in_tmp: Path) -> None:
+    (in_tmp / "site" / "handbook").mkdir(parents=True)
+    (in_tmp / "site" / "handbook" / "values.md").write_text("# Values\n\n## A - B\n\nx\n")
+    (in_tmp / "site" / "handbook" / "links.md").write_text(
+        "# Links\n\n[v](/handbook/values/#a---b) [w](/handbook/valuez/)\n"
+    )
+    args = ("check", "site/handbook/links.md", "--root-dir", "site")
+    result = run_cli(*args, "--slug-style", "github")
+    assert (result.code, result.out.splitlines()) == (
+        1,
+        [
+            "site/handbook/links.md:3:30: error: link target '/handbook/valuez/' does not "
+            "exist; did you mean '/handbook/values/'? [page-link-broken]",
+            "1 error, 0 warnings, 0 infos; 2 links (0 Figma)",
+        ],
+    )
+    gitlab = run_cli(*args)  # GitLab's ids squeeze the hyphens: a-b
+    assert "'/handbook/values/' has no heading or id '#a---b'" in gitlab.out
+    assert run_cli(*args, "--slug-style", "rst").code == 2

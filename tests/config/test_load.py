@@ -233,3 +233,25 @@ def test_schema_config_prints_the_published_schema(run_cli: RunCli) -> None:
     data = json.loads(result.out)
     assert data["title"].startswith("flowcatalog configuration")
     assert set(data["properties"]) >= {"catalogs", "pages", "site", "rules", "online"}
+
+
+def test_site_keys_are_the_defaults_of_root_dir_and_slug_style(
+    in_tmp: Path, run_cli: RunCli
+) -> None:
+    _write(in_tmp / "site" / "handbook" / "values.md", "# Values\n\n## A - B\n\nx\n")
+    _write(
+        in_tmp / "site" / "handbook" / "links.md",
+        "# Links\n\n[v](/handbook/values/#a---b) [w](/handbook/valuez/)\n",
+    )
+    page = "site/handbook/links.md"
+    assert run_cli("check", page).code == 0  # no site root: '/' links are not checked
+    _write(in_tmp / ".flowcatalog.yaml", "site:\n  root_dir: site\n  slug_style: github\n")
+    result = run_cli("check", page)
+    assert result.out.splitlines()[0].endswith(
+        "did you mean '/handbook/values/'? [page-link-broken]"
+    )
+    assert "#a---b" not in result.out  # github keeps the three hyphens
+    flags = run_cli("check", page, "--slug-style", "gitlab")  # the flag wins
+    assert "'/handbook/values/' has no heading or id '#a---b'" in flags.out
+    shown = json.loads(run_cli("config", "--format", "json").out)
+    assert shown["site.root_dir"] == {"value": "site", "source": ".flowcatalog.yaml:2:3"}

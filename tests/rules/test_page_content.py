@@ -142,8 +142,23 @@ def test_page_link_shapes_use_the_url_rules() -> None:
     page = f"# X\n\n[a](http://www.figma.com/file/{KEY}/x) [b](../relative.md)\n"
     assert [(f.location.line, f.location.column, f.rule) for f in lint_text(page)] == [
         (3, 1, "figma-https"),
-        (3, 1, "figma-node-id-missing"),
     ]
+
+
+def test_whole_file_figma_links_are_findings_only_on_flow_pages(tmp_path: Path) -> None:
+    text = f"# X\n\n- [UI kit](https://www.figma.com/design/{KEY}/Kit)\n"
+    assert lint_text(text, "other.md") == ()
+    # not a page the catalog lists
+    assert lint_text(text, "other.md", catalog_at(tmp_path), at=tmp_path) == ()
+    found = lint_text(text, "page.md", catalog_at(tmp_path), at=tmp_path)
+    assert [
+        (f.location.line, f.location.column) for f in found if f.rule == "figma-node-id-missing"
+    ] == [(3, 3)]
+
+
+def test_protocol_relative_links_are_checked_as_https() -> None:
+    page = "# X\n\n[a](//cdn.example.com/x.js) [b](//www.figma.com/file/x/T)\n"
+    assert [(f.location.column, f.rule) for f in lint_text(page)] == [(29, "figma-file-key")]
 
 
 def test_judging_stage_and_deployment(tmp_path: Path) -> None:
