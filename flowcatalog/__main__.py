@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from flowcatalog.cli.main import main
+from flowcatalog.cli.entry import main
 
 sys.exit(main())

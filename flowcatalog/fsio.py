@@ -6,7 +6,6 @@ import contextlib
 import glob
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -80,6 +79,8 @@ def atomic_write(
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     try:
+        import tempfile  # only to write: not at start-up
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None

@@ -7,7 +7,6 @@ findings; only unusable input raises ``InputError``.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from flowcatalog import urls as figma_url
@@ -42,13 +41,22 @@ UNKNOWN_REFERENCE = Rule(
 DEFAULT_PLACEHOLDERS = ("coming soon", "TODO", "TBD", "FIXME", "to be added")
 
 
-def parse_catalog(text: str, path: str) -> tuple[Catalog | None, list[Finding]]:
-    """Load a catalog. Returns None as the catalog when the data does not fit the schema."""
-    from flowcatalog.catalog import schema, yamlnodes
+def parse_catalog(
+    text: str, path: str, *, schema_valid: bool = False
+) -> tuple[Catalog | None, list[Finding]]:
+    """Load a catalog. Returns None as the catalog when the data does not fit the schema.
+
+    ``schema_valid``: this very text is known to fit the schema (the page cache remembers
+    it), so the validator is neither built nor run.
+    """
+    from flowcatalog.catalog import yamlnodes
 
     doc = yamlnodes.load(text, path)
     findings = list(doc.findings)
-    findings.extend(schema.validate(doc))
+    if not schema_valid:
+        from flowcatalog.catalog import schema
+
+        findings.extend(schema.validate(doc))
     if any(f.severity is Severity.ERROR for f in findings):
         return None, findings
     catalog, more = build(doc, path)
@@ -61,6 +69,8 @@ def _name(raw: dict[str, Any]) -> str:
 
 
 def _suggest(value: str, known: list[str]) -> str:
+    import difflib  # only for an unknown id: not at start-up
+
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
     if close:
         return f"did you mean {close[0]!r}?"

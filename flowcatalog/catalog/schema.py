@@ -6,11 +6,10 @@ schema`` prints. Each validation error is placed at the YAML node it points to.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
+import os
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from flowcatalog.catalog.yamlnodes import CATALOG_SCHEMA, PathKey, YamlDoc
@@ -40,6 +39,16 @@ _TYPE_NAMES = {
 
 
 def schema_text() -> str:
+    """The published schema: a file of the package (read directly where the package is a
+    folder, as installed; through ``importlib.resources`` otherwise, which costs start-up)."""
+    import flowcatalog
+
+    path = os.path.join(os.path.dirname(flowcatalog.__file__), "catalog.schema.json")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as schema:
+            return schema.read()
+    from importlib import resources
+
     return resources.files("flowcatalog").joinpath("catalog.schema.json").read_text("utf-8")
 
 
@@ -137,6 +146,8 @@ def _finding(doc: YamlDoc, error: ValidationError, what: str = "the catalog") ->
             if not known:
                 # a free-form mapping whose values are constrained: report the value
                 continue
+            import difflib  # only for a misspelt key: not at start-up
+
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else "valid keys: " + ", ".join(known)
             findings.append(

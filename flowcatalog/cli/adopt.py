@@ -175,11 +175,11 @@ def configured_report(
     online: OnlineStage | None = None,
     changed_since: str | None = None,
     outputs: Sequence[str] = (),
-    root_dir: str | None = None,
-    slug_style: str = "gitlab",
+    fields: dict[str, Any] | None = None,
 ) -> tuple[Report, tuple[CatalogCoverage, ...]]:
     """The report of a check run with the configuration's catalogs, pages and settings;
-    the files the run writes (``outputs``) are never among its pages."""
+    the files the run writes (``outputs``) are never among its pages. ``fields`` are more
+    ``CheckRequest`` fields (site root, slug style, page cache) for every catalog's run."""
     import dataclasses
 
     from flowcatalog.pipeline.run import CheckRequest, run_check
@@ -205,8 +205,7 @@ def configured_report(
             request,
             config=config,
             online=None if several else online,
-            root_dir=root_dir,
-            slug_style=slug_style,
+            **(fields or {}),
         )
         runs.append((path or "", run_check(request)))
     report, each = combine(runs)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from flowcatalog import __version__
 from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
@@ -68,7 +70,7 @@ def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> Exi
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="flowcatalog", prog_name="flowcatalog")
+@click.version_option(__version__, prog_name="flowcatalog")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 @click.option(
     "--color",
@@ -89,6 +91,7 @@ def _check_report(
     online: OnlineStage | None = None,
     *,
     every_occurrence: bool = False,
+    page_cache: tuple[bool, Path | None] = (False, None),
     root_dir: str | None = None,
     slug_style: str = "gitlab",
 ) -> Report:
@@ -101,10 +104,24 @@ def _check_report(
         pages,
         online,
         every_occurrence=every_occurrence,
+        page_cache=page_cache[0],
+        cache_path=page_cache[1],
+        warn=_warn,
         root_dir=root_dir,
         slug_style=slug_style,
     )
     return run_check(request)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"flowcatalog: warning: {message}", err=True)
+
+
+def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
+    """Whether to use the page-result cache (not with ``--no-cache``), and the ``--cache``
+    file it goes beside (None: the default one)."""
+    given = values.get("cache")
+    return not values.get("no_cache"), Path(given) if given else None
 
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,6 +139,11 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--output", "-o", type=click.Path(), help="Write the report to FILE (atomically)."
         ),
         click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1)."),
+        click.option(
+            "--pretty",
+            is_flag=True,
+            help="Indent JSON output (json, sarif, codequality; compact by default).",
+        ),
         click.option(
             "--fail-under",
             type=click.FloatRange(0, 100),
@@ -163,6 +185,7 @@ def check(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...] = (),
     shard: str | None = None,
@@ -187,7 +210,7 @@ def check(
         fallback = display_path(catalog) if catalog else "catalog.yaml"
         write_failure(exc, fmt=fmt, output=output, targets=targets, fallback=fallback)
         raise
-    _emit(state, report, fmt, output, targets)
+    _emit(state, report, fmt, output, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
@@ -221,6 +244,7 @@ def _configured_check(
 
         slice_ = parse_shard(shard)
     stage = online_stage(online_values)
+    page_cache = _page_cache(online_values)
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
     report, each = configured_report(
@@ -230,8 +254,13 @@ def _configured_check(
         online=stage,
         changed_since=changed_since,
         outputs=outputs,
-        root_dir=root_dir,
-        slug_style=slug_style,
+        fields={
+            "root_dir": root_dir,
+            "slug_style": slug_style,
+            "page_cache": page_cache[0],
+            "cache_path": page_cache[1],
+            "warn": _warn,
+        },
     )
     if len(each) > 1:
         for part in each:
@@ -245,14 +274,20 @@ def _configured_check(
 
 
 def _emit(
-    state: State, report: Report, fmt: str, output: str | None, targets: Sequence[ReportTarget]
+    state: State,
+    report: Report,
+    fmt: str,
+    output: str | None,
+    targets: Sequence[ReportTarget],
+    *,
+    pretty: bool = False,
 ) -> None:
     from flowcatalog.cli.reports import write_reports
     from flowcatalog.reporters import get_reporter
 
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
 
 
 @cli.command()
@@ -379,6 +414,7 @@ def merge_command(
     fmt: str,
     output: str | None,
     strict: bool,
+    pretty: bool,
     fail_under: float | None,
     reports: tuple[str, ...],
 ) -> ExitCode:
@@ -389,8 +425,8 @@ def merge_command(
     targets = parse_targets(reports)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt)(report, color=color), output, color=color)
-    write_reports(report, targets)
+    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 

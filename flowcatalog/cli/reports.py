@@ -53,13 +53,14 @@ def parse_targets(values: Sequence[str]) -> tuple[ReportTarget, ...]:
     return tuple(targets)
 
 
-def write_reports(report: Report, targets: Sequence[ReportTarget]) -> None:
-    """Render and write every ``--report`` file (machine formats: never colour)."""
+def write_reports(report: Report, targets: Sequence[ReportTarget], *, pretty: bool = False) -> None:
+    """Render and write every ``--report`` file (machine formats: never colour; JSON
+    indented with ``pretty``)."""
     from flowcatalog.fsio import atomic_write
     from flowcatalog.reporters import get_reporter
 
     for target in targets:
-        atomic_write(target.path, get_reporter(target.fmt)(report, color=False))
+        atomic_write(target.path, get_reporter(target.fmt, pretty=pretty)(report, color=False))
 
 
 REPORT_OPTION = click.option(

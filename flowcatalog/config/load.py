@@ -17,7 +17,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from flowcatalog import fsio
@@ -31,6 +30,8 @@ SEVERITIES = ("off", "info", "warning", "error")
 
 def schema_text() -> str:
     """The configuration file's JSON Schema, as published."""
+    from importlib import resources  # not at start-up: it imports tempfile
+
     return resources.files("flowcatalog.config").joinpath("config.schema.json").read_text("utf-8")
 
 

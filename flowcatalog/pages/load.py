@@ -8,8 +8,6 @@ from collections.abc import Iterable, Sequence
 from flowcatalog.findings import Finding
 from flowcatalog.fsio import expand_paths, read_head
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageDoc, decode_page, page_type
-from flowcatalog.pages.html import parse_html
-from flowcatalog.pages.markdown import parse_markdown
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 
 
@@ -23,10 +21,16 @@ def parse_page(
     """Parse decoded page text by its file type (Markdown unless the name says HTML).
 
     ``run_keys`` asks for a lean document, enough for the page rules (see
-    ``page_markdown.parse_markdown``); HTML pages are always parsed in full.
+    ``page_markdown.parse_markdown``); HTML pages are always parsed in full. The parsers are
+    imported here, when a page is parsed: a run whose pages all come from the page cache
+    never loads them.
     """
     if page_type(path) == "html":
+        from flowcatalog.pages.html import parse_html
+
         return parse_html(path, text)
+    from flowcatalog.pages.markdown import parse_markdown
+
     return parse_markdown(path, text, run_keys=run_keys, slug_style=slug_style)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
@@ -15,6 +16,9 @@ from flowcatalog.pages.doc import PageLinks, catalog_page_paths, page_type
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
+
+if TYPE_CHECKING:
+    from flowcatalog.pipeline.page_cache import LintResult, PageCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ def lint_pages(
     hidden: bool = False,
     root_dir: str | None = None,
     slug_style: str = DEFAULT_SLUG_STYLE,
+    cache: PageCache | None = None,
 ) -> PageLint:
     """Read and check pages: the ``paths`` given (files, directories, globs) or, with none,
     the pages the catalog lists (a listed page that does not exist is a finding).
@@ -50,7 +55,9 @@ def lint_pages(
     processes, default one per CPU); the drift rules then compare all of them at once.
     With ``hidden``, the links hidden in HTML comments are among the links returned. The
     pages' internal links are checked against the files around them (``root_dir``: where
-    ``/``-links start; ``slug_style``: whose heading ids ``#anchors`` name).
+    ``/``-links start; ``slug_style``: whose heading ids ``#anchors`` name) With a
+    ``cache``, unchanged pages are not read again (see ``page_cache``); drift and the
+    internal links are checked on every run, from the cached links and ids.
     """
     from flowcatalog.rules.page_content import drift, resolve_placeholders
 
@@ -80,6 +87,7 @@ def lint_pages(
         hidden=hidden,
         flow_pages=_flow_pages(files, catalog),
         slug_style=slug_style,
+        cache=cache,
     )
     findings.extend(page_findings)
     if catalog is not None:
@@ -108,24 +116,24 @@ def lint_files(
     hidden: bool = False,
     flow_pages: frozenset[str] = frozenset(),
     slug_style: str = DEFAULT_SLUG_STYLE,
+    cache: PageCache | None = None,
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
     With many files, ``jobs`` forked worker processes lint them, a page at a time; each
     page's result comes back compact (tuples of plain values) and is made into objects
     here. With ``hidden`` the pages come back with the links hidden in their comments too.
+    With a ``cache``, only the pages it has no result for are linted
+    (``page_cache.cached_lint``).
     """
-    from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
-    from flowcatalog.rules import page_content  # noqa: F401
-
-    if jobs is None:
-        jobs = min(8, os.cpu_count() or 1)
     work = [(path, tuple(placeholders), hidden, path in flow_pages, slug_style) for path in files]
-    results: Iterable[_Linted]
-    if jobs > 1 and len(files) >= PARALLEL_MIN_PAGES and _can_fork():
-        results = _lint_forked(work, min(jobs, len(work)))
+    results: Iterable[LintResult]
+    if cache is not None and cache.enabled:
+        from flowcatalog.pipeline.page_cache import cached_lint
+
+        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs))
     else:
-        results = map(_lint_one, work)
+        results = _lint_results(work, jobs)
     pages: list[PageLinks] = []
     findings: list[Finding] = []
     for result in results:
@@ -136,6 +144,20 @@ def lint_files(
         if result.page is not None:
             pages.append(result.page)
     return pages, findings
+
+
+def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
+    """Each work item's result, in order, maybe from worker processes."""
+    if not work:
+        return []
+    from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
+    from flowcatalog.rules import page_content  # noqa: F401
+
+    if jobs is None:
+        jobs = min(8, os.cpu_count() or 1)
+    if jobs > 1 and len(work) >= PARALLEL_MIN_PAGES and _can_fork():
+        return _lint_forked(work, min(jobs, len(work)))
+    return map(_lint_one, work)
 
 
 def _can_fork() -> bool:

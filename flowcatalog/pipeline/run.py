@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowcatalog import fsio
 from flowcatalog.config.load import Config
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, Link
 from flowcatalog.report import Coverage, LinkGroup, Report
+
+if TYPE_CHECKING:
+    from flowcatalog.pipeline.page_cache import PageCache
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
 #: ``exclude:`` patterns in, the report with link statuses and online findings out
@@ -25,7 +30,9 @@ OnlineStage = Callable[[Report, tuple[str, ...]], Report]
 class CheckRequest:
     """What to check. With ``every_occurrence`` the links hidden in HTML comments and the
     links with a blank target join the report's groups too: ``links --occurrences`` lists
-    every link as written; no other output wants them."""
+    every link as written; no other output wants them. With ``page_cache`` pages are linted
+    through the page-result cache (``pipeline.page_cache``) beside the online cache file
+    ``cache_path`` (None: the default one); ``warn`` says its problems."""
 
     catalog_path: str | None = "catalog.yaml"
     pages: tuple[str, ...] = ()
@@ -33,16 +40,27 @@ class CheckRequest:
     every_occurrence: bool = False
     root_dir: str | None = None  # where '/' links start; None: they are not checked
     slug_style: str = "gitlab"  # whose heading ids '#anchors' name
+    page_cache: bool = False
+    cache_path: Path | None = None
+    warn: Callable[[str], None] | None = None
     #: the configuration file's settings (placeholders, per-rule severities); inline
     #: suppression comments are honoured with or without one
     config: Config | None = None
 
 
-def load_catalog(path: str) -> tuple[Catalog | None, list[Finding]]:
-    """Read and parse a catalog file (``InputError`` when it cannot be used at all)."""
+def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | None, list[Finding]]:
+    """Read and parse a catalog file (``InputError`` when it cannot be used at all). With a
+    ``cache``, a text it knows to fit the schema is not validated again (building the
+    validator is most of a small check's start-up)."""
     from flowcatalog.catalog.build import parse_catalog
 
-    return parse_catalog(fsio.read_text(path), path)
+    text = fsio.read_text(path)
+    key = cache.key("", text.encode("utf-8", "surrogatepass"), "catalog-schema") if cache else ""
+    known = cache is not None and cache.known(key)
+    catalog, findings = parse_catalog(text, path, schema_valid=known)
+    if cache is not None and catalog is not None and not known:
+        cache.remember(key)
+    return catalog, findings
 
 
 def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:
@@ -93,11 +111,24 @@ def build_report(
 
 def run_check(request: CheckRequest) -> Report:
     """The offline check: the catalog (when there is one) and the requested pages."""
+    cache: PageCache | None = None
+    if request.page_cache:
+        from flowcatalog.pipeline.page_cache import PageCache, cache_file
+
+        cache = PageCache(cache_file(request.cache_path), warn=request.warn)
+    try:
+        return _run_check(request, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
     catalog: Catalog | None = None
     findings: list[Finding] = []
     sources: list[str] = []
     if request.catalog_path is not None:
-        catalog, findings = load_catalog(request.catalog_path)
+        catalog, findings = load_catalog(request.catalog_path, cache)
         sources.append(request.catalog_path)
     page_links: list[Link] = []
     if request.pages or (catalog is not None and catalog.pages):
@@ -113,6 +144,7 @@ def run_check(request: CheckRequest) -> Report:
             hidden=request.every_occurrence,
             root_dir=request.root_dir,
             slug_style=request.slug_style,
+            cache=cache,
         )
         findings = [*findings, *linted.findings]
         page_links = list(linted.links)

@@ -6,9 +6,10 @@ Reporters are imported lazily (by name) so that start-up stays fast.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from flowcatalog.report import Report
+if TYPE_CHECKING:  # only for types: start-up imports no model (``--version`` stays fast)
+    from flowcatalog.report import Report
 
 
 class Reporter(Protocol):
@@ -26,6 +27,13 @@ REPORTERS: dict[str, str] = {
     "markdown": "markdown_summary:render",
     "html": "html_coverage:render",
     "badge": "badge:render",
+}
+
+#: the indented variant of a JSON format (``--pretty``); the others ignore it
+PRETTY_REPORTERS: dict[str, str] = {
+    "json": "json_report:render_pretty",
+    "codequality": "gitlab_codequality:render_pretty",
+    "sarif": "sarif:render_pretty",
 }
 
 #: formats of the ``coverage`` command
@@ -54,8 +62,11 @@ def _load(spec: str) -> Reporter:
     return reporter
 
 
-def get_reporter(name: str) -> Reporter:
-    """The renderer of format ``name`` (a key of ``REPORTERS``)."""
+def get_reporter(name: str, *, pretty: bool = False) -> Reporter:
+    """The renderer of format ``name`` (a key of ``REPORTERS``); with ``pretty``, a JSON
+    format's indented variant."""
+    if pretty and name in PRETTY_REPORTERS:
+        return _load(PRETTY_REPORTERS[name])
     return _load(REPORTERS[name])
 
 

@@ -13,11 +13,11 @@ index, so it is unique per finding and survives unrelated edits that move lines.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flowcatalog.findings import Severity
 from flowcatalog.report import Report
+from flowcatalog.reporters.json_report import dumps
 from flowcatalog.reporters.markup import one_line
 from flowcatalog.reporters.subjects import fingerprints
 
@@ -53,5 +53,10 @@ def issues(report: Report) -> list[dict[str, Any]]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    """The Code Quality array (``[]`` when clean); UTF-8 text without a BOM."""
-    return json.dumps(issues(report), indent=2, ensure_ascii=False) + "\n"
+    """The Code Quality array (``[]`` when clean), compact; UTF-8 text without a BOM."""
+    return dumps(issues(report))
+
+
+def render_pretty(report: Report, *, color: bool = False) -> str:
+    """The Code Quality array indented (``--pretty``)."""
+    return dumps(issues(report), pretty=True)

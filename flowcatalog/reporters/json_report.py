@@ -144,7 +144,21 @@ def report_dict(report: Report) -> ReportDict:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The report as compact JSON on one line (Python's C encoder: fast on big reports)."""
+    return dumps(report_dict(report))
+
+
+def render_pretty(report: Report, *, color: bool = False) -> str:
+    """The report as JSON indented by two spaces, for people (``--pretty``)."""
+    return dumps(report_dict(report), pretty=True)
+
+
+def dumps(value: object, *, pretty: bool = False) -> str:
+    """JSON text and a newline, UTF-8 kept as is: compact through the C encoder, or indented
+    (``pretty``: pure Python, several times slower on a big report)."""
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def render_coverage(report: Report, *, color: bool = False) -> str:

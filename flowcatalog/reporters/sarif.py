@@ -10,13 +10,13 @@ region starting at line 1 when the line is unknown, since code scanning wants on
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from flowcatalog.findings import Severity
 from flowcatalog.report import Report
 from flowcatalog.reporters.gitlab_codequality import repo_path
+from flowcatalog.reporters.json_report import dumps
 from flowcatalog.reporters.subjects import fingerprints
 
 SCHEMA_URI = (
@@ -87,4 +87,10 @@ def sarif_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The SARIF log, compact."""
+    return dumps(sarif_dict(report))
+
+
+def render_pretty(report: Report, *, color: bool = False) -> str:
+    """The SARIF log indented (``--pretty``)."""
+    return dumps(sarif_dict(report), pretty=True)

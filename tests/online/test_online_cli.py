@@ -183,7 +183,7 @@ def test_offline_check_imports_no_network_module(tmp_path: Path) -> None:
         "import sys\n"
         "from flowcatalog.cli.main import main\n"
         f"main(['check', '--catalog', {str(catalog)!r}, '-o', {str(tmp_path / 'o.txt')!r}])\n"
-        "heavy = {'requests', 'urllib3', 'sqlite3', 'flowcatalog.online.web', 'flowcatalog.online.verify',\n"
+        "heavy = {'requests', 'urllib3', 'flowcatalog.online.web', 'flowcatalog.online.verify',\n"
         "         'flowcatalog.online.figma_api', 'flowcatalog.online.cache'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )

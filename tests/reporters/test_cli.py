@@ -226,3 +226,23 @@ def test_bad_source_date_epoch_is_a_usage_error(
         2,
         "flowcatalog: error: SOURCE_DATE_EPOCH='soon' is not a Unix time\n",
     )
+
+
+def test_pretty_indents_every_json_output(run_cli: RunCli, tmp_path: Path) -> None:
+    """JSON is compact by default; ``--pretty`` indents it, in the main output and in every
+    ``--report`` file, and changes no other format."""
+    sarif = tmp_path / "r.sarif"
+    junit = tmp_path / "r.xml"
+    reports = ("--report", f"sarif={sarif}", "--report", f"junit={junit}")
+    compact = run_cli("check", "--catalog", CATALOG, "--format", "json", *reports)
+    sarif_compact, junit_plain = sarif.read_text("utf-8"), junit.read_text("utf-8")
+    pretty = run_cli("check", "--catalog", CATALOG, "--format", "json", "--pretty", *reports)
+    assert compact.out.count("\n") == 1
+    assert pretty.out == json.dumps(json.loads(compact.out), indent=2, ensure_ascii=False) + "\n"
+    assert sarif_compact.count("\n") == 1
+    assert sarif.read_text("utf-8") == (
+        json.dumps(json.loads(sarif_compact), indent=2, ensure_ascii=False) + "\n"
+    )
+    assert junit.read_text("utf-8") == junit_plain
+    text = run_cli("check", "--catalog", CATALOG)
+    assert run_cli("check", "--catalog", CATALOG, "--pretty").out == text.out

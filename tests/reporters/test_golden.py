@@ -1,11 +1,15 @@
 """Every report format on the fixture report, compared byte for byte with tests/golden/.
 
+The JSON formats' golden files are their ``--pretty`` (indented) output, readable in a diff;
+their default output is that same JSON compact, which one test pins byte for byte.
+
 Regenerate after an intended change with
 ``FLOWCATALOG_UPDATE_GOLDEN=1 pytest tests/reporters/test_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import pytest
 
 from flowcatalog.findings import Severity
 from flowcatalog.report import Report
-from flowcatalog.reporters import get_reporter, sarif
+from flowcatalog.reporters import PRETTY_REPORTERS, get_reporter, sarif
 from tests.report_fixture import clean_report, make_report
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -41,6 +45,11 @@ def _pinned_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sarif, "describe_rule", _fixed_rules)
 
 
+def _render(fmt: str, report: Report) -> str:
+    """``fmt``'s output, indented where the format is JSON (see the module's docstring)."""
+    return get_reporter(fmt, pretty=True)(report)
+
+
 def _compare(rendered: str, name: str) -> None:
     path = GOLDEN / name
     if os.environ.get("FLOWCATALOG_UPDATE_GOLDEN"):
@@ -50,7 +59,7 @@ def _compare(rendered: str, name: str) -> None:
 
 @pytest.mark.parametrize(("fmt", "name"), FORMATS, ids=[f for f, _ in FORMATS])
 def test_online_report(fmt: str, name: str) -> None:
-    _compare(get_reporter(fmt)(make_report()), name)
+    _compare(_render(fmt, make_report()), name)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +68,7 @@ def test_online_report(fmt: str, name: str) -> None:
     ids=["html", "junit", "markdown"],
 )
 def test_offline_report(fmt: str, name: str) -> None:
-    _compare(get_reporter(fmt)(make_report(online=False)), name)
+    _compare(_render(fmt, make_report(online=False)), name)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +83,7 @@ def test_offline_report(fmt: str, name: str) -> None:
     ids=["codequality", "sarif", "junit", "github", "badge"],
 )
 def test_clean_report(fmt: str, name: str) -> None:
-    _compare(get_reporter(fmt)(clean_report()), name)
+    _compare(_render(fmt, clean_report()), name)
 
 
 @pytest.mark.parametrize("fmt", [f for f, _ in FORMATS])
@@ -89,3 +98,16 @@ def test_no_coverage_report_renders_everywhere() -> None:
     assert "No catalog was read" in rendered["html"]
     assert ">n/a</text>" in rendered["badge"]
     assert '<testsuite name="coverage" tests="0"' in rendered["junit"]
+
+
+@pytest.mark.parametrize("fmt", sorted(PRETTY_REPORTERS))
+@pytest.mark.parametrize("report", [make_report(), make_report(online=False), clean_report()])
+def test_json_formats_are_compact_unless_pretty(fmt: str, report: Report) -> None:
+    """By default a JSON format is its indented output without the whitespace, on one line:
+    the same JSON, written by Python's C encoder."""
+    pretty = get_reporter(fmt, pretty=True)(report)
+    compact = get_reporter(fmt)(report)
+    value = json.loads(pretty)
+    assert pretty == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    assert compact == json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compact.count("\n") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -147,7 +148,7 @@ def test_python_dash_m_runs_the_cli() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert '"version": 1' in proc.stdout
+    assert json.loads(proc.stdout)["version"] == 1
 
 
 def test_registry_holds_each_rule_once_and_unread_rules_are_marked() -> None:

@@ -1,0 +1,84 @@
+"""Start-up: each command imports only what it uses (``--version`` and the pre-commit
+``check`` run on every commit). Speed itself is measured in ``benchmarks/``, never here:
+these tests name the modules a command must not load."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowcatalog import __version__
+from tests.conftest import RunCli
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: what a fast command must never load: parsers, validators of invalid catalogs, HTTP, the
+#: caches, writers of files, the JSON reporter, package metadata
+HEAVY = (
+    "pyromark", "bs4", "flowcatalog.pages.markdown", "flowcatalog.pages.html", "jsonschema",
+    "requests", "urllib3", "flowcatalog.online.web", "flowcatalog.online.verify",
+    "flowcatalog.online.cache", "flowcatalog.online.parallel", "importlib.metadata",
+    "flowcatalog.reporters.json_report", "flowcatalog.runs.merge", "flowcatalog.runs.shard",
+    "concurrent.futures", "multiprocessing", "asyncio",
+)  # fmt: skip
+#: and ``--version`` none of the model either, nor click
+VERSION_HEAVY = (
+    *HEAVY, "click", "flowcatalog.cli.main", "yaml", "fastjsonschema", "sqlite3", "json", "tempfile", "flowcatalog.model",
+    "flowcatalog.report", "flowcatalog.findings", "flowcatalog.pipeline.run",
+    "flowcatalog.catalog.build", "flowcatalog.pages.doc",
+)  # fmt: skip
+
+
+def _loaded(args: list[str], cwd: Path, forbidden: tuple[str, ...]) -> list[str]:
+    """The forbidden modules that ``flowcatalog ARGS`` imported (run in a fresh interpreter)."""
+    code = (
+        "import sys\n"
+        "from flowcatalog.cli.entry import main\n"
+        f"code = main({args!r})\n"
+        f"loaded = sorted(set({forbidden!r}) & set(sys.modules))\n"
+        "print(' '.join(loaded) or '-')\n"
+        "assert code in (0, 1), code\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    return [] if last == "-" else last.split()
+
+
+def test_version_imports_nothing_it_does_not_use() -> None:
+    assert _loaded(["--version"], REPO, VERSION_HEAVY) == []
+
+
+def test_offline_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """The pre-commit ``check`` of this repository's catalog (its page from the page cache,
+    as on every commit after the first): no page parser, no HTTP, no JSON reporter."""
+    shutil.copy(REPO / "catalog.yaml", tmp_path / "catalog.yaml")
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    cold = _loaded(["check", "-o", "report.txt"], tmp_path, HEAVY)
+    assert cold == ["flowcatalog.pages.markdown", "pyromark"]  # the page was parsed once
+    # the catalog is known to fit the schema: no validator is built
+    warm = (*HEAVY, "fastjsonschema", "jsonschema")
+    assert _loaded(["check", "-o", "report.txt"], tmp_path, warm) == []
+    assert _loaded(["check"], tmp_path, (*warm, "tempfile")) == []  # to stdout: no writer
+    assert "fastjsonschema" in _loaded(["check", "--no-cache"], tmp_path, warm)
+
+
+def test_the_entry_point_answers_version_as_click_does(
+    run_cli: RunCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--version`` is answered before click is imported, with click's very words; every
+    other command line goes to click."""
+    from flowcatalog.cli import entry
+
+    by_click = run_cli("--version")
+    assert entry.main(["--version"]) == 0
+    assert capsys.readouterr().out == by_click.out == f"flowcatalog, version {__version__}\n"
+    assert entry.main(["--version", "--debug"]) == 0
+    assert capsys.readouterr().out == by_click.out
+    assert entry.main(["--no-such-option"]) == 2

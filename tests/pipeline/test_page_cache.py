@@ -1,0 +1,238 @@
+"""The page-result cache: hits give exactly what linting gives, misses are exactly the pages
+(or settings) that changed, a foreign file is never touched, ``--no-cache`` writes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from flowcatalog.findings import Finding, Severity
+from flowcatalog.model import FigmaRef, Link, Location
+from flowcatalog.pages.doc import PageLinks
+from flowcatalog.pipeline import page_cache
+from flowcatalog.pipeline import pages as lint
+from flowcatalog.pipeline.page_cache import PageCache, PageResult, cache_file, decode, encode
+from flowcatalog.reporters import REPORTERS
+from tests.conftest import RunCli
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "pages"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports carry the run's time: pin it, so two runs render byte for byte alike."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+
+
+def _corpus(root: Path, copies: int) -> list[str]:
+    """``copies`` copies of each test page (Markdown and HTML), each a little different."""
+    root.mkdir(parents=True, exist_ok=True)
+    files = []
+    for n in range(copies):
+        for source in (DATA / "constructs.md", DATA / "flows.html"):
+            target = root / f"p{n:02d}-{source.name}"
+            text = source.read_text("utf-8")
+            if source.suffix == ".md":
+                text += f"\n## Copy {n}\n\n[copy](https://copy.example/{n}) TODO\n"
+            target.write_text(text, encoding="utf-8")
+            files.append(str(target))
+    return files
+
+
+def test_cache_file_is_beside_the_online_cache(tmp_path: Path) -> None:
+    assert cache_file(tmp_path / "c.sqlite3") == tmp_path / "c-pages.sqlite3"
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    assert cache_file(None, env) == tmp_path / "flowcatalog" / "cache-pages.sqlite3"
+
+
+def test_results_round_trip_every_field(tmp_path: Path) -> None:
+    """What comes out of the cache equals what went in, for every kind of field."""
+    for path in [*_corpus(tmp_path, 1), str(tmp_path / "bad.md")]:
+        if path.endswith("bad.md"):
+            Path(path).write_bytes(b"# bad \xff\n")
+        for hidden in (True, False):
+            linted = lint._lint_one((path, ("TODO",), hidden, True, "gitlab"))
+            result = PageResult(linted.findings, linted.page)
+            assert decode(encode(result)) == result
+    # a field added to any of these types must be added to the cache's encoding
+    assert [f.name for f in dataclasses.fields(PageLinks)] == ["path", "links", "hidden", "anchors"]
+    assert [f.name for f in dataclasses.fields(Link)] == [
+        "url", "location", "normalised", "figma", "text", "context", "kind", "element",
+        "definition", "hidden", "has_image",
+    ]  # fmt: skip
+    assert [f.name for f in dataclasses.fields(Finding)] == [
+        "rule", "severity", "message", "location", "url", "subject", "link",
+    ]  # fmt: skip
+    assert [f.name for f in dataclasses.fields(Location)] == ["path", "line", "column"]
+    assert len(dataclasses.fields(FigmaRef)) == 5
+
+
+def test_a_link_elsewhere_keeps_its_path() -> None:
+    link = Link("u", Location("other.md", 1, 2), "u", definition=Location("third.md", 3, 4))
+    finding = Finding("r", Severity.WARNING, "m", Location("other.md", None, None))
+    result = PageResult((finding,), PageLinks("p.md", (link,), ()))
+    assert decode(encode(result)) == result
+
+
+def test_a_damaged_entry_is_a_miss() -> None:
+    assert decode("not json") is None
+    assert decode('[[["r","nonsense","m",[1,2],null,"",null]],null]') is None
+    assert decode("[1]") is None
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_cached_lint_equals_linting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Cold, then warm, in one process and in several: the same pages and findings."""
+    monkeypatch.setattr(lint, "PARALLEL_MIN_PAGES", 2)
+    files = _corpus(tmp_path / "pages", 3)
+    plain = lint.lint_files(files, ("TODO",), jobs=1)
+    for _ in range(2):
+        cache = PageCache(tmp_path / "c-pages.sqlite3")
+        assert lint.lint_files(files, ("TODO",), jobs=jobs, cache=cache) == plain
+        cache.close()
+    assert cache.hits == len(files)
+
+
+def test_only_changed_pages_and_settings_miss(tmp_path: Path) -> None:
+    files = _corpus(tmp_path / "pages", 3)
+    linted: list[list[str]] = []
+
+    def counting(todo: list[lint._Work]) -> list[lint._Linted]:
+        linted.append([item[0] for item in todo])
+        return [lint._lint_one(item) for item in todo]
+
+    def run(work: Sequence[lint._Work]) -> list[tuple[object, ...]]:
+        return [(r.findings, r.page) for r in page_cache.cached_lint(cache, work, counting)]
+
+    cache = PageCache(tmp_path / "c-pages.sqlite3")
+    work = [(path, ("TODO",), False, False, "gitlab") for path in files]
+    first = run(work)
+    assert run(work) == first
+    with open(files[2], "a", encoding="utf-8") as page:
+        page.write("\n[new](https://new.example/) TODO\n")
+    changed = run(work)
+    assert [r for i, r in enumerate(changed) if i != 2] == [
+        r for i, r in enumerate(first) if i != 2
+    ]
+    assert changed[2] != first[2]
+    run([(path, ("FIXME",), False, False, "gitlab") for path in files])
+    run([(path, ("TODO",), True, False, "gitlab") for path in files])
+    run([(path, ("TODO",), False, True, "gitlab") for path in files])
+    run([(path, ("TODO",), False, False, "github") for path in files])
+    moved = tmp_path / "moved.md"
+    shutil.copy(files[0], moved)
+    run([(str(moved), ("TODO",), False, False, "gitlab")])
+    assert linted == [files, [files[2]], files, files, files, files, [str(moved)]]
+
+
+def test_a_page_that_cannot_be_read_is_never_cached(tmp_path: Path) -> None:
+    cache = PageCache(tmp_path / "c-pages.sqlite3")
+    gone = str(tmp_path / "gone.md")
+    results = page_cache.cached_lint(
+        cache, [(gone, (), False, False, "gitlab")], lambda todo: map(lint._lint_one, todo)
+    )
+    assert results[0].error is not None
+    assert cache.page_key(gone, ()) is None
+
+
+@pytest.mark.parametrize("content", [b"not a database, a user's file\n" * 200, None])
+def test_a_foreign_file_is_left_alone(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "mine.db"
+    if content is None:  # another application's database
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('keep me')")
+        db.commit()
+        db.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    warnings: list[str] = []
+    cache = PageCache(path, warn=warnings.append)
+    assert not cache.enabled
+    files = _corpus(tmp_path / "pages", 1)
+    assert lint.lint_files(files, ("TODO",), jobs=1, cache=cache) == lint.lint_files(
+        files, ("TODO",), jobs=1
+    )
+    cache.close()
+    assert path.read_bytes() == before
+    assert len(warnings) == 1
+    assert "running without it" in warnings[0]
+
+
+def test_an_empty_file_becomes_a_cache(tmp_path: Path) -> None:
+    path = tmp_path / "c-pages.sqlite3"
+    path.write_bytes(b"")
+    assert PageCache(path).enabled
+
+
+def _check_all_formats(run_cli: RunCli, *args: str) -> dict[str, str]:
+    outputs = {}
+    for fmt in sorted(REPORTERS):
+        result = run_cli("check", *args, "--format", fmt)
+        assert result.code in (0, 1), result.err
+        assert result.err == ""
+        outputs[fmt] = result.out
+    return outputs
+
+
+def test_cache_hits_render_byte_identical_reports(
+    run_cli: RunCli, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every format, with drift (the repository's catalog and its page) and with more pages
+    than one process lints: a cold run without the cache, the run that fills it and a run
+    from it write the same bytes."""
+    monkeypatch.setattr(lint, "PARALLEL_MIN_PAGES", 4)
+    shutil.copy(REPO / "catalog.yaml", in_tmp / "catalog.yaml")
+    shutil.copytree(REPO / "docs", in_tmp / "docs")
+    _corpus(in_tmp / "docs" / "more", 4)
+    with open(in_tmp / "docs" / "customer-subscription-lifecycle.md", "a", encoding="utf-8") as f:
+        f.write(
+            "\n## Trial\n\n[Start a trial](https://www.figma.com/design/Zz9Yy8Xx7Ww6Vv5Uu4Tt3S/x?node-id=7-7)\n"
+        )
+    (in_tmp / "docs" / "more" / "links.md").write_text(
+        "# Links\n\n## Here\n\n[ok](#here) [bad](#nowhere) [page](../customer-subscription-"
+        "lifecycle.md#trial) [gone](missing.md) [root](/docs/more/links.md)\n",
+        encoding="utf-8",
+    )
+    args = (
+        "--catalog", "catalog.yaml", "docs", "--cache", str(in_tmp / "c.sqlite3"),
+        "--root-dir", ".",
+    )  # fmt: skip
+    cold = _check_all_formats(run_cli, *args, "--no-cache")
+    assert not (in_tmp / "c-pages.sqlite3").exists()  # --no-cache writes nothing
+    filling = _check_all_formats(run_cli, *args)
+    assert (in_tmp / "c-pages.sqlite3").exists()
+    warm = _check_all_formats(run_cli, *args)
+    assert cold == filling == warm
+    report = json.loads(cold["json"])
+    assert len(report["sources"]) == 1 + 1 + 1 + 8
+    rules = {f["rule"] for f in report["findings"]}
+    assert {"page-placeholder", "page-link-not-in-catalog"} <= rules, rules
+    internal = [f for f in report["findings"] if f["path"] == "docs/more/links.md"]
+    assert len(internal) >= 2, internal  # '#nowhere' and 'missing.md', from cached pages too
+
+
+def test_only_a_catalog_that_fits_the_schema_is_remembered(run_cli: RunCli, in_tmp: Path) -> None:
+    """A valid catalog text is not validated again; an invalid one always is, and an edit
+    that breaks a remembered catalog is caught."""
+    shutil.copy(REPO / "catalog.yaml", in_tmp / "catalog.yaml")
+    shutil.copytree(REPO / "docs", in_tmp / "docs")
+    valid = run_cli("check", "--format", "json")
+    assert run_cli("check", "--format", "json") == valid
+    text = (in_tmp / "catalog.yaml").read_text("utf-8")
+    (in_tmp / "catalog.yaml").write_text(text.replace("version: 1", "version: one"), "utf-8")
+    broken = run_cli("check", "--format", "json")
+    assert broken.code == 1
+    assert "catalog-schema" in {f["rule"] for f in json.loads(broken.out)["findings"]}
+    assert run_cli("check", "--format", "json") == broken
+    assert run_cli("check", "--format", "json", "--no-cache") == broken
