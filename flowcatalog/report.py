@@ -11,13 +11,22 @@ from dataclasses import dataclass, field
 
 from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
-from flowcatalog.findings import Finding, Severity
+from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.views import ReportContext
 
 REPORT_VERSION = 1
 
+INPUT_ERROR = Rule(
+    "input-error",
+    Severity.ERROR,
+    "the run stopped on input it could not use (exit 2); the reports say why and where",
+    "run",
+    unread=True,
+)
+
 __all__ = [
+    "INPUT_ERROR",
     "REPORT_VERSION",
     "Cell",
     "CellState",
@@ -118,3 +127,23 @@ class Report:
         ):
             return ExitCode.FINDINGS
         return ExitCode.OK
+
+
+def failure_report(message: str, where: str | None, fallback: str) -> Report:
+    """The report of a run stopped by an input or usage error (exit 2): one ``input-error``
+    finding at ``where`` (``path:line:col`` or ``path``; ``fallback`` when not known), so
+    that every report file is still written and a merge-request widget shows why the job
+    failed."""
+    path, line, column = fallback, None, None
+    if where:
+        parts = where.rsplit(":", 2)
+        numbers = [p for p in parts[1:] if p.isdigit()]
+        if len(parts) == 3 and len(numbers) == 2:
+            path, line, column = parts[0], int(parts[1]), int(parts[2])
+        elif len(parts) >= 2 and parts[-1].isdigit():
+            path, line = where.rsplit(":", 1)[0], int(parts[-1])
+        else:
+            path = where
+    location = Location(path, line, column)
+    finding = INPUT_ERROR.finding(message, location, subject=message)
+    return Report(findings=(finding,), sources=(path,))

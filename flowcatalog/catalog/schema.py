@@ -116,17 +116,21 @@ def _pick(error: ValidationError) -> ValidationError:
     return error
 
 
-def _path_label(path: PathKey) -> str:
+def _label(path: PathKey, what: str = "the catalog") -> str:
     if not path:
-        return "the catalog"
+        return what
     label = ""
     for part in path:
         label += f"[{part}]" if isinstance(part, int) else ("." if label else "") + str(part)
     return label
 
 
-def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
+def _finding(doc: YamlDoc, error: ValidationError, what: str = "the catalog") -> list[Finding]:
     error = _pick(error)
+
+    def _path_label(path: PathKey) -> str:
+        return _label(path, what)
+
     path: PathKey = tuple(error.absolute_path)
     where = doc.at(path)
     subject = "/".join(map(str, path))
@@ -180,11 +184,27 @@ def _finding(doc: YamlDoc, error: ValidationError) -> list[Finding]:
     elif validator == "minProperties":
         props = ", ".join(sorted(sub_schema.get("properties", {})))
         message = f"{_path_label(path)} needs at least one of: {props}"
+    elif validator == "enum":
+        allowed: Any = error.validator_value
+        choices = ", ".join(str(v) for v in allowed if isinstance(v, str))
+        message = f"{_path_label(path)} must be one of {choices}; not {instance!r}"
     elif validator in ("anyOf", "oneOf"):
         message = f"{_path_label(path)} has the wrong form ({_describe(instance)})"
     else:
         message = f"{_path_label(path)}: {error.message}"
     return [CATALOG_SCHEMA.finding(message, where, subject=subject)]
+
+
+def validate_with(doc: YamlDoc, schema_data: dict[str, Any], *, what: str) -> list[Finding]:
+    """Every violation of another published schema (the configuration file's), placed and
+    worded as for the catalog; ``what`` names the document (``the configuration``)."""
+    from jsonschema import Draft7Validator
+
+    findings: list[Finding] = []
+    errors = Draft7Validator(schema_data).iter_errors(doc.data)
+    for error in sorted(errors, key=lambda e: list(map(str, e.path))):
+        findings.extend(_finding(doc, error, what))
+    return list(dict.fromkeys(findings))
 
 
 def validate(doc: YamlDoc) -> list[Finding]:

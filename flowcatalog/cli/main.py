@@ -7,7 +7,6 @@ one line on stderr (exit 2), anything unexpected to exit 3 (traceback only with
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from flowcatalog import __version__
+from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
@@ -24,6 +24,7 @@ from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
+    from flowcatalog.cli.reports import ReportTarget
     from flowcatalog.findings import Finding
     from flowcatalog.pipeline.run import OnlineStage
     from flowcatalog.report import Report
@@ -214,6 +215,7 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="As --target-report, computed from the catalog at git REF (git show, no checkout).",
 )
 @online_options
+@adopt_options
 @click.pass_obj
 def check(
     state: State,
@@ -233,73 +235,120 @@ def check(
     online: dict[str, Any] | None = None,
     root_dir: str | None = None,
     slug_style: str = "gitlab",
+    adopt: dict[str, Any] | None = None,
 ) -> ExitCode:
     """Check the catalog (and pages): link shapes, coverage, missing entries."""
-    from flowcatalog.cli.reports import (
-        changed_request,
-        parse_targets,
-        sharded_stage,
-        stamp,
-        write_reports,
-    )
-    from flowcatalog.reporters import get_reporter
+    from flowcatalog.cli.adopt import write_failure
+    from flowcatalog.cli.reports import parse_targets
 
     targets = parse_targets(reports, output=output)
+    formats = frozenset({fmt, *(t.fmt for t in targets)})
+
+    def visuals(report: Report, online_values: dict[str, Any]) -> Report:
+        """Snapshot details, design changes, history and the target branch's figures."""
+        from flowcatalog.cli.visuals import enrich, with_history, with_target
+
+        report = enrich(report, _catalog_of(report), online_values, formats)
+        report = with_history(report, history_count)
+        if target_report is not None or target_ref is not None:
+            report = with_target(report, target_report, target_ref)
+        return report
+
+    try:
+        outputs = [t.path for t in targets] + ([output] if output else [])
+        site = {"root_dir": root_dir, "slug_style": slug_style}
+        report = _configured_check(
+            catalog, paths, shard, changed_since, online, adopt, outputs, site, visuals
+        )
+    except FlowcatalogError as exc:
+        fallback = display_path(catalog) if catalog else "catalog.yaml"
+        write_failure(exc, fmt=fmt, output=output, targets=targets, fallback=fallback)
+        raise
+    _emit(state, report, fmt, output, targets, pretty=pretty)
+    return _exit_code(report, strict=strict, fail_under=fail_under)
+
+
+def _configured_check(
+    catalog: str | None,
+    paths: tuple[str, ...],
+    shard: str | None,
+    changed_since: str | None,
+    online: dict[str, Any] | None,
+    adopt: dict[str, Any] | None,
+    outputs: Sequence[str] = (),
+    site: dict[str, Any] | None = None,
+    visuals: Callable[[Report, dict[str, Any]], Report] | None = None,
+) -> Report:
+    """The report of ``check``: configuration, catalogs, pages, online stage, shard, the
+    report's views (``visuals``, before the baseline so their findings are baselined too),
+    baseline."""
+    from flowcatalog.cli.adopt import (
+        apply_baseline,
+        baseline_file,
+        configured_report,
+        load_config,
+        merged_online,
+        merged_site,
+    )
+    from flowcatalog.cli.reports import sharded_stage, stamp
+
+    config = load_config(adopt or {})
+    online_values, _ = merged_online(online or {}, config)
+    root_dir, slug_style = merged_site(site or {}, config)
     slice_ = None
     if shard is not None:
         from flowcatalog.runs.shard import parse_shard
 
         slice_ = parse_shard(shard)
-    stage = online_stage(online or {})
-    page_cache = _page_cache(online or {})
+    stage = online_stage(online_values)
+    page_cache = _page_cache(online_values)
     if slice_ is not None and stage is not None:
         stage = sharded_stage(stage, slice_)  # probe only this shard's links
-    if changed_since is not None:
-        from flowcatalog.pipeline.run import run_check
-
-        catalog_path = resolve_catalog(catalog, have_pages=True)
-        request = changed_request(
-            changed_since, catalog_path, tuple(display_path(p) for p in paths)
-        )
-        report = run_check(
-            dataclasses.replace(
-                request,
-                online=stage,
-                root_dir=root_dir,
-                slug_style=slug_style,
-                page_cache=page_cache[0],
-                cache_path=page_cache[1],
-                warn=_warn,
-            )
-        )
-    else:
-        report = _check_report(
-            catalog,
-            paths,
-            online=stage,
-            root_dir=root_dir,
-            slug_style=slug_style,
-            page_cache=page_cache,
-        )
+    report, each = configured_report(
+        catalog,
+        paths,
+        config,
+        online=stage,
+        changed_since=changed_since,
+        outputs=outputs,
+        fields={
+            "root_dir": root_dir,
+            "slug_style": slug_style,
+            "page_cache": page_cache[0],
+            "cache_path": page_cache[1],
+            "warn": _warn,
+        },
+    )
+    if len(each) > 1:
+        for part in each:
+            click.echo(f"flowcatalog: {part.line()}", err=True)
     if slice_ is not None:
         from flowcatalog.runs.shard import catalog_digest, restrict
 
         used = resolve_catalog(catalog, have_pages=True)
         digest = catalog_digest(_catalog_bytes(used) if used in report.sources else None)
         report = restrict(report, slice_, catalog=digest)
-    from flowcatalog.cli.visuals import enrich, with_history
+    if visuals is not None:
+        report = visuals(report, online_values)
+    report = apply_baseline(report, baseline_file(adopt or {}, config))
+    return stamp(report)
 
-    formats = frozenset({fmt, *(t.fmt for t in targets)})
-    report = with_history(enrich(report, _catalog_of(report), online, formats), history_count)
-    if target_report is not None or target_ref is not None:
-        from flowcatalog.cli.visuals import with_target
 
-        report = with_target(report, target_report, target_ref)
-    report = stamp(report)
+def _emit(
+    state: State,
+    report: Report,
+    fmt: str,
+    output: str | None,
+    targets: Sequence[ReportTarget],
+    *,
+    pretty: bool = False,
+) -> None:
+    from flowcatalog.cli.reports import write_reports
+    from flowcatalog.reporters import get_reporter
+
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
     write_reports(report, targets, pretty=pretty)
-    return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
 def _catalog_of(report: Report) -> str | None:
@@ -325,37 +374,51 @@ def _catalog_of(report: Report) -> str | None:
     metavar="PCT",
     help="Exit 1 when matrix coverage is under PCT percent.",
 )
+@config_options
 @click.pass_obj
 def coverage(
-    state: State, catalog: str | None, fmt: str, output: str | None, fail_under: float | None
+    state: State,
+    catalog: str | None,
+    fmt: str,
+    output: str | None,
+    fail_under: float | None,
+    adopt: dict[str, Any] | None = None,
 ) -> ExitCode:
-    """Show the stage x deployment coverage matrix."""
+    """Show the stage x deployment coverage matrix (of every catalog the configuration
+    lists: each one's on stderr, the total as the report)."""
+    from flowcatalog.cli.adopt import catalog_paths, load_config
     from flowcatalog.pipeline.run import load_catalog
     from flowcatalog.reporters import get_coverage_reporter
+    from flowcatalog.runs.catalogs import combine
 
-    path = resolve_catalog(catalog, have_pages=False)
-    assert path is not None
-    loaded, findings = load_catalog(path)
-    if loaded is None:
-        from flowcatalog.reporters.text import format_finding
+    runs = []
+    for path in catalog_paths(catalog, load_config(adopt or {}), have_pages=False):
+        assert path is not None
+        loaded, findings = load_catalog(path)
+        if loaded is None:
+            from flowcatalog.reporters.text import format_finding
 
-        for finding in findings:
-            click.echo(format_finding(finding), err=True)
-        raise UsageError(
-            "the catalog is not valid; run 'flowcatalog check' for details", location=path
+            for finding in findings:
+                click.echo(format_finding(finding), err=True)
+            raise UsageError(
+                "the catalog is not valid; run 'flowcatalog check' for details", location=path
+            )
+        from flowcatalog.catalog.coverage import compute
+        from flowcatalog.cli.visuals import enrich
+        from flowcatalog.report import Report
+        from flowcatalog.views import ReportContext
+
+        context = ReportContext(
+            title=loaded.title,
+            catalog_path=loaded.path,
+            pages=tuple((page.path, page.url) for page in loaded.pages),
         )
-    from flowcatalog.catalog.coverage import compute
-    from flowcatalog.cli.visuals import enrich
-    from flowcatalog.report import Report
-    from flowcatalog.views import ReportContext
-
-    context = ReportContext(
-        title=loaded.title,
-        catalog_path=loaded.path,
-        pages=tuple((page.path, page.url) for page in loaded.pages),
-    )
-    report = Report(findings=(), coverage=compute(loaded), sources=(path,), context=context)
-    report = enrich(report, path, None)
+        part = Report(findings=(), coverage=compute(loaded), sources=(path,), context=context)
+        runs.append((path, enrich(part, path, None)))
+    report, each = combine(runs)
+    if len(each) > 1:
+        for part_coverage in each:
+            click.echo(f"flowcatalog: {part_coverage.line()}", err=True)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
     return _exit_code(report, strict=False, fail_under=fail_under)
@@ -402,8 +465,14 @@ def _unread_sources(report: Report) -> ExitCode:
 
 
 @cli.command()
-def schema() -> ExitCode:
-    """Print the catalog's JSON Schema."""
+@click.option("--config", "config", is_flag=True, help="The configuration file's schema instead.")
+def schema(config: bool) -> ExitCode:
+    """Print the catalog's JSON Schema (--config: the configuration file's)."""
+    if config:
+        from flowcatalog.config.load import schema_text as config_schema
+
+        click.echo(config_schema(), nl=False)
+        return ExitCode.OK
     from flowcatalog.catalog.schema import schema_text
 
     click.echo(schema_text(), nl=False)
@@ -436,6 +505,7 @@ def merge_command(
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
 
+from flowcatalog.cli.adopt_commands import baseline_command, config_command  # noqa: E402
 from flowcatalog.cli.page_commands import import_command, render_command  # noqa: E402
 from flowcatalog.cli.visuals import history_command, snapshot_command  # noqa: E402
 
@@ -443,6 +513,8 @@ cli.add_command(render_command)
 cli.add_command(import_command)
 cli.add_command(snapshot_command)
 cli.add_command(history_command)
+cli.add_command(baseline_command)
+cli.add_command(config_command)
 
 
 def _ignore_further_interrupts() -> None:

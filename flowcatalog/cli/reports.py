@@ -108,7 +108,9 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
         catalog, _ = load_catalog(catalog_path)
         if catalog is not None:
             listed = [path for path, _ in catalog_page_paths(catalog)]
-    candidates = expand_pages(paths) if paths else listed
+    # with no paths: every changed page under the working directory, not only the
+    # catalog's (a changed page the catalog does not list is still linted)
+    candidates = expand_pages(paths) if paths else [*listed, *changed_pages(changed)]
     scope = select(candidates, changed, catalog_path=catalog_path, catalog_pages=listed)
     if not scope.pages and not scope.catalog:
         return CheckRequest(catalog_path=None, pages=())
@@ -116,6 +118,20 @@ def changed_request(ref: str, catalog_path: str | None, paths: Sequence[str]) ->
         catalog_path=catalog_path if scope.catalog else None,
         pages=scope.pages,
     )
+
+
+def changed_pages(changed: frozenset[str]) -> list[str]:
+    """The changed files that are pages, under the working directory, as relative paths."""
+    import os
+
+    from flowcatalog.pages.doc import page_type
+
+    pages = []
+    for real in sorted(changed):
+        relative = os.path.relpath(real, os.path.realpath(os.getcwd()))
+        if page_type(real) is not None and not relative.startswith(".."):
+            pages.append(relative)
+    return pages
 
 
 def stamp(report: Report) -> Report:

@@ -18,39 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.online.figma_images import (
-    FigmaRenderClient,
-    ImageError,
-    ImageFetcher,
-    RenderCache,
-)
+from flowcatalog.findings import Finding
+from flowcatalog.online.design_rules import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
 from flowcatalog.online.liveness import FigmaResult
 from flowcatalog.report import LinkGroup
 from flowcatalog.snapshot import SnapshotNode
 from flowcatalog.thumbnails import ThumbnailError, make_thumbnail, same_design
 from flowcatalog.views import DesignChange, NodeKey, Thumbnail, node_key
 
-DESIGN_CHANGED = Rule(
-    "design-changed",
-    Severity.WARNING,
-    "a linked Figma frame looks different from its snapshot: the design moved on since it "
-    "was documented",
-    "figma",
-)
-DESIGN_RENAMED = Rule(
-    "design-renamed",
-    Severity.WARNING,
-    "a linked Figma node was renamed since it was documented",
-    "figma",
-)
-DESIGN_DELETED = Rule(
-    "design-deleted",
-    Severity.WARNING,
-    "a linked Figma node was deleted since it was documented",
-    "figma",
-)
+if TYPE_CHECKING:  # the HTTP side is imported only when renders are compared (see compare)
+    from flowcatalog.online.figma_images import FigmaRenderClient, ImageFetcher, RenderCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +170,8 @@ def compare(
     """The design-change findings of an online run; renders only changed files' nodes, and
     with ``renders`` only once per (file, version, node): a later run compares the cached
     render and makes no call."""
+    from flowcatalog.online.figma_images import ImageError
+
     todo = plan(links, documented, thumbnails)
     findings = list(todo.findings)
     changes = list(todo.changes)

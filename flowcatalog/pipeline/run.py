@@ -1,5 +1,5 @@
 """The ordered stages of a check run: read -> parse -> validate -> model -> collect -> rules
--> [online] -> coverage -> report.
+-> [online] -> coverage -> report -> tuning (inline suppression, configured severities).
 
 The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading goes through
 ``fsio``; everything else here is pure.
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowcatalog import fsio
+from flowcatalog.config.load import Config
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, Link
 from flowcatalog.report import Coverage, LinkGroup, Report
@@ -42,6 +43,9 @@ class CheckRequest:
     page_cache: bool = False
     cache_path: Path | None = None
     warn: Callable[[str], None] | None = None
+    #: the configuration file's settings (placeholders, per-rule severities); inline
+    #: suppression comments are honoured with or without one
+    config: Config | None = None
 
 
 def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | None, list[Finding]]:
@@ -142,9 +146,11 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
         from flowcatalog.pipeline.pages import lint_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
+        placeholders = request.config.placeholders if request.config is not None else None
         linted = lint_pages(
             request.pages,
             catalog,
+            placeholders,
             skip=skip,
             hidden=request.every_occurrence,
             root_dir=request.root_dir,
@@ -157,4 +163,6 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
     report = build_report(catalog, findings, page_links, sources, blank=request.every_occurrence)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
-    return report
+    from flowcatalog.pipeline.tuning import tune
+
+    return tune(report, request.config)

@@ -22,7 +22,7 @@ from flowcatalog.catalog.yamlnodes import (
 )
 from flowcatalog.findings import Finding, Rule
 from flowcatalog.model import Catalog
-from flowcatalog.report import Coverage
+from flowcatalog.report import INPUT_ERROR, Coverage
 from flowcatalog.rules.catalog_flows import (
     EMPTY_ITEM,
     EMPTY_LINK_LIST,
@@ -38,6 +38,7 @@ from flowcatalog.rules.matrix import (
     PLACEHOLDER_CELL,
     SHARED_FLOW,
 )
+from flowcatalog.suppress import UNUSED_SUPPRESSION
 from flowcatalog.urls import (
     FIGMA_EMBED,
     FIGMA_FILE_KEY,
@@ -85,7 +86,7 @@ CatalogCheck = Callable[[Catalog], Iterator[Finding]]
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, core first, then those of the page and online checks."""
     from flowcatalog.online import liveness
-    from flowcatalog.online.design_changes import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
+    from flowcatalog.online.design_rules import DESIGN_CHANGED, DESIGN_DELETED, DESIGN_RENAMED
     from flowcatalog.pages import syntax
     from flowcatalog.pages.doc import PAGE_OUTSIDE_REPOSITORY
     from flowcatalog.rules import internal_links, link_targets, page_content
@@ -101,6 +102,8 @@ def all_rules() -> tuple[Rule, ...]:
         DESIGN_CHANGED,
         DESIGN_RENAMED,
         DESIGN_DELETED,
+        UNUSED_SUPPRESSION,
+        INPUT_ERROR,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import flowcatalog
 from flowcatalog.errors import InputError
 from flowcatalog.reporters.json_report import render as render_json
 from flowcatalog.runs.merge import load_report, merge
@@ -176,4 +177,4 @@ def test_cli_shard_report_documents_its_run(run_cli: RunCli, tmp_path: Path) -> 
     assert stamp["index"] == 2
     assert stamp["total"] == 3
     assert stamp["catalog_sha256"] == hashlib.sha256(catalog.read_bytes()).hexdigest()
-    assert stamp["tool_version"] == "0.1.0"
+    assert stamp["tool_version"] == flowcatalog.__version__

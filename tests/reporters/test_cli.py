@@ -170,6 +170,40 @@ def test_changed_since_checks_only_the_changed_page(run_cli: RunCli, handbook: P
     assert result.code == whole.code
 
 
+def test_changed_since_without_paths_checks_every_changed_page(
+    run_cli: RunCli, handbook: Path
+) -> None:
+    """Not only the pages the catalog lists: a changed page with an empty link target that
+    no catalog lists fails the merge request as it fails pre-commit."""
+    (handbook / "catalog.yaml").write_text(
+        "version: 1\npages: [{path: docs/a.md}]\ndeployments: [{id: saas, name: SaaS}]\n"
+        "stages: []\n",
+        "utf-8",
+    )
+    _git(handbook, "add", "catalog.yaml")
+    _git(handbook, "commit", "-q", "-m", "catalog")
+    (handbook / "notes").mkdir()
+    (handbook / "notes" / "new.md").write_text("# New\n\nSee [the flow]().\n", "utf-8")
+    result = run_cli("check", "--changed-since", "main", "--format", "json")
+    report = json.loads(result.out)
+    assert report["sources"] == ["catalog.yaml", "docs/b.md", "notes/new.md"]
+    rules = {(f["path"], f["rule"]) for f in report["findings"]}
+    assert ("notes/new.md", "page-link-empty-target") in rules
+    assert result.code == 1
+
+
+def test_changed_since_never_lints_its_own_reports(run_cli: RunCli, handbook: Path) -> None:
+    """A Markdown summary left by an earlier run (an untracked file, as in a CI build
+    directory) is an output of this run, not a changed page."""
+    (handbook / "out").mkdir()
+    args = ("check", "--changed-since", "main", "--report", "markdown=out/summary.md")
+    first = run_cli(*args)
+    assert (handbook / "out" / "summary.md").exists()
+    second = run_cli(*args)
+    assert "out/summary.md" not in second.out
+    assert second.out == first.out
+
+
 def test_changed_since_with_nothing_changed_checks_nothing(run_cli: RunCli, handbook: Path) -> None:
     result = run_cli("check", "docs", "--changed-since", "HEAD", "--format", "json")
     assert result.code == 0

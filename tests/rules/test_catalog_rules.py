@@ -167,6 +167,7 @@ def test_registry_holds_each_rule_once_and_unread_rules_are_marked() -> None:
         "page-unparsable",
         "page-not-found",
         "page-outside-repository",
+        "input-error",
     }
 
 

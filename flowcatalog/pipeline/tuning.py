@@ -1,0 +1,47 @@
+"""The findings of a run tuned to the repository: inline suppression comments first, then the
+configuration's per-rule severities (so ``unused-suppression`` can itself be tuned)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flowcatalog import fsio
+from flowcatalog.config.load import Config
+from flowcatalog.errors import FlowcatalogError
+from flowcatalog.findings import sort_findings
+from flowcatalog.report import Report
+
+#: suppression comments are looked for in this much of each source
+MAX_SCAN_BYTES = 20 * 1024 * 1024
+
+
+def _texts(sources: tuple[str, ...]) -> dict[str, str]:
+    texts = {}
+    for path in sources:
+        try:
+            data, _ = fsio.read_source(path, limit=MAX_SCAN_BYTES, what="page")
+        except (FlowcatalogError, OSError):
+            continue
+        if b"flowcatalog" in data:
+            texts[path] = data.decode("utf-8", "replace")
+    return texts
+
+
+def tune(report: Report, config: Config | None, *, suppress: bool = True) -> Report:
+    """``report`` with suppressed findings left out, unused suppressions added, and the
+    configured severities applied."""
+    from flowcatalog import suppress as inline
+    from flowcatalog.config import severity
+    from flowcatalog.rules.registry import all_rules
+
+    findings = list(report.findings)
+    if suppress:
+        kept, unused = inline.apply(
+            findings, _texts(report.sources), {rule.id for rule in all_rules()}
+        )
+        findings = [*kept, *unused]
+    if config is not None:
+        findings = severity.apply(findings, config)
+    if findings == list(report.findings):
+        return report
+    return dataclasses.replace(report, findings=sort_findings(findings))
