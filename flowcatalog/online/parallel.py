@@ -356,6 +356,19 @@ def _output_to_devnull() -> Iterator[None]:
         os.close(null)
 
 
+def _end_forkserver() -> None:
+    """After a Ctrl-C: end the forkserver now. It would end by itself once this process and
+    its helpers are gone, one more wake-up in a chain a loaded machine makes slow; the
+    next split run (``ensure_running``) sees it gone and starts a new one."""
+    import signal
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if isinstance(pid, int) and pid > 0:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _on_exit(finished: SimpleQueue[_Message], index: int) -> Callable[[Future[int]], None]:
     def exited(future: Future[int]) -> None:
         finished.put(_Exited(index, future.cancelled() or future.exception() is not None))
@@ -567,6 +580,7 @@ class ParallelChecker:
             if not completed:  # interrupted, wherever it was: the helpers end first
                 checker.abort()
                 stop_helpers()
+                _end_forkserver()
             self._running.remove(checker)
             checker.close()
             outbox.put(None)  # ends the bridge
