@@ -535,7 +535,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FlowcatalogError as exc:
         click.echo(f"flowcatalog: error: {exc}", err=True)
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # click's form of a Ctrl-C (KeyboardInterrupt)
+        _ignore_further_interrupts()
         click.echo("flowcatalog: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
     except click.ClickException as exc:

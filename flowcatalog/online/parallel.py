@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -181,10 +182,26 @@ HelperTask = Callable[[int, HttpSettings], int]
 # -- a helper ----------------------------------------------------------------------------------
 
 
-def _install(todo: Any, outbox: Any, inboxes: Sequence[Any]) -> None:
-    """The pool's initializer: keep the queues the parent shares with this helper."""
+def _install(todo: Any, outbox: Any, inboxes: Sequence[Any], lifeline: Any = None) -> None:
+    """The pool's initializer: keep the queues the parent shares with this helper, and end
+    this process at once when ``lifeline`` (the read end of a pipe whose only write end the
+    parent holds) reaches its end: the parent ended the run early, or died. A helper the
+    parent cannot name (one whose start a Ctrl-C cut short) so still ends with the run."""
     global _QUEUES
     _QUEUES = (todo, outbox, inboxes)
+    if lifeline is not None:
+        threading.Thread(
+            target=_end_with, args=(lifeline,), name="flowcatalog-lifeline", daemon=True
+        ).start()
+
+
+def _end_with(lifeline: Any) -> None:
+    """Wait for the parent's end of ``lifeline`` to close, then end this process."""
+    with contextlib.suppress(OSError, EOFError, ValueError):
+        while True:
+            lifeline.poll(None)
+            lifeline.recv_bytes()  # nothing is ever sent: EOFError once the parent let go
+    os._exit(1)
 
 
 def helper_run(index: int, settings: HttpSettings) -> int:
@@ -287,25 +304,69 @@ def _helper_context(secrets: Iterable[str]) -> Any:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["flowcatalog.online.parallel"])
-    with _environment(helper_environment(secrets)), _stderr_to_devnull():
+    # a Ctrl-C in here would leave this process without its environment or its stderr
+    # (the "interrupted" line lost), so it waits for the end of the block (a few ms: the
+    # servers are started, not waited for)
+    with _interrupts_deferred(), _environment(helper_environment(secrets)), _output_to_devnull():
         forkserver.ensure_running()  # and the resource tracker it needs
     return context
 
 
 @contextlib.contextmanager
-def _stderr_to_devnull() -> Iterator[None]:
-    """File descriptor 2 is /dev/null within the block, for the processes started in it:
-    the forkserver, its helpers and the resource tracker print nothing on the user's
-    terminal (a helper's stray print, the tracker's leak warnings after a Ctrl-C)."""
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
+def _interrupts_deferred() -> Iterator[None]:
+    """A SIGINT within the block raises KeyboardInterrupt at its end, not in its middle
+    (main thread only; elsewhere the block runs as is)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
-        os.dup2(null, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)
+    elif caught and previous == signal.SIG_DFL:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _output_to_devnull() -> Iterator[None]:
+    """File descriptors 1 and 2 are /dev/null within the block, for the processes started
+    in it: the forkserver, its helpers and the resource tracker print nothing on the user's
+    terminal (a helper's stray print, the tracker's leak warnings after a Ctrl-C), and none
+    holds this process's stdout or stderr open after it ended (a caller reading them to
+    their end would wait for those processes too)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    saved: list[tuple[int, int]] = []
+    try:
+        for fd in (1, 2):
+            saved.append((fd, os.dup(fd)))
+            os.dup2(null, fd)
+        yield
+    finally:
+        for fd, copy in saved:
+            os.dup2(copy, fd)
+            os.close(copy)
         os.close(null)
+
+
+def _end_forkserver() -> None:
+    """After a Ctrl-C: end the forkserver now. It would end by itself once this process and
+    its helpers are gone, one more wake-up in a chain a loaded machine makes slow; the
+    next split run (``ensure_running``) sees it gone and starts a new one."""
+    import signal
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if isinstance(pid, int) and pid > 0:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _on_exit(finished: SimpleQueue[_Message], index: int) -> Callable[[Future[int]], None]:
@@ -421,16 +482,24 @@ class ParallelChecker:
         checker = WebChecker(own, on_host_event=relay)
         self._running.append(checker)
         before = set(multiprocessing.active_children())
+        # the helpers' lifeline: this process holds the only write end; closing it (or
+        # this process ending) ends every helper, even one a Ctrl-C left unnamed here
+        lifeline, held = context.Pipe(duplex=False)
         pool = ProcessPoolExecutor(
             max_workers=helpers, mp_context=context, initializer=_install,
-            initargs=(todo, outbox, inboxes),
+            initargs=(todo, outbox, inboxes, lifeline),
         )  # fmt: skip
-        children: list[Any] = []
+
+        def children() -> list[Any]:
+            """The helpers started so far (looked up now: a Ctrl-C may come at any time)."""
+            return [c for c in multiprocessing.active_children() if c not in before]
 
         def stop_helpers() -> None:
             for inbox in inboxes:
-                inbox.put(Stop())
-            for child in children:
+                with contextlib.suppress(OSError, ValueError):
+                    inbox.put(Stop())
+            held.close()
+            for child in children():
                 with contextlib.suppress(OSError, ValueError):
                     child.kill()
 
@@ -452,8 +521,7 @@ class ParallelChecker:
                 future = pool.submit(self._task, index, theirs)
                 future.add_done_callback(_on_exit(finished, index))
                 futures.append(future)
-            children = [c for c in multiprocessing.active_children() if c not in before]
-            self.helper_pids = [c.pid for c in children if c.pid is not None]
+            self.helper_pids = [c.pid for c in children() if c.pid is not None]
             self.processes_used = processes
 
             def bridge() -> None:  # the helpers' messages, into this thread's queue
@@ -509,15 +577,18 @@ class ParallelChecker:
             completed = True
         finally:
             self._stop_helpers = None
+            if not completed:  # interrupted, wherever it was: the helpers end first
+                checker.abort()
+                stop_helpers()
+                _end_forkserver()
             self._running.remove(checker)
             checker.close()
             outbox.put(None)  # ends the bridge
             for inbox in inboxes:
-                inbox.put(None)  # ends each helper's listener
-            if not completed:
-                checker.abort()
-                stop_helpers()
+                inbox.put(None)  # ends each helper's listener (after any Stop)
             pool.shutdown(wait=completed, cancel_futures=True)
+            held.close()  # a finished run's helpers ended already; none is left waiting
+            lifeline.close()
             for queue in (todo, outbox, *inboxes):
                 queue.cancel_join_thread()  # never wait at exit for a queue nobody reads
         self._collect(checker.requests_sent, checker.host_stats())
