@@ -32,6 +32,12 @@ def _leftovers(mark: str) -> list[int]:
     return found
 
 
+def _like_a_terminal() -> None:
+    """Ctrl-C reaches the CLI as it does from a terminal, even when this test runs where
+    SIGINT is ignored (a shell's background job ignores it, and its children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 @pytest.mark.parametrize("links", [5, 260], ids=["one-process", "with-helpers"])
 def test_ctrl_c_stops_an_online_run_within_a_second(tmp_path: Path, links: int) -> None:
@@ -59,6 +65,7 @@ def test_ctrl_c_stops_an_online_run_within_a_second(tmp_path: Path, links: int) 
              "--include-private", "--no-cache", "--timeout", "30", "--max-concurrency", "64",
              "--host-concurrency", "64", "-o", str(report), "--report", f"json={report}.2"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=_like_a_terminal,
         )  # fmt: skip
         with process:
             try:
@@ -124,6 +131,7 @@ def test_ctrl_c_while_the_helpers_start(tmp_path: Path, wait_for: int) -> None:
              "--include-private", "--no-cache", "--timeout", "30", "--max-concurrency", "64",
              "--host-concurrency", "64", "-o", str(report)],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=_like_a_terminal,
         )  # fmt: skip
         with process:
             try:
