@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from flowcatalog.cli.entry import program
 
-from flowcatalog.cli.entry import main
-
-sys.exit(main())
+program()

@@ -67,8 +67,7 @@ def _extra_flows(coverage: Coverage, *, markdown: bool = False) -> list[str]:
         if flow.links:
             if markdown:
                 what = ", ".join(
-                    f"[{_link_text(url, i)}](<{_md_url(url)}>)"
-                    for i, url in enumerate(flow.links, start=1)
+                    _md_link(_link_text(url, i), url) for i, url in enumerate(flow.links, start=1)
                 )
             else:
                 what = f"{len(flow.links)} link{'s' if len(flow.links) != 1 else ''}"
@@ -143,6 +142,14 @@ def _md_url(url: str) -> str:
     return "".join(_MD_URL_UNSAFE.get(ch, ch) for ch in url)
 
 
+def _md_link(label: str, url: str) -> str:
+    """``[label](<url>)`` for a web link; any other scheme (``javascript:``, ``data:``) is
+    never made clickable: the label and the URL as escaped text instead."""
+    if not url.strip().lower().startswith(("https://", "http://")):
+        return f"{label} ({_md_escape(url).replace('`', '')})"
+    return f"[{label}](<{_md_url(url)}>)"
+
+
 def _link_text(url: str, index: int) -> str:
     """The node id for a Figma link, else the link's number."""
     from flowcatalog.urls import analyse
@@ -173,8 +180,7 @@ def markdown_table(coverage: Coverage, names: Mapping[str, str] | None = None) -
             text = _md_escape(cell_label(cell))
             if cell.links:
                 refs = ", ".join(
-                    f"[{_md_escape(known[url]) if url in known else _link_text(url, i)}]"
-                    f"(<{_md_url(url)}>)"
+                    _md_link(_md_escape(known[url]) if url in known else _link_text(url, i), url)
                     for i, url in enumerate(cell.links, start=1)
                 )
                 text += f": {refs}"

@@ -416,3 +416,23 @@ def test_coverage_command_renders_html_and_badge(run_cli: RunCli) -> None:
     assert '<table class="matrix" id="matrix">' in page.out
     svg = run_cli("coverage", "--catalog", catalog, "--format", "badge")
     assert 'aria-label="flows: 100%"' in svg.out
+
+
+def test_markdown_table_never_makes_a_script_url_clickable() -> None:
+    from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
+    from flowcatalog.reporters.coverage_table import markdown_extra_flows, markdown_table
+
+    bad = "javascript:alert(1)"
+    good = "https://example.com/x"
+    coverage = Coverage(
+        cells=(Cell("s", "d", CellState.DOCUMENTED, links=(bad, good), flows=("f",)),),
+        stage_names=(("s", "S"),),
+        deployment_names=(("d", "D"),),
+        extra_flows=(ExtraFlow("s", "e", links=(bad,)),),
+    )
+    table = markdown_table(coverage)
+    extra = markdown_extra_flows(coverage)
+    for text in (table, extra):
+        assert "(<javascript:" not in text
+        assert "javascript:alert(1)" in text  # shown, as text
+    assert "[2](<https://example.com/x>)" in table
