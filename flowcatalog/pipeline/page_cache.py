@@ -9,7 +9,20 @@ placeholders, whether hidden links are wanted, ...). An unchanged page is theref
 read by a parser again; a changed page, a changed setting or a new version of the tool
 misses. The cross-page checks (drift) are not cached: they run on every run from the
 cached per-page data, which is only what they and the report need (links, heading ids,
-findings).
+findings). How an entry is stored: ``page_codec``.
+
+**Unchanged files are not even read.** Reading and hashing every page was most of a warm
+run, so the cache also records, per file, the digest of its bytes with the file's ``stat``
+signature when they were read: size, modification and change times (nanoseconds), inode and
+device. When a page's signature is the one recorded, its recorded digest is used; when any
+part differs (an edit, ``git checkout``, a copy or rename onto it, ``touch``), the file is
+read and hashed again. Restoring the modification time after an in-place edit of the same
+size does not fool it: the change time (``ctime``) cannot be set back, and any write or
+``utime`` moves it. Like git's "racy" index entries, a signature is only recorded when the
+file's times are older than ``RACY_SECONDS`` at the moment it is read: a file written in the
+same tick of a coarse file-system clock as the read (or stamped in the future) could change
+again without its times changing, so it is read and hashed on every run until it has aged.
+A renamed or copied file has a new path, hence no signature: it is read.
 
 The cache is a SQLite file beside the online cache (``cache-pages.sqlite3`` beside
 ``cache.sqlite3``, or ``<name>-pages<suffix>`` beside a ``--cache`` file). A file that is
@@ -22,16 +35,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
+import stat
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import flowcatalog
-from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import FigmaRef, Link, LinkKind, Location
+from flowcatalog.findings import Finding
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageLinks
 
 if TYPE_CHECKING:
@@ -39,14 +52,17 @@ if TYPE_CHECKING:
 
 #: ``PRAGMA application_id`` of a page cache ("FCPG"); a file with another one is not ours
 APPLICATION_ID = 0x46435047
-SCHEMA_VERSION = 1
-_SCHEMA = "CREATE TABLE pages (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
+SCHEMA_VERSION = 2
+_SCHEMA = (
+    "CREATE TABLE pages (key TEXT PRIMARY KEY, result BLOB NOT NULL)",
+    "CREATE TABLE files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL)",
+    "CREATE TABLE facts (key TEXT PRIMARY KEY)",
+)
+_TABLES = ("pages", "files", "facts")
 _BATCH = 500
-#: the value of a fact remembered (``PageCache.remember``), never a page's result
-_KNOWN = "true"
-
-_SEVERITY = {severity.value: severity for severity in Severity}
-_KIND = {kind.value: kind for kind in LinkKind}
+#: a file whose times are this close to the moment it is read (or later) may change again
+#: within the same tick of its file system's clock (2 s on FAT): its signature is not kept
+RACY_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +100,20 @@ def cached_lint(
     A work item is a page's path followed by the settings its result depends on. A result
     is stored only when the page's bytes are still those its key was made from.
     """
-    keys = [cache.page_key(item[0], item[1:]) for item in work]
+    keys = cache.page_keys(work)
     found = cache.get_many([key for key in keys if key is not None])
     results: list[LintResult | None] = [None if key is None else found.get(key) for key in keys]
     todo = [i for i, result in enumerate(results) if result is None]
     fresh = list(lint([work[i] for i in todo])) if todo else []
+    linted = [work[i] for i in todo]
+    now = cache.page_keys(linted, trust_signatures=False) if linted else []
     store: list[tuple[str, PageResult]] = []
-    for i, result in zip(todo, fresh, strict=True):
+    for i, result, key_now in zip(todo, fresh, now, strict=True):
         results[i] = result
         key = keys[i]
         if key is None or result.error is not None:
             continue
-        if cache.page_key(work[i][0], work[i][1:]) == key:  # unchanged while it was linted
+        if key_now == key:  # unchanged while it was linted
             store.append((key, PageResult(result.findings, result.page)))
     cache.put_many(store)
     return [result for result in results if result is not None]
@@ -127,15 +145,27 @@ def _code_fingerprint() -> str:
 
 
 class PageCache:
-    """The page-result cache in one SQLite file; never raises into a run."""
+    """The page-result cache in one SQLite file; never raises into a run. ``clock`` (the
+    time in nanoseconds) decides which files are old enough to be known by their ``stat``
+    signature (``RACY_SECONDS``)."""
 
-    def __init__(self, path: Path, *, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        warn: Callable[[str], None] | None = None,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
         self.path = path
         self._warn_cb = warn
         self._warned = False
+        self._clock = clock
         self._db: sqlite3.Connection | None = self._open(path)
         self._code = _code_fingerprint()
         self.hits = 0
+        #: how many pages were read and hashed to make their keys (their signature was
+        #: unknown, changed, or too recent to trust)
+        self.hashed = 0
 
     @property
     def enabled(self) -> bool:
@@ -147,48 +177,19 @@ class PageCache:
         self._warned = True
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
-        import sqlite3
+        from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, open_cache_db
 
+        layout = Layout(APPLICATION_ID, SCHEMA_VERSION, _SCHEMA, _TABLES)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            self._warn(f"page cache {path} cannot be created ({exc.strerror}); running without it")
-            return None
-        fresh = not path.exists() or path.stat().st_size == 0
-        try:
-            db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            self._warn(f"page cache {path} cannot be opened ({exc}); running without it")
-            return None
-        try:
-            if fresh:
-                with contextlib.suppress(OSError):
-                    os.chmod(path, 0o600)
-            db.execute("PRAGMA busy_timeout = 2000")
-            app = db.execute("PRAGMA application_id").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if app != APPLICATION_ID and (tables or not fresh):
-                db.close()
-                self._warn(f"page cache {path} is not a flowcatalog page cache; running without it")
-                return None
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                db.execute("BEGIN IMMEDIATE")
-                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    db.execute("DROP TABLE IF EXISTS pages")
-                    db.execute(_SCHEMA)
-                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                db.execute("COMMIT")
-            db.execute("SELECT count(*) FROM pages WHERE 0").fetchone()
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                db.close()
-            what = "locked by another run" if _is_locked(exc) else f"unusable ({exc})"
+            return open_cache_db(path, layout)
+        except NotOurs:
+            self._warn(f"page cache {path} is not a flowcatalog page cache; running without it")
+        except Unusable as exc:
+            what = "locked by another run" if exc.locked else f"unusable ({exc})"
             self._warn(f"page cache {path} is {what}; running without it")
-            return None
-        return db
+        except Damaged as exc:
+            self._warn(f"page cache {path} is unusable ({exc}); running without it")
+        return None
 
     def close(self) -> None:
         if self._db is not None:
@@ -198,28 +199,95 @@ class PageCache:
 
     def key(self, path: str, data: bytes, settings: object) -> str:
         """The key of a page's result: its path and bytes, the settings, the tool's code."""
-        digest = hashlib.blake2b(digest_size=20)
-        for part in (self._code, repr(settings), path):
-            encoded = part.encode("utf-8", "surrogatepass")
-            digest.update(len(encoded).to_bytes(8, "little"))
-            digest.update(encoded)
-        digest.update(data)
-        return digest.hexdigest()
+        return self._key(path, _digest(data), settings)
 
-    def page_key(self, path: str, settings: object) -> str | None:
-        """The key of the page at ``path`` as it is now, or None when it cannot be read (the
-        linting then says why)."""
+    def _key(self, path: str, digest: str, settings: object) -> str:
+        hasher = hashlib.blake2b(digest_size=20)
+        for part in (self._code, repr(settings), path, digest):
+            encoded = part.encode("utf-8", "surrogatepass")
+            hasher.update(len(encoded).to_bytes(8, "little"))
+            hasher.update(encoded)
+        return hasher.hexdigest()
+
+    def page_key(self, path: str, settings: tuple[Any, ...]) -> str | None:
+        """The key of the page at ``path`` as it is now (read), or None when it cannot be
+        read (the linting then says why)."""
+        return self.page_keys([(path, *settings)], trust_signatures=False)[0]
+
+    def page_keys(
+        self, work: Sequence[tuple[Any, ...]], *, trust_signatures: bool = True
+    ) -> list[str | None]:
+        """The key of each work item (a page's path, then its settings), None for a page
+        that cannot be read. A page whose ``stat`` signature is the one recorded is not
+        read (unless not ``trust_signatures``); the others are read, hashed and their
+        signatures recorded when old enough to trust."""
+        paths = [item[0] for item in work]
+        absolute = [os.path.abspath(path) for path in paths]
+        signatures = [_signature(path) for path in paths]
+        known = self._recorded(absolute) if trust_signatures else {}
+        racy_after = self._clock() - int(RACY_SECONDS * 1e9)
+        keys: list[str | None] = []
+        record: list[tuple[str, str, str]] = []
+        for item, where, signature in zip(work, absolute, signatures, strict=True):
+            entry = known.get(where)
+            if signature is not None and entry is not None and entry[0] == signature:
+                digest: str | None = entry[1]
+            else:
+                digest, trusted = self._hash(item[0], signature, racy_after)
+                if digest is not None and trusted is not None:
+                    record.append((where, trusted, digest))
+            keys.append(None if digest is None else self._key(item[0], digest, item[1:]))
+        self._record(record)
+        return keys
+
+    def _hash(
+        self, path: str, before: str | None, racy_after: int
+    ) -> tuple[str | None, str | None]:
+        """The digest of a page's bytes, and the signature to record with it (None: none,
+        as the file changed while it was read or is too recent to be known by it)."""
         from flowcatalog.fsio import read_source
 
         try:
             data, _ = read_source(path, limit=MAX_PAGE_BYTES, what="page")
         except Exception:
-            return None
-        return self.key(path, data, settings)
+            return None, None
+        self.hashed += 1
+        digest = _digest(data)
+        if before is None or _signature(path) != before:
+            return digest, None
+        size, mtime, ctime, *_ = before.split(":")
+        if len(data) != int(size) or max(int(mtime), int(ctime)) >= racy_after:
+            return digest, None
+        return digest, before
+
+    def _recorded(self, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The signature and digest recorded for each of ``paths`` that has them."""
+        import sqlite3
+
+        found: dict[str, tuple[str, str]] = {}
+        if self._db is None:
+            return found
+        try:
+            for start in range(0, len(paths), _BATCH):
+                batch = paths[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                for path, signature, digest in self._db.execute(
+                    f"SELECT path, signature, digest FROM files WHERE path IN ({marks})", batch
+                ):
+                    found[path] = (signature, digest)
+        except sqlite3.Error as exc:
+            self._warn(f"page cache read failed ({exc}); checking without it")
+            return {}
+        return found
+
+    def _record(self, rows: list[tuple[str, str, str]]) -> None:
+        self._write("INSERT OR REPLACE INTO files (path, signature, digest) VALUES (?, ?, ?)", rows)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, PageResult]:
         """The cached results of those ``keys`` that have one."""
         import sqlite3
+
+        from flowcatalog.pipeline.page_codec import decode
 
         found: dict[str, PageResult] = {}
         if self._db is None:
@@ -231,10 +299,10 @@ class PageCache:
                 rows = self._db.execute(
                     f"SELECT key, result FROM pages WHERE key IN ({marks})", batch
                 ).fetchall()
-                for key, raw in rows:
-                    result = decode(raw)
-                    if result is not None:
-                        found[key] = result
+                for key, blob in rows:
+                    decoded = decode(blob) if isinstance(blob, bytes) else None
+                    if decoded is not None:
+                        found[key] = PageResult(*decoded)
         except sqlite3.Error as exc:
             self._warn(f"page cache read failed ({exc}); checking without it")
             return {}
@@ -248,23 +316,28 @@ class PageCache:
         if self._db is None:
             return False
         try:
-            row = self._db.execute("SELECT result FROM pages WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT 1 FROM facts WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return False
-        return row is not None and row[0] == _KNOWN
+        return row is not None
 
     def remember(self, key: str) -> None:
         """Note a fact under ``key`` (a catalog text that fits the schema)."""
-        self._put([(key, _KNOWN)])
+        self._write("INSERT OR REPLACE INTO facts (key) VALUES (?)", [(key,)])
 
     def put_many(self, entries: Iterable[tuple[str, PageResult]]) -> None:
         """Store results (a later run with the same key reuses them)."""
         if self._db is None:
             return
-        self._put([(key, encode(result)) for key, result in entries])
+        from flowcatalog.pipeline.page_codec import encode
 
-    def _put(self, rows: list[tuple[str, str]]) -> None:
+        rows = [(key, encode(result.findings, result.page)) for key, result in entries]
+        self._write("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", rows)
+
+    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         import sqlite3
+
+        from flowcatalog.cachedb import is_locked
 
         if self._db is None or not rows:
             return
@@ -272,122 +345,26 @@ class PageCache:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", rows)
+                db.executemany(sql, rows)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            what = "locked by another run" if _is_locked(exc) else str(exc)
+            what = "locked by another run" if is_locked(exc) else str(exc)
             self._warn(f"page cache not updated ({what}); results of this run are not saved")
 
 
-def _is_locked(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-# --- encoding: a result as JSON, and back (equal to what was encoded) ----------------------
-
-
-def _where(location: Location | None, path: str) -> Any:
-    if location is None:
-        return None
-    if location.path == path:
-        return [location.line, location.column]
-    return [location.line, location.column, location.path]
-
-
-def _place(value: Any, path: str) -> Location | None:
-    if value is None:
-        return None
-    return Location(value[2] if len(value) > 2 else path, value[0], value[1])
-
-
-def _link_row(link: Link, path: str) -> list[Any]:
-    figma = link.figma
-    return [
-        link.url,
-        _where(link.location, path),
-        link.normalised,
-        None
-        if figma is None
-        else [figma.kind, figma.file_key, figma.node_id, figma.branch_key, figma.version_id],
-        link.text,
-        list(link.context),
-        link.kind.value,
-        link.element,
-        _where(link.definition, path),
-        link.has_image,
-    ]
-
-
-def encode(result: PageResult) -> str:
-    """A result as compact JSON."""
-    page = result.page
-    path = page.path if page is not None else ""
-    findings = [
-        [
-            f.rule,
-            f.severity.value,
-            f.message,
-            _where(f.location, path),
-            f.url,
-            f.subject,
-            f.link,
-        ]
-        for f in result.findings
-    ]
-    body: Any = None
-    if page is not None:
-        body = [
-            path,
-            [_link_row(link, path) for link in page.links],
-            [_link_row(link, path) for link in page.hidden],
-            list(page.anchors),
-        ]
-    return json.dumps([findings, body], ensure_ascii=False, separators=(",", ":"))
-
-
-def decode(raw: str) -> PageResult | None:
-    """The result ``encode`` made ``raw`` from; None when it is not one (a damaged entry)."""
+def _signature(path: str) -> str | None:
+    """What ``stat`` says of a regular file that changes when its bytes do (or None)."""
     try:
-        findings_rows, body = json.loads(raw)
-        path = body[0] if body is not None else ""
-        findings = tuple(
-            [
-                Finding(rule, _SEVERITY[severity], message, _place(where, path), url, subject, link)  # type: ignore[arg-type]
-                for rule, severity, message, where, url, subject, link in findings_rows
-            ]
-        )
-        if body is None:
-            return PageResult(findings, None)
-
-        def links(rows: list[Any], hidden: bool) -> tuple[Link, ...]:
-            return tuple(
-                [
-                    Link(
-                        url,
-                        Location(path, where[0], where[1])
-                        if len(where) == 2
-                        else Location(where[2], where[0], where[1]),
-                        normalised,
-                        None if figma is None else FigmaRef(*figma),
-                        text,
-                        tuple(context),
-                        _KIND[kind],
-                        element,
-                        None if definition is None else _place(definition, path),
-                        hidden,
-                        has_image,
-                    )
-                    for url, where, normalised, figma, text, context, kind, element, definition, has_image in rows  # noqa: E501
-                ]
-            )
-
-        return PageResult(
-            findings,
-            PageLinks(path, links(body[1], False), links(body[2], True), tuple(body[3])),
-        )
-    except (ValueError, TypeError, KeyError, IndexError):
+        info = os.stat(path)
+    except (OSError, ValueError):
         return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
