@@ -11,7 +11,9 @@ Only a file that is flowcatalog's own is ever opened for writing: an SQLite data
 header carries ``APPLICATION_ID`` (or, written before the marker existed, ``user_version``
 1 and exactly the tables ``web`` and ``figma``), a new file, or an empty one. Any other file
 (another program's database, a text file) is refused with ``InputError`` (one line, exit 2)
-and left byte for byte as it was: its header is read, nothing is written.
+and left byte for byte as it was: its header is read, nothing is written. (Opening and
+telling these cases apart is ``cachedb``'s, shared with the page cache; refusing is this
+cache's policy: ``--cache`` names this file, so a wrong one is the user's to fix.)
 
 WAL journal, a busy timeout and one transaction per write keep concurrent runs safe. A
 corrupt cache of ours is moved aside and rebuilt with a warning; a locked one, or one in a
@@ -26,7 +28,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,24 +35,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, is_locked, open_cache_db
 from flowcatalog.online.figma_api import CachedFile
 from flowcatalog.online.liveness import ErrorKind, Probe
 
 SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of a flowcatalog cache: "FlCa"
 APPLICATION_ID = 0x466C4361
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _OWN_TABLES = frozenset({"web", "figma"})
 DEFAULT_MAX_AGE = 86400.0
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS web (
+_SCHEMA = (
+    """CREATE TABLE web (
     url TEXT NOT NULL,
     private INTEGER NOT NULL,
     probe TEXT NOT NULL,
     checked_at REAL NOT NULL,
     PRIMARY KEY (url, private)
-);
-CREATE TABLE IF NOT EXISTS figma (
+)""",
+    """CREATE TABLE figma (
     api_key TEXT NOT NULL,
     version_id TEXT NOT NULL,
     file_version TEXT NOT NULL,
@@ -60,8 +61,19 @@ CREATE TABLE IF NOT EXISTS figma (
     nodes TEXT NOT NULL,
     checked_at REAL NOT NULL,
     PRIMARY KEY (api_key, version_id)
-);
-"""
+)""",
+)
+
+
+def _written_before_the_marker(user_version: int, tables: frozenset[str]) -> bool:
+    """A cache flowcatalog 0.1 wrote: no application id yet, ``user_version`` 1 and exactly
+    its two tables."""
+    return user_version == 1 and tables == _OWN_TABLES
+
+
+LAYOUT = Layout(
+    APPLICATION_ID, SCHEMA_VERSION, _SCHEMA, ("web", "figma"), _written_before_the_marker
+)
 
 
 def default_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -121,28 +133,25 @@ class Cache:
         self._warned = True
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
+        from flowcatalog.errors import InputError
+
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            self._warn(f"cannot write the cache there ({path}: {exc.strerror}); running without it")
-            return None
-        _refuse_foreign(path)  # reads the header only; raises on a file that is not ours
-        if not _writable(path):
-            self._warn(
-                f"cannot write the cache there ({path}: permission denied); running without it"
+            return open_cache_db(path, LAYOUT, timeout=self._busy_timeout)
+        except NotOurs as exc:
+            reason = (
+                "not a flowcatalog cache (another program's file?); left untouched: "
+                "pass another --cache path"
+                if exc.regular
+                else "not a regular file; the cache must be a file"
             )
-            return None
-        try:
-            return self._connect(path)
-        except sqlite3.OperationalError as exc:
-            if _is_locked(exc):
+            raise InputError(reason, location=str(path)) from None
+        except Unusable as exc:
+            if exc.locked:
                 self._warn(f"cache {path} is locked by another run; running without it")
-                return None
-            if "unable to open" in str(exc) or "readonly" in str(exc):
-                self._warn(f"cannot write the cache there ({path}: {exc}); running without it")
-                return None
-            reason = str(exc)
-        except sqlite3.DatabaseError as exc:
+            else:
+                self._warn(f"cannot write the cache there ({exc}); running without it")
+            return None
+        except Damaged as exc:
             reason = str(exc)
         # ours, but corrupt: move it aside and start again
         self._warn(f"cache {path} is unreadable ({reason}); rebuilding it")
@@ -153,46 +162,10 @@ class Cache:
             with contextlib.suppress(OSError):
                 path.with_name(path.name + suffix).unlink()
         try:
-            return self._connect(path)
-        except sqlite3.Error as exc:
+            return open_cache_db(path, LAYOUT, timeout=self._busy_timeout)
+        except (NotOurs, Unusable, Damaged) as exc:
             self._warn(f"cache {path} cannot be rebuilt ({exc}); running without it")
             return None
-
-    def _connect(self, path: Path) -> sqlite3.Connection:
-        fresh = not path.exists()
-        db = sqlite3.connect(
-            path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            if fresh:
-                with contextlib.suppress(OSError):
-                    os.chmod(path, 0o600)
-            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-            marked = db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if not marked or version != SCHEMA_VERSION:  # new, or an older schema of ours
-                db.execute("BEGIN IMMEDIATE")
-                # another run may have created it while this one waited for the lock
-                if (
-                    db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID
-                    or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION
-                ):
-                    db.execute("DROP TABLE IF EXISTS web")
-                    db.execute("DROP TABLE IF EXISTS figma")
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                db.execute("COMMIT")
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            db.execute("SELECT count(*) FROM web").fetchone()
-            db.execute("SELECT count(*) FROM figma").fetchone()
-        except sqlite3.Error:
-            db.close()
-            raise
-        return db
 
     def close(self) -> None:
         with self._lock:
@@ -228,7 +201,7 @@ class Cache:
                     raise
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
-                what = "locked by another run" if _is_locked(exc) else str(exc)
+                what = "locked by another run" if is_locked(exc) else str(exc)
                 self._warn(f"cache not updated ({what}); results of this run are not saved")
 
     # -- web links --------------------------------------------------------------------------
@@ -331,66 +304,6 @@ class Cache:
                 )
             ]
         )
-
-
-def _refuse_foreign(path: Path) -> None:
-    """``InputError`` unless ``path`` is a flowcatalog cache, a new file or an empty one
-    (a file that cannot be read passes: opening it says why it cannot be used).
-
-    Only the 100-byte SQLite header is read (and, for a cache written before the marker,
-    the table names, read-only): a file that is not ours is never written to.
-    """
-    from flowcatalog.errors import InputError
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device: never opened
-            raise InputError("not a regular file; the cache must be a file", location=str(path))
-        with open(path, "rb") as handle:
-            header = handle.read(100)
-    except OSError:
-        return
-    if not header:
-        return
-    refusal = (
-        "not a flowcatalog cache (another program's file?); left untouched: "
-        "pass another --cache path"
-    )
-    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise InputError(refusal, location=str(path))
-    application_id = int.from_bytes(header[68:72], "big")
-    user_version = int.from_bytes(header[60:64], "big")
-    if application_id == APPLICATION_ID:
-        return
-    if application_id == 0 and user_version == 1 and _tables(path) == _OWN_TABLES:
-        return  # written by flowcatalog before the application id was set
-    raise InputError(refusal, location=str(path))
-
-
-def _tables(path: Path) -> frozenset[str]:
-    """The table names of a database, read through a read-only connection."""
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return frozenset()
-    try:
-        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        return frozenset(str(name) for (name,) in rows)
-    except sqlite3.Error:
-        return frozenset()
-    finally:
-        db.close()
-
-
-def _writable(path: Path) -> bool:
-    """Whether this process may write the cache file (or create it in its directory)."""
-    if path.exists():
-        return os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)
-    return os.access(path.parent, os.W_OK | os.X_OK)
-
-
-def _is_locked(exc: sqlite3.Error) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
 
 
 def _opt(value: Any) -> str | None:

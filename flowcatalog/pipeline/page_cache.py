@@ -26,9 +26,12 @@ A renamed or copied file has a new path, hence no signature: it is read.
 
 The cache is a SQLite file beside the online cache (``cache-pages.sqlite3`` beside
 ``cache.sqlite3``, or ``<name>-pages<suffix>`` beside a ``--cache`` file). A file that is
-not ours (another application's database, or not a database at all) is never changed: the
-run goes on without the cache, with a warning. Nothing here raises into a run; a locked
-file turns the cache off for the run.
+not ours (another application's database, the online cache, not a database at all, not a
+regular file) is never changed: the run goes on without the cache, with a warning (unlike
+the online cache, which refuses such a ``--cache`` file: this one is only ever derived from
+that name, and a run must not fail for want of a speed-up). Opening is ``cachedb``'s,
+shared with the online cache. Nothing here raises into a run; a locked or damaged file
+turns the cache off for the run.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import marshal
+import os
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Link, Location
+from flowcatalog.online.cache import Cache
 from flowcatalog.pages.doc import PageLinks
 from flowcatalog.pipeline import page_cache
 from flowcatalog.pipeline import pages as lint
@@ -241,3 +244,49 @@ def test_only_a_catalog_that_fits_the_schema_is_remembered(run_cli: RunCli, in_t
     assert "catalog-schema" in {f["rule"] for f in json.loads(broken.out)["findings"]}
     assert run_cli("check", "--format", "json") == broken
     assert run_cli("check", "--format", "json", "--no-cache") == broken
+
+
+def test_a_fifo_is_never_opened(tmp_path: Path) -> None:
+    """Not a regular file: a warning, no hang (opening a FIFO would wait for a writer)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    warnings: list[str] = []
+    assert not PageCache(fifo, warn=warnings.append).enabled
+    assert warnings == [f"page cache {fifo} is not a flowcatalog page cache; running without it"]
+
+
+def test_each_cache_refuses_the_others_file(tmp_path: Path) -> None:
+    """The two caches share their opener, not their files: each one's marker is its own, and
+    a file of the other kind is left byte for byte as it was (the online cache refuses it,
+    the page cache runs without itself)."""
+    online_file, pages_file = tmp_path / "online.sqlite3", tmp_path / "pages.sqlite3"
+    Cache(online_file).close()
+    PageCache(pages_file).close()
+    online_bytes, pages_bytes = online_file.read_bytes(), pages_file.read_bytes()
+    warnings: list[str] = []
+    assert not PageCache(online_file, warn=warnings.append).enabled
+    assert warnings == [
+        f"page cache {online_file} is not a flowcatalog page cache; running without it"
+    ]
+    with pytest.raises(InputError, match="not a flowcatalog cache"):
+        Cache(pages_file)
+    assert online_file.read_bytes() == online_bytes
+    assert pages_file.read_bytes() == pages_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["online.sqlite3", "pages.sqlite3"]
+
+
+def test_an_older_layout_of_ours_is_replaced(tmp_path: Path) -> None:
+    """A page cache an older version wrote (another ``user_version``): rebuilt, no warning."""
+    path = tmp_path / "c-pages.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE pages (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+    db.execute("INSERT INTO pages VALUES ('k', 'old')")
+    db.execute(f"PRAGMA application_id = {page_cache.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    warnings: list[str] = []
+    cache = PageCache(path, warn=warnings.append)
+    assert cache.enabled
+    assert cache.get_many(["k"]) == {}
+    assert warnings == []
