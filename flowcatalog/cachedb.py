@@ -25,7 +25,6 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,16 +54,26 @@ class Damaged(Exception):
     """A file of ours that SQLite cannot read."""
 
 
-@dataclass(frozen=True, slots=True)
 class Layout:
     """A cache's tables and marker. ``legacy``: whether a file without the marker (its
-    ``user_version`` and table names given) is an older cache of ours all the same."""
+    ``user_version`` and table names given) is an older cache of ours all the same. (A plain
+    class: made at import, on every run, where a dataclass costs a millisecond.)"""
 
-    application_id: int
-    version: int
-    schema: tuple[str, ...]
-    tables: tuple[str, ...]
-    legacy: Callable[[int, frozenset[str]], bool] | None = None
+    __slots__ = ("application_id", "legacy", "schema", "tables", "version")
+
+    def __init__(
+        self,
+        application_id: int,
+        version: int,
+        schema: tuple[str, ...],
+        tables: tuple[str, ...],
+        legacy: Callable[[int, frozenset[str]], bool] | None = None,
+    ) -> None:
+        self.application_id = application_id
+        self.version = version
+        self.schema = schema
+        self.tables = tables
+        self.legacy = legacy
 
 
 def is_locked(exc: Exception) -> bool:

@@ -42,9 +42,8 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flowcatalog
 from flowcatalog.findings import Finding
@@ -52,6 +51,7 @@ from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageLinks
 
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Protocol
 
 #: ``PRAGMA application_id`` of a page cache ("FCPG"); a file with another one is not ours
 APPLICATION_ID = 0x46435047
@@ -68,27 +68,34 @@ _BATCH = 500
 RACY_SECONDS = 2.0
 
 
-@dataclass(frozen=True, slots=True)
 class PageResult:
     """What linting one page gives, drift aside: its findings and, when it could be parsed,
-    its links. (A page that could not be read at all is never cached: ``error`` is None.)"""
+    its links. (A page that could not be read at all is never cached: ``error`` is None.)
 
-    findings: tuple[Finding, ...]
-    page: PageLinks | None
-    error: None = None
+    A plain class rather than a dataclass: this module is imported on every run, and making
+    a dataclass costs more than the whole of what a run with one cached page does here."""
+
+    __slots__ = ("findings", "page")
+    error = None
+
+    def __init__(self, findings: tuple[Finding, ...], page: PageLinks | None) -> None:
+        self.findings = findings
+        self.page = page
 
 
-class LintResult(Protocol):
-    """One page's result as the linting makes it (``pipeline.pages``)."""
+if TYPE_CHECKING:
 
-    @property
-    def findings(self) -> tuple[Finding, ...]: ...
+    class LintResult(Protocol):
+        """One page's result as the linting makes it (``pipeline.pages``)."""
 
-    @property
-    def page(self) -> PageLinks | None: ...
+        @property
+        def findings(self) -> tuple[Finding, ...]: ...
 
-    @property
-    def error(self) -> tuple[str, str | None] | None: ...
+        @property
+        def page(self) -> PageLinks | None: ...
+
+        @property
+        def error(self) -> tuple[str, str | None] | None: ...
 
 
 W = TypeVar("W", bound=tuple[Any, ...])
