@@ -126,12 +126,7 @@ def _suggest_path(site: Site, base: str) -> str | None:
     parent, name = os.path.split(base.rstrip(os.sep))
     if parent not in site.dirs:
         return None
-    prefix = parent.rstrip(os.sep) + os.sep
-    siblings = {
-        p[len(prefix) :].split(os.sep)[0]
-        for p in (*site.files, *site.dirs)
-        if p.startswith(prefix) and p != parent
-    }
+    siblings = _children(site.files, site.dirs).get(parent, frozenset())
     if not PAGE_NAME.search(name) and "." in name:  # a file: compare whole names
         close = difflib.get_close_matches(name, sorted(siblings), n=1, cutoff=0.75)
         return close[0] if close else None
@@ -143,6 +138,23 @@ def _suggest_path(site: Site, base: str) -> str | None:
     wanted = PAGE_NAME.sub("", name).removesuffix(".html")
     close = difflib.get_close_matches(wanted, list(stems), n=1, cutoff=0.75)
     return stems[close[0]] if close else None
+
+
+@functools.lru_cache(maxsize=2)
+def _children(files: frozenset[str], dirs: frozenset[str]) -> dict[str, frozenset[str]]:
+    """The names directly under each directory of a tree (its files' and directories'
+    first segments below it): built once per site, where scanning the whole tree for each
+    broken link's siblings was most of a warm run on a large handbook."""
+    children: dict[str, set[str]] = {}
+    for path in (*files, *dirs):
+        head = path
+        while True:
+            parent, name = os.path.split(head)
+            if not name or parent == head:
+                break
+            children.setdefault(parent, set()).add(name)
+            head = parent
+    return {parent: frozenset(names) for parent, names in children.items()}
 
 
 def _written_like(url_path: str, name: str) -> str:
