@@ -22,7 +22,9 @@ size does not fool it: the change time (``ctime``) cannot be set back, and any w
 file's times are older than ``RACY_SECONDS`` at the moment it is read: a file written in the
 same tick of a coarse file-system clock as the read (or stamped in the future) could change
 again without its times changing, so it is read and hashed on every run until it has aged.
-A renamed or copied file has a new path, hence no signature: it is read.
+A renamed or copied file has a new path, hence no signature: it is read. With the digest,
+whether the bytes hold a suppression comment is recorded, so that the tuning does not read
+every page again to look for one (``unmarked``).
 
 The cache is a SQLite file beside the online cache (``cache-pages.sqlite3`` beside
 ``cache.sqlite3``, or ``<name>-pages<suffix>`` beside a ``--cache`` file). A file that is
@@ -48,6 +50,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import flowcatalog
 from flowcatalog.findings import Finding
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageLinks
+from flowcatalog.pipeline.tuning import MARKER
 
 if TYPE_CHECKING:
     import sqlite3
@@ -58,7 +61,8 @@ APPLICATION_ID = 0x46435047
 SCHEMA_VERSION = 2
 _SCHEMA = (
     "CREATE TABLE pages (key TEXT PRIMARY KEY, result BLOB NOT NULL)",
-    "CREATE TABLE files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL)",
+    "CREATE TABLE files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL, "
+    "marked INTEGER NOT NULL)",
     "CREATE TABLE facts (key TEXT PRIMARY KEY)",
 )
 _TABLES = ("pages", "files", "facts")
@@ -176,6 +180,9 @@ class PageCache:
         #: how many pages were read and hashed to make their keys (their signature was
         #: unknown, changed, or too recent to trust)
         self.hashed = 0
+        #: the pages (as named) whose keys were made and whose bytes hold no suppression
+        #: comment (``tuning.MARKER``): the tuning need not read them again
+        self.unmarked: set[str] = set()
 
     @property
     def enabled(self) -> bool:
@@ -237,61 +244,75 @@ class PageCache:
         known = self._recorded(absolute) if trust_signatures else {}
         racy_after = self._clock() - int(RACY_SECONDS * 1e9)
         keys: list[str | None] = []
-        record: list[tuple[str, str, str]] = []
+        record: list[tuple[str, str, str, bool]] = []
         for item, where, signature in zip(work, absolute, signatures, strict=True):
             entry = known.get(where)
             if signature is not None and entry is not None and entry[0] == signature:
                 digest: str | None = entry[1]
+                marked = entry[2]
             else:
-                digest, trusted = self._hash(item[0], signature, racy_after)
+                digest, marked, trusted = self._hash(item[0], signature, racy_after)
                 if digest is not None and trusted is not None:
-                    record.append((where, trusted, digest))
-            keys.append(None if digest is None else self._key(item[0], digest, item[1:]))
+                    record.append((where, trusted, digest, marked))
+            if digest is None:
+                keys.append(None)
+                continue
+            keys.append(self._key(item[0], digest, item[1:]))
+            if marked:
+                self.unmarked.discard(item[0])
+            else:
+                self.unmarked.add(item[0])
         self._record(record)
         return keys
 
     def _hash(
         self, path: str, before: str | None, racy_after: int
-    ) -> tuple[str | None, str | None]:
-        """The digest of a page's bytes, and the signature to record with it (None: none,
-        as the file changed while it was read or is too recent to be known by it)."""
+    ) -> tuple[str | None, bool, str | None]:
+        """The digest of a page's bytes, whether they hold ``MARKER``, and the signature to
+        record with them (None: none, as the file changed while it was read or is too
+        recent to be known by it)."""
         from flowcatalog.fsio import read_source
 
         try:
             data, _ = read_source(path, limit=MAX_PAGE_BYTES, what="page")
         except Exception:
-            return None, None
+            return None, True, None
         self.hashed += 1
-        digest = _digest(data)
+        digest, marked = _digest(data), MARKER in data
         if before is None or _signature(path) != before:
-            return digest, None
+            return digest, marked, None
         size, mtime, ctime, *_ = before.split(":")
         if len(data) != int(size) or max(int(mtime), int(ctime)) >= racy_after:
-            return digest, None
-        return digest, before
+            return digest, marked, None
+        return digest, marked, before
 
-    def _recorded(self, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """The signature and digest recorded for each of ``paths`` that has them."""
+    def _recorded(self, paths: Sequence[str]) -> dict[str, tuple[str, str, bool]]:
+        """The signature, digest and marker flag recorded for each of ``paths`` that has
+        them."""
         import sqlite3
 
-        found: dict[str, tuple[str, str]] = {}
+        found: dict[str, tuple[str, str, bool]] = {}
         if self._db is None:
             return found
         try:
             for start in range(0, len(paths), _BATCH):
                 batch = paths[start : start + _BATCH]
                 marks = ",".join("?" * len(batch))
-                for path, signature, digest in self._db.execute(
-                    f"SELECT path, signature, digest FROM files WHERE path IN ({marks})", batch
+                for path, signature, digest, marked in self._db.execute(
+                    f"SELECT path, signature, digest, marked FROM files WHERE path IN ({marks})",
+                    batch,
                 ):
-                    found[path] = (signature, digest)
+                    found[path] = (signature, digest, bool(marked))
         except sqlite3.Error as exc:
             self._warn(f"page cache read failed ({exc}); checking without it")
             return {}
         return found
 
-    def _record(self, rows: list[tuple[str, str, str]]) -> None:
-        self._write("INSERT OR REPLACE INTO files (path, signature, digest) VALUES (?, ?, ?)", rows)
+    def _record(self, rows: list[tuple[str, str, str, bool]]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO files (path, signature, digest, marked) VALUES (?, ?, ?, ?)",
+            rows,
+        )
 
     def get_many(self, keys: Sequence[str]) -> dict[str, PageResult]:
         """The cached results of those ``keys`` that have one."""

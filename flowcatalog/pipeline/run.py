@@ -165,4 +165,4 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
         report = request.online(report, catalog.exclude if catalog is not None else ())
     from flowcatalog.pipeline.tuning import tune
 
-    return tune(report, request.config)
+    return tune(report, request.config, unmarked=cache.unmarked if cache is not None else ())

@@ -4,6 +4,7 @@ configuration's per-rule severities (so ``unused-suppression`` can itself be tun
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 from flowcatalog import fsio
 from flowcatalog.config.load import Config
@@ -13,23 +14,30 @@ from flowcatalog.report import Report
 
 #: suppression comments are looked for in this much of each source
 MAX_SCAN_BYTES = 20 * 1024 * 1024
+#: what every suppression comment contains: a source without it has none
+MARKER = b"flowcatalog"
 
 
-def _texts(sources: tuple[str, ...]) -> dict[str, str]:
+def _texts(sources: tuple[str, ...], unmarked: Collection[str] = ()) -> dict[str, str]:
     texts = {}
     for path in sources:
+        if path in unmarked:
+            continue
         try:
             data, _ = fsio.read_source(path, limit=MAX_SCAN_BYTES, what="page")
         except (FlowcatalogError, OSError):
             continue
-        if b"flowcatalog" in data:
+        if MARKER in data:
             texts[path] = data.decode("utf-8", "replace")
     return texts
 
 
-def tune(report: Report, config: Config | None, *, suppress: bool = True) -> Report:
+def tune(
+    report: Report, config: Config | None, *, suppress: bool = True, unmarked: Collection[str] = ()
+) -> Report:
     """``report`` with suppressed findings left out, unused suppressions added, and the
-    configured severities applied."""
+    configured severities applied. The sources in ``unmarked`` are known to hold no
+    ``MARKER`` (the page cache read them): they are not read again."""
     from flowcatalog import suppress as inline
     from flowcatalog.config import severity
     from flowcatalog.rules.registry import all_rules
@@ -37,7 +45,7 @@ def tune(report: Report, config: Config | None, *, suppress: bool = True) -> Rep
     findings = list(report.findings)
     if suppress:
         kept, unused = inline.apply(
-            findings, _texts(report.sources), {rule.id for rule in all_rules()}
+            findings, _texts(report.sources, unmarked), {rule.id for rule in all_rules()}
         )
         findings = [*kept, *unused]
     if config is not None:

@@ -5,6 +5,7 @@ every run ("racy", as in git's index)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -173,8 +174,18 @@ def test_reports_from_signatures_are_byte_identical(
     shutil.copy(REPO / "catalog.yaml", in_tmp / "catalog.yaml")
     shutil.copytree(REPO / "docs", in_tmp / "docs")
     _pages(in_tmp / "docs" / "more")
+    quiet = in_tmp / "docs" / "more" / "p2.md"
+    quiet.write_text(
+        "# Quiet\n\n<!-- flowcatalog-disable-next-line page-placeholder -->\nTODO\n\n"
+        "<!-- flowcatalog-disable-next-line page-link-broken -->\nNothing to hide.\n",
+        "utf-8",
+    )
     args = ("docs", "--cache", str(in_tmp / "c.sqlite3"), "--format", "json")
     cold = _check(run_cli, *args, "--no-cache")
+    rules = {(f["path"], f["rule"]) for f in json.loads(cold)["findings"]}
+    assert ("docs/more/p1.md", "page-placeholder") in rules
+    assert ("docs/more/p2.md", "page-placeholder") not in rules  # suppressed
+    assert ("docs/more/p2.md", "unused-suppression") in rules
     assert _check(run_cli, *args) == cold
     time.sleep(0.01)
     db = sqlite3.connect(in_tmp / "c-pages.sqlite3")
@@ -188,3 +199,25 @@ def test_reports_from_signatures_are_byte_identical(
     edited = _check(run_cli, *args, "--no-cache")
     assert edited != cold
     assert _check(run_cli, *args) == edited
+    # a suppression comment added to a page the cache knew to have none is honoured
+    page = in_tmp / "docs" / "more" / "p0.md"
+    page.write_text(
+        "<!-- flowcatalog-disable-file page-placeholder -->\n" + page.read_text("utf-8"), "utf-8"
+    )
+    suppressed = _check(run_cli, *args, "--no-cache")
+    assert ("docs/more/p0.md", "page-placeholder") not in {
+        (f["path"], f["rule"]) for f in json.loads(suppressed)["findings"]
+    }
+    assert _check(run_cli, *args) == suppressed
+
+
+def test_pages_without_a_suppression_comment_are_named(tmp_path: Path) -> None:
+    """Known from reading the page or from its record: the tuning skips those pages."""
+    paths = _pages(tmp_path / "pages")
+    Path(paths[1]).write_text("<!-- flowcatalog-disable-file -->\n", "utf-8")
+    cache = PageCache(tmp_path / "c-pages.sqlite3", clock=_later())
+    assert _keys(cache, paths)[1] == 3
+    assert cache.unmarked == {paths[0], paths[2]}
+    again = PageCache(tmp_path / "c-pages.sqlite3", clock=_later())
+    assert _keys(again, paths)[1] == 0
+    assert again.unmarked == {paths[0], paths[2]}
