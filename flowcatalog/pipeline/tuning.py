@@ -38,18 +38,20 @@ def tune(
     """``report`` with suppressed findings left out, unused suppressions added, and the
     configured severities applied. The sources in ``unmarked`` are known to hold no
     ``MARKER`` (the page cache read them): they are not read again."""
-    from flowcatalog import suppress as inline
-    from flowcatalog.config import severity
-    from flowcatalog.rules.registry import all_rules
-
     findings = list(report.findings)
-    if suppress:
-        kept, unused = inline.apply(
-            findings, _texts(report.sources, unmarked), {rule.id for rule in all_rules()}
-        )
+    texts = _texts(report.sources, unmarked) if suppress else {}
+    if texts:  # only then are the rules' ids wanted (importing them all is not free)
+        from flowcatalog import suppress as inline
+        from flowcatalog.rules.registry import all_rules
+
+        kept, unused = inline.apply(findings, texts, {rule.id for rule in all_rules()})
         findings = [*kept, *unused]
     if config is not None:
+        from flowcatalog.config import severity
+
         findings = severity.apply(findings, config)
+    if not texts and config is None:
+        return report
     if findings == list(report.findings):
         return report
     return dataclasses.replace(report, findings=sort_findings(findings))
