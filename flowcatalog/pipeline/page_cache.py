@@ -22,7 +22,8 @@ size does not fool it: the change time (``ctime``) cannot be set back, and any w
 file's times are older than ``RACY_SECONDS`` at the moment it is read: a file written in the
 same tick of a coarse file-system clock as the read (or stamped in the future) could change
 again without its times changing, so it is read and hashed on every run until it has aged.
-A renamed or copied file has a new path, hence no signature: it is read. With the digest,
+A renamed or copied file has a new path, hence no signature: it is read. (Only where the
+change time is one, on POSIX systems: on Windows every page is read and hashed.) With the digest,
 whether the bytes hold a suppression comment is recorded, so that the tuning does not read
 every page again to look for one (``unmarked``).
 
@@ -70,6 +71,9 @@ _BATCH = 500
 #: a file whose times are this close to the moment it is read (or later) may change again
 #: within the same tick of its file system's clock (2 s on FAT): its signature is not kept
 RACY_SECONDS = 2.0
+#: whether ``st_ctime`` is the time of the last change (POSIX); on Windows it is the time the
+#: file was made, which an in-place edit does not move: there every page is read and hashed
+CHANGE_TIMES = os.name == "posix"
 
 
 class PageResult:
@@ -391,7 +395,10 @@ def _digest(data: bytes) -> str:
 
 
 def _signature(path: str) -> str | None:
-    """What ``stat`` says of a regular file that changes when its bytes do (or None)."""
+    """What ``stat`` says of a regular file that changes when its bytes do (or None: the
+    file is read and hashed)."""
+    if not CHANGE_TIMES:
+        return None
     try:
         info = os.stat(path)
     except (OSError, ValueError):

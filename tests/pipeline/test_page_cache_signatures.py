@@ -221,3 +221,16 @@ def test_pages_without_a_suppression_comment_are_named(tmp_path: Path) -> None:
     again = PageCache(tmp_path / "c-pages.sqlite3", clock=_later())
     assert _keys(again, paths)[1] == 0
     assert again.unmarked == {paths[0], paths[2]}
+
+
+def test_without_change_times_every_page_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where ``st_ctime`` is the creation time (Windows), an in-place edit with the time put
+    back would not show: no signature is trusted there."""
+    monkeypatch.setattr(page_cache, "CHANGE_TIMES", False)
+    paths = _pages(tmp_path / "pages")
+    cache = PageCache(tmp_path / "c-pages.sqlite3", clock=_later())
+    first, read = _keys(cache, paths)
+    assert read == 3
+    assert _keys(cache, paths) == (first, 3)
