@@ -69,6 +69,17 @@ def test_offline_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert "fastjsonschema" in _loaded(["check", "--no-cache"], tmp_path, warm)
 
 
+def test_warm_page_check_imports_no_parser_and_no_rule_registry(tmp_path: Path) -> None:
+    """Pages only, every one from the page cache: no parser, no YAML, and (no page holds a
+    suppression comment) not the registry of every rule either."""
+    for n in range(3):
+        (tmp_path / f"p{n}.md").write_text(f"# Page {n}\n\n[x](https://e.example/{n})\n", "utf-8")
+    args = ["check", "p0.md", "p1.md", "p2.md", "--no-config"]
+    forbidden = (*HEAVY, "yaml", "flowcatalog.rules.registry")
+    assert "flowcatalog.pages.markdown" in _loaded(args, tmp_path, forbidden)  # cold: parsed
+    assert _loaded(args, tmp_path, forbidden) == []
+
+
 def test_the_entry_point_answers_version_as_click_does(
     run_cli: RunCli, capsys: pytest.CaptureFixture[str]
 ) -> None:
