@@ -290,3 +290,19 @@ def test_an_older_layout_of_ours_is_replaced(tmp_path: Path) -> None:
     assert cache.enabled
     assert cache.get_many(["k"]) == {}
     assert warnings == []
+
+
+def test_a_damaged_cache_of_ours_turns_the_cache_off(tmp_path: Path) -> None:
+    """Its header says it is ours, SQLite cannot read the rest: the run goes on without it,
+    with one warning, and the file is left as it was."""
+    path = tmp_path / "c-pages.sqlite3"
+    PageCache(path).close()
+    damaged = path.read_bytes()[:100] + b"not a database page" * 300
+    path.write_bytes(damaged)
+    warnings: list[str] = []
+    cache = PageCache(path, warn=warnings.append)
+    assert not cache.enabled
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"page cache {path} is unusable (")
+    assert warnings[0].endswith("); running without it")
+    assert path.read_bytes() == damaged
