@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import marshal
 import os
@@ -19,7 +20,7 @@ from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.online.cache import Cache
 from flowcatalog.pages.doc import PageLinks
-from flowcatalog.pipeline import page_cache
+from flowcatalog.pipeline import page_cache, page_codec
 from flowcatalog.pipeline import pages as lint
 from flowcatalog.pipeline.page_cache import PageCache, cache_file
 from flowcatalog.pipeline.page_codec import FORMAT, decode, encode
@@ -306,3 +307,30 @@ def test_a_damaged_cache_of_ours_turns_the_cache_off(tmp_path: Path) -> None:
     assert warnings[0].startswith(f"page cache {path} is unusable (")
     assert warnings[0].endswith("); running without it")
     assert path.read_bytes() == damaged
+
+
+def test_decoding_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    """The collector is paused while pages are decoded, and only then."""
+    files = _corpus(tmp_path / "pages", 1)
+    cache = PageCache(tmp_path / "c-pages.sqlite3")
+    lint.lint_files(files, ("TODO",), jobs=1, cache=cache)
+    keys = cache.page_keys([(path, ("TODO",), False, False, "gitlab") for path in files])
+    states = []
+    real_decode = page_codec.decode
+
+    def decode(blob: bytes) -> object:
+        states.append(gc.isenabled())
+        return real_decode(blob)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_codec, "decode", decode)
+        assert gc.isenabled()
+        assert len(cache.get_many([k for k in keys if k is not None])) == len(files)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            cache.get_many([k for k in keys if k is not None])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    assert states == [False] * (2 * len(files))
