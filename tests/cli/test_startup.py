@@ -80,6 +80,34 @@ def test_warm_page_check_imports_no_parser_and_no_rule_registry(tmp_path: Path) 
     assert _loaded(args, tmp_path, forbidden) == []
 
 
+def test_the_process_starts_without_collections_and_runs_the_command_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``program`` imports with the cyclic collector off, then freezes what start-up made
+    and runs the command with the collector on (a cold lint makes reference cycles)."""
+    import gc
+
+    from flowcatalog.cli import entry
+    from flowcatalog.cli import main as cli_main
+
+    seen: list[tuple[bool, bool]] = []
+
+    def command(args: list[str]) -> int:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return 0
+
+    monkeypatch.setattr(cli_main, "main", command)
+    monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
+    try:
+        with pytest.raises(SystemExit) as done:
+            entry.program()
+    finally:
+        gc.unfreeze()
+    assert done.value.code == 0
+    assert seen == [(True, True)]
+    assert gc.isenabled()
+
+
 def test_the_entry_point_answers_version_as_click_does(
     run_cli: RunCli, capsys: pytest.CaptureFixture[str]
 ) -> None:
