@@ -63,7 +63,7 @@ APPLICATION_ID = 0x46435047
 SCHEMA_VERSION = 2
 _SCHEMA = (
     "CREATE TABLE pages (key TEXT PRIMARY KEY, result BLOB NOT NULL)",
-    "CREATE TABLE files (path TEXT PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL, "
+    "CREATE TABLE files (path BLOB PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL, "
     "marked INTEGER NOT NULL)",
     "CREATE TABLE facts (key TEXT PRIMARY KEY)",
 )
@@ -244,12 +244,13 @@ class PageCache:
         read (unless not ``trust_signatures``); the others are read, hashed and their
         signatures recorded when old enough to trust."""
         paths = [item[0] for item in work]
-        absolute = [os.path.abspath(path) for path in paths]
+        #: a file's name as bytes: any name the file system allows, undecodable ones too
+        absolute = [os.fsencode(os.path.abspath(path)) for path in paths]
         signatures = [_signature(path) for path in paths]
         known = self._recorded(absolute) if trust_signatures else {}
         racy_after = self._clock() - int(RACY_SECONDS * 1e9)
         keys: list[str | None] = []
-        record: list[tuple[str, str, str, bool]] = []
+        record: list[tuple[bytes, str, str, bool]] = []
         for item, where, signature in zip(work, absolute, signatures, strict=True):
             entry = known.get(where)
             if signature is not None and entry is not None and entry[0] == signature:
@@ -291,12 +292,12 @@ class PageCache:
             return digest, marked, None
         return digest, marked, before
 
-    def _recorded(self, paths: Sequence[str]) -> dict[str, tuple[str, str, bool]]:
+    def _recorded(self, paths: Sequence[bytes]) -> dict[bytes, tuple[str, str, bool]]:
         """The signature, digest and marker flag recorded for each of ``paths`` that has
         them."""
         import sqlite3
 
-        found: dict[str, tuple[str, str, bool]] = {}
+        found: dict[bytes, tuple[str, str, bool]] = {}
         if self._db is None:
             return found
         try:
@@ -313,7 +314,7 @@ class PageCache:
             return {}
         return found
 
-    def _record(self, rows: list[tuple[str, str, str, bool]]) -> None:
+    def _record(self, rows: list[tuple[bytes, str, str, bool]]) -> None:
         self._write(
             "INSERT OR REPLACE INTO files (path, signature, digest, marked) VALUES (?, ?, ?, ?)",
             rows,

@@ -141,7 +141,7 @@ def test_a_recent_file_is_read_on_every_run(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "c-pages.sqlite3")
     recorded = {row[0] for row in db.execute("SELECT path FROM files")}
     db.close()
-    assert recorded == {os.path.abspath(path) for path in paths[1:]}
+    assert recorded == {os.fsencode(os.path.abspath(path)) for path in paths[1:]}
 
 
 def test_a_page_that_changes_while_it_is_read_is_not_recorded(
@@ -234,3 +234,23 @@ def test_without_change_times_every_page_is_read(
     first, read = _keys(cache, paths)
     assert read == 3
     assert _keys(cache, paths) == (first, 3)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a file name that is not UTF-8: POSIX only")
+def test_a_file_name_that_is_not_utf8_is_known_too(tmp_path: Path) -> None:
+    root = tmp_path / "pages"
+    root.mkdir()
+    name = os.fsdecode(b"caf\xe9.md")  # Latin-1, as an old archive may hold
+    try:
+        (root / name).write_text("# Caf\u00e9\n\nTODO\n", "utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system does not take such a name")
+    paths = [str(root / name)]
+    cache = PageCache(tmp_path / "c-pages.sqlite3", clock=_later())
+    first, read = _keys(cache, paths)
+    assert read == 1
+    assert first[0] is not None
+    assert _keys(cache, paths) == (first, 0)
+    assert lint.lint_files(paths, ("TODO",), jobs=1, cache=cache) == lint.lint_files(
+        paths, ("TODO",), jobs=1
+    )
