@@ -396,7 +396,9 @@ class ParallelChecker:
         finished: SimpleQueue[_Message] = SimpleQueue()
         interrupts: SimpleQueue[bool] = SimpleQueue()  # True: a Ctrl-C; False: the end
 
-        def on_interrupt() -> None:  # in the signal handler: queue puts only
+        def on_interrupt() -> None:  # in the signal handler: no lock taken
+            for checker in list(self._running):
+                checker.refuse_new_requests()
             finished.put(_Interrupted())
             interrupts.put(True)
 
