@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.model import Catalog, Link, LinkKind, Location
+from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
 from flowcatalog.urls import UrlAnalysis, UrlKind, analyse, redact
 
 PAGE_ENCODING = Rule(
@@ -121,6 +121,14 @@ def analyse_url(url: str) -> UrlAnalysis:
     return analyse(url)
 
 
+@lru_cache(maxsize=65536)
+def _identity(url: str) -> tuple[str, FigmaRef | None]:
+    """A link's normalised URL and Figma identity, worked out once per distinct URL (a
+    Figma link's normalised form is built, not stored, by ``UrlAnalysis``)."""
+    analysis = analyse_url(url)
+    return analysis.normalised, analysis.figma
+
+
 class LineIndex:
     """Turns byte offsets of one text into 1-based line and character column.
 
@@ -184,12 +192,12 @@ def page_link(
     page link is made: ``https://***@host``; no output, report or request carries it."""
     if "@" in url or "@" in text:
         url, text = redact(url), redact(text)
-    analysis = analyse_url(url)
+    normalised, figma = _identity(url)
     return Link(
         url,
         location,
-        analysis.normalised,
-        analysis.figma,
+        normalised,
+        figma,
         text,
         context,
         kind,

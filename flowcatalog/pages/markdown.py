@@ -488,7 +488,8 @@ class _Extractor:
     # --- emitting ------------------------------------------------------------------------
 
     def _emit(self, link: Link) -> None:
-        if _TEMPLATE.search(link.url):
+        url = link.url
+        if ("{" in url or "}" in url or "%" in url) and _TEMPLATE.search(url):
             return  # a template expression, not a link
         if self.hidden_mode:
             self.hidden.append(replace(link, hidden=True))
@@ -571,6 +572,9 @@ class _Extractor:
             self._compute_masks()
 
     def _loop(self, events: Any) -> None:
+        """Hand each event to its handler; text events, by far the most frequent, and the
+        block boundaries that end a text run are handled here, with the loop's state in
+        locals (this loop is most of a page's cost)."""
         starts = self._start_handlers()
         ends = self._end_handlers()
         blocks = _BLOCK_TAGS
@@ -579,59 +583,67 @@ class _Extractor:
         run_pieces = self._run_pieces
         links = self._links
         items = self._items
+        # lean: an item's text is read only when the item is empty, and then it is blank
+        items_text = self._run_keys is None
         base = self.base
         masks = self._masks
+        mask_starts = self._mask_starts
         for event, span in events:
-            if type(event) is dict:
-                value = event.get("Text")
-                if value is not None:
-                    if self._skip:
-                        continue
-                    start = span["start"]
-                    end = span["end"]
-                    if masks and self._overlaps_mask(start, end):
+            if type(event) is not dict:
+                self._event(event, span["start"], span["end"])
+                continue
+            value = event.get("Text")
+            if value is not None:
+                if self._skip:
+                    continue
+                start = span["start"]
+                end = span["end"]
+                if masks:  # ``_overlaps_mask``, inlined
+                    i = bisect_left(mask_starts, end) - 1
+                    if i >= 0 and masks[i][1] > start:
                         self._template_links(start, end)
                         for piece_start, piece_end, piece in self._unmasked(start, end, value):
                             self._piece(piece_start, piece_end, piece)
                         continue
-                    # ``_piece``, inlined: this is the most frequent event by far
-                    heading = self._heading
-                    if not self._marked and heading is None and value and not value.isspace():
-                        self._mark_content()
-                    if links:
-                        last = links[-1]
-                        if last.image:  # alt text: the image's text, not rendered text
-                            last.text.append(value)
-                            continue
-                        for link in links:
-                            link.text.append(value)
-                    anchor = self._html_anchor
-                    if anchor is not None:
-                        anchor.text.append(value)
-                    if heading is not None:
-                        heading[2].append(value)
+                # ``_piece``, inlined
+                heading = self._heading
+                if not self._marked and heading is None and value and not value.isspace():
+                    self._mark_content()
+                if links:
+                    last = links[-1]
+                    if last.image:  # alt text: the image's text, not rendered text
+                        last.text.append(value)
+                        continue
+                    for link in links:
+                        link.text.append(value)
+                anchor = self._html_anchor
+                if anchor is not None:
+                    anchor.text.append(value)
+                if heading is not None:
+                    heading[2].append(value)
+                if items_text:
                     for item in items:
                         item.text.append(value)
-                    if value:
-                        run_pieces.append((base + start, base + end, not links and anchor is None))
-                        run_text.append(value)
-                    continue
-                value = event.get("Start")
+                if value:
+                    run_pieces.append((base + start, base + end, not links and anchor is None))
+                    run_text.append(value)
+                continue
+            value = event.get("Start")
+            if value is not None:
                 handlers = starts
+            else:
+                value = event.get("End")
                 if value is None:
-                    value = event.get("End")
-                    handlers = ends
-                if value is not None:
-                    tag = value if type(value) is str else next(iter(value))
-                    if run_text and tag in blocks:
-                        flush()
-                    handler = handlers.get(tag)
-                    if handler is not None:
-                        handler(tag, value, span["start"], span["end"])
+                    if "Html" not in event:  # the lines of an HtmlBlock: read at its start
+                        self._event(event, span["start"], span["end"])
                     continue
-                if "Html" in event:
-                    continue  # the lines of an HtmlBlock: handled as a whole at its start
-            self._event(event, span["start"], span["end"])
+                handlers = ends
+            tag = value if type(value) is str else next(iter(value))
+            if run_text and tag in blocks:
+                flush()
+            handler = handlers.get(tag)
+            if handler is not None:
+                handler(tag, value, span["start"], span["end"])
 
     def _start_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
         """What a Start event does, by tag (a tag not listed does nothing)."""
@@ -925,9 +937,10 @@ class _Extractor:
             self._close_link(self._links.pop())
 
     def _close_link(self, link: _OpenLink) -> None:
-        if self._masked(link.start):
+        if self._masks and self._masked(link.start):
             return
-        text = " ".join("".join(link.text).split())
+        parts = link.text
+        text = " ".join((parts[0] if len(parts) == 1 else "".join(parts)).split())
         if link.image:
             for parent in self._links:  # a linked image: its alt text is the link's text
                 parent.text.append(text)
