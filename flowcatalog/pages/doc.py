@@ -138,9 +138,10 @@ class LineIndex:
 
     __slots__ = ("_ascii", "_data", "_starts", "path")
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, data: bytes | None = None) -> None:
+        """``data``: ``text`` already encoded, when the caller has it."""
         self.path = path
-        self._data = text.encode("utf-8", "surrogatepass")
+        self._data = text.encode("utf-8", "surrogatepass") if data is None else data
         self._ascii = text.isascii()
         # bytes.splitlines ends lines at \n, \r\n and \r, as CommonMark does
         self._starts = [0, *accumulate(map(len, self._data.splitlines(keepends=True)))]
