@@ -124,7 +124,14 @@ def analyse_url(url: str) -> UrlAnalysis:
 @lru_cache(maxsize=65536)
 def _identity(url: str) -> tuple[str, FigmaRef | None]:
     """A link's normalised URL and Figma identity, worked out once per distinct URL (a
-    Figma link's normalised form is built, not stored, by ``UrlAnalysis``)."""
+    Figma link's normalised form is built, not stored, by ``UrlAnalysis``).
+
+    Only an http(s) URL can be a Figma file link, and any other URL's normalised form is
+    the URL without surrounding white space, so a target that does not start with ``http``
+    (a relative link, an anchor, ``mailto:``) needs no analysis at all."""
+    stripped = url.strip()
+    if stripped[:4].lower() != "http":
+        return stripped, None
     analysis = analyse_url(url)
     return analysis.normalised, analysis.figma
 
