@@ -54,7 +54,7 @@ from flowcatalog.pages.doc import (
     page_link,
     template_unrendered,
 )
-from flowcatalog.pages.html_tags import TagScanner
+from flowcatalog.pages.html_tags import TagScanner, line_starts
 from flowcatalog.pages.mdx import is_mdx, jsx_links, mdx_source
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE, page_anchors
 from flowcatalog.pages.syntax import (
@@ -1030,21 +1030,21 @@ class _Extractor:
             parser.close()
         except Exception:
             return
-        line_starts = [0]
-        line_starts.extend(i + 1 for i, ch in enumerate(fragment) if ch == "\n")
+        starts = line_starts(fragment)
+        ascii_only = fragment.isascii()  # then a character index is a byte offset
         if parser.has_content:
             self._mark_content()
         for data_line, data_col, data in parser.data:
             if data.strip() and not inline:
-                char = line_starts[data_line - 1] + data_col
-                byte = offset + len(fragment[:char].encode("utf-8"))
+                char = starts[data_line - 1] + data_col
+                byte = offset + (char if ascii_only else len(fragment[:char].encode("utf-8")))
                 for piece_start, piece_end, piece in self._unmasked(
                     byte, byte + len(data.encode("utf-8")), data
                 ):
                     self._add_text(piece_start, piece_end, piece, False)
         for tag in parser.tags:
-            char = line_starts[tag.line - 1] + tag.column + tag.attr_offset
-            byte = offset + len(fragment[:char].encode("utf-8"))
+            char = starts[tag.line - 1] + tag.column + tag.attr_offset
+            byte = offset + (char if ascii_only else len(fragment[:char].encode("utf-8")))
             if self._masked(byte):
                 continue
             if tag.name == "a" and self._heading is not None:

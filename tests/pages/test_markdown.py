@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowcatalog.pages.doc import PageDoc
+from flowcatalog.pages.html_tags import line_starts
 from flowcatalog.pages.load import read_page
 from flowcatalog.pages.markdown import _MASK, _runs_with, mask_spans, parse_markdown
 from flowcatalog.rules.page_content import (
@@ -342,6 +343,15 @@ def test_runs_with_finds_the_runs_holding_a_needle(runs: list[str], needles: lis
         starts.append(starts[-1] + len(run) + 1)
     expected = {i for i, run in enumerate(runs) if any(n in run for n in needles)}
     assert _runs_with(joined, starts, needles) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="a\né\r<>", max_size=40))
+def test_line_starts_are_where_each_line_begins(text: str) -> None:
+    lines = text.split("\n")
+    assert line_starts(text) == [
+        sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))
+    ]
 
 
 def _lean_agrees(text: str, placeholders: tuple[str, ...]) -> None:
