@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -169,13 +169,14 @@ class UrlAnalysis:
     kind: UrlKind
     figma: FigmaRef | None = None
     problems: tuple[UrlProblem, ...] = ()
+    #: the form links are compared and listed by: made once, since an analysis is
+    #: remembered per URL and every occurrence of the URL takes its normalised form
+    normalised: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def normalised(self) -> str:
-        """The form links are compared and listed by."""
-        if self.figma is not None:
-            return self.figma.canonical_url()
-        return self.url.strip()
+    def __post_init__(self) -> None:
+        figma = self.figma
+        normalised = figma.canonical_url() if figma is not None else self.url.strip()
+        object.__setattr__(self, "normalised", normalised)
 
 
 def _problem(rule: Rule, message: str) -> UrlProblem:

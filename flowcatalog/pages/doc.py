@@ -121,10 +121,8 @@ def analyse_url(url: str) -> UrlAnalysis:
     return analyse(url)
 
 
-@lru_cache(maxsize=65536)
 def _identity(url: str) -> tuple[str, FigmaRef | None]:
-    """A link's normalised URL and Figma identity, worked out once per distinct URL (a
-    Figma link's normalised form is built, not stored, by ``UrlAnalysis``).
+    """A link's normalised URL and Figma identity.
 
     Only an http(s) URL can be a Figma file link, and any other URL's normalised form is
     the URL without surrounding white space, so a target that does not start with ``http``

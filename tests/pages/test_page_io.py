@@ -313,7 +313,7 @@ def test_plain_web_short_cut_agrees_with_figma_url(url: str) -> None:
 )
 def test_link_identity_agrees_with_figma_url(url: str) -> None:
     analysis = figma_url.analyse.__wrapped__(url)
-    assert page._identity.__wrapped__(url) == (analysis.normalised, analysis.figma)
+    assert page._identity(url) == (analysis.normalised, analysis.figma)
 
 
 @pytest.mark.parametrize(
@@ -328,7 +328,7 @@ def test_link_identity_agrees_with_figma_url(url: str) -> None:
 )
 def test_link_identity_examples(url: str) -> None:
     analysis = figma_url.analyse.__wrapped__(url)
-    assert page._identity.__wrapped__(url) == (analysis.normalised, analysis.figma)
+    assert page._identity(url) == (analysis.normalised, analysis.figma)
     assert (analysis.figma is not None) == url.strip().lower().startswith("http")
 
 
