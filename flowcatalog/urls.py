@@ -256,8 +256,8 @@ def _plain_figma_file(url: str) -> UrlAnalysis | None:
     node_id: str | None = None
     version_id: str | None = None
     nodes = 0
-    for field in query.split("&"):
-        name, _, value = field.partition("=")
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
         if name == "node-id":
             nodes += 1
             node_id = value
