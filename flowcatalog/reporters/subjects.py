@@ -6,8 +6,8 @@ one pass, so a report of 10,000 links and as many findings renders in linear tim
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+from hashlib import sha256
 
 from flowcatalog.findings import Finding
 from flowcatalog.report import Cell, Coverage, LinkGroup, Report
@@ -60,15 +60,22 @@ def fingerprints(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     """One fingerprint per finding, in order: unique, and independent of line numbers.
 
     Findings with the same rule, path and subject are told apart by their occurrence index
-    in reading order, so two identical links on one page keep two identities.
+    in reading order, so two identical links on one page keep two identities. Each is
+    ``finding.fingerprint(index)``; the text it hashes is built here inline (one f-string,
+    counted by that same text), because the reports call this for every finding.
     """
-    seen: Counter[tuple[str, str, str]] = Counter()
-    result = []
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    append = result.append
     for finding in findings:
-        subject = finding.subject or finding.url or finding.message
-        key = (finding.rule, finding.location.path, subject)
-        result.append(finding.fingerprint(seen[key]))
-        seen[key] += 1
+        # the text Finding.fingerprint hashes, up to the occurrence index
+        stem = (
+            f"flowcatalog\0{finding.rule}\0{finding.location.path}\0"
+            f"{finding.subject or finding.url or finding.message}\0"
+        )
+        index = seen.get(stem, 0)
+        seen[stem] = index + 1
+        append(sha256(f"{stem}{index}".encode()).hexdigest()[:32])
     return tuple(result)
 
 
