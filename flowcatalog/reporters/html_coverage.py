@@ -16,9 +16,11 @@ become clickable.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from flowcatalog.findings import Severity
+from flowcatalog.model import Location
 from flowcatalog.report import Cell, CellState, LinkGroup, Report
 from flowcatalog.reporters import svg_chart
 from flowcatalog.reporters.html_assets import SCRIPT, STYLE
@@ -40,8 +42,11 @@ def _href(url: str) -> str | None:
     return url.strip() if lowered.startswith(("https://", "http://")) else None
 
 
+_NO_CONTEXT = ReportContext()
+
+
 def _context(report: Report) -> ReportContext:
-    return report.context or ReportContext()
+    return report.context or _NO_CONTEXT
 
 
 def _view(report: Report, link: LinkGroup | None) -> NodeView | None:
@@ -187,13 +192,22 @@ def _filters(report: Report) -> tuple[list[str], str]:
     return out, ",\n".join(rules) + " { display: none; }\n"
 
 
-def _matrix(report: Report) -> list[str]:
+def _matrix_links(report: Report) -> dict[str, LinkGroup]:
+    """The links the matrix and the cells table name, by the URLs they name them by."""
+    coverage = report.coverage
+    if coverage is None:
+        return {}
+    wanted = {url for cell in coverage.cells for url in cell.links}
+    wanted.update(url for flow in coverage.extra_flows for url in flow.links)
+    return link_by_url(report, wanted) if wanted else {}
+
+
+def _matrix(report: Report, links: dict[str, LinkGroup]) -> list[str]:
     coverage = report.coverage
     if coverage is None:
         return ["<p>No catalog was read, so there is no coverage matrix.</p>"]
     stages, deployments = display_names(coverage)
     stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
-    links = link_by_url(report)
     grid = {(c.stage, c.deployment): c for c in reversed(coverage.cells)}
     out = [
         '<div class="scroll" role="region" aria-labelledby="matrix-title" tabindex="0">',
@@ -240,13 +254,12 @@ def _matrix(report: Report) -> list[str]:
     return out
 
 
-def _cells(report: Report) -> list[str]:
+def _cells(report: Report, links: dict[str, LinkGroup]) -> list[str]:
     """One row per cell, for the filters: stage, deployment, state, flows, Figma frames."""
     coverage = report.coverage
     assert coverage is not None
     stages, deployments = display_names(coverage)
     stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
-    links = link_by_url(report)
     out = [
         '<div class="scroll" role="region" aria-labelledby="cells-title" tabindex="0">',
         '<table id="cells">',
@@ -282,6 +295,40 @@ def _source(report: Report, path: str, line: int | None, label: str) -> str:
     return f'<a href="{attr(href)}"><code>{text(label)}</code></a>'
 
 
+class _Places:
+    """Locations as the findings and links tables show them (``path:line:col`` as code,
+    linked to the source where ``ReportContext.sources`` says how), for one page.
+
+    A page shows one path at many lines, and one place often twice (a finding about a link
+    and the link itself), so each path's escaped text and each place's source URL are
+    worked out once.
+    """
+
+    def __init__(self, report: Report) -> None:
+        self._sources = _context(report).sources
+        self._paths: dict[str, str] = {}
+        self._hrefs: dict[tuple[str, int | None], str | None] = {}
+
+    def html(self, where: Location) -> str:
+        path, line, column = where.path, where.line, where.column
+        label = self._paths.get(path)
+        if label is None:
+            label = self._paths[path] = text(path)
+        if line is not None:
+            label = f"{label}:{line}" if column is None else f"{label}:{line}:{column}"
+        if self._sources is None:
+            return f"<code>{label}</code>"
+        key = (path, line)
+        if key in self._hrefs:
+            href = self._hrefs[key]
+        else:
+            blob = self._sources.blob(path, line)
+            href = self._hrefs[key] = attr(blob) if blob is not None else None
+        if href is None:
+            return f"<code>{label}</code>"
+        return f'<a href="{href}"><code>{label}</code></a>'
+
+
 def _findings(report: Report) -> list[str]:
     if not report.findings:
         return ['<p id="findings">No findings.</p>']
@@ -292,13 +339,18 @@ def _findings(report: Report) -> list[str]:
         '<th scope="col">Rule</th><th scope="col">Message</th></tr></thead>',
         "<tbody>",
     ]
+    places = _Places(report)
+    severities = {
+        severity: f'<tr><td class="sev {severity.value}">{label}</td><td>'
+        for severity, label in SEVERITY_LABELS.items()
+    }
+    rules: dict[str, str] = {}
     for f in report.findings:
-        where = _source(report, f.location.path, f.location.line, str(f.location))
+        rule = rules.get(f.rule)
+        if rule is None:
+            rule = rules[f.rule] = f"</td><td><code>{text(f.rule)}</code></td><td>"
         out.append(
-            f'<tr><td class="sev {f.severity.value}">{SEVERITY_LABELS[f.severity]}</td>'
-            f"<td>{where}</td>"
-            f"<td><code>{text(f.rule)}</code></td>"
-            f"<td>{text(f.message)}</td></tr>"
+            f"{severities[f.severity]}{places.html(f.location)}{rule}{text(f.message)}</td></tr>"
         )
     out.extend(["</tbody>", "</table>", "</div>"])
     return out
@@ -314,23 +366,34 @@ def _links(report: Report) -> list[str]:
         '<th scope="col">Found at</th></tr></thead>',
         "<tbody>",
     ]
+    context = _context(report)
+    places = _Places(report)
+    statuses: dict[str, str] = {}
     for link in report.links:
         status = link.status or "shape checked"
         if link.http_status is not None:
             status += f" (HTTP {link.http_status})"
         if link.cached:
             status += ", cached"
+        status_html = statuses.get(status)
+        if status_html is None:
+            status_html = statuses[status] = text(status)
         label = link.normalised
-        view = _view(report, link)
+        occurrences = link.occurrences
+        # (most pages show links no snapshot knows: then there is nothing to look up)
+        view = context.view(occurrences[0].figma) if occurrences and context.nodes else None
         name = view.node_name if view is not None else None
         file_name = view.file_name if view is not None else None
         if link.details is not None and link.details.node_name:
             name, file_name = link.details.node_name, link.details.file_name
         if name:
             label = f"{name} in {file_name or 'Figma'}"
-        found = "<br>".join(_source(report, loc.path, loc.line, str(loc)) for loc in link.locations)
+        if len(occurrences) == 1:
+            found = places.html(occurrences[0].location)
+        else:
+            found = "<br>".join([places.html(o.location) for o in occurrences])
         out.append(
-            f"<tr><td>{_anchor(link.url, label)}</td><td>{text(status)}</td><td>{found}</td></tr>"
+            f"<tr><td>{_anchor(link.url, label)}</td><td>{status_html}</td><td>{found}</td></tr>"
         )
     out.extend(["</tbody>", "</table>", "</div>"])
     return out
@@ -400,6 +463,7 @@ def _header(report: Report, index: str | None) -> list[str]:
     heading = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
     if context.title:
         heading = f"{context.title}: {heading[0].lower()}{heading[1:]}"
+    counts = Counter(finding.severity for finding in report.findings)
     totals = []
     if coverage is not None:
         totals.append(
@@ -410,9 +474,9 @@ def _header(report: Report, index: str | None) -> list[str]:
             totals.append(f"<li>{coverage.not_applicable} not applicable</li>")
     totals.extend(
         [
-            f"<li>{_plural(report.count(Severity.ERROR), 'error')}</li>",
-            f"<li>{_plural(report.count(Severity.WARNING), 'warning')}</li>",
-            f"<li>{_plural(report.count(Severity.INFO), 'info')}</li>",
+            f"<li>{_plural(counts[Severity.ERROR], 'error')}</li>",
+            f"<li>{_plural(counts[Severity.WARNING], 'warning')}</li>",
+            f"<li>{_plural(counts[Severity.INFO], 'info')}</li>",
             f"<li>{_plural(len(report.links), 'link')} ({report.figma_link_count} Figma)</li>",
         ]
     )
@@ -437,8 +501,10 @@ def _header(report: Report, index: str | None) -> list[str]:
         plural = "s" if len(items) > 1 else ""
         out.append(f'<p class="meta">Handbook page{plural}: ' + ", ".join(items) + ".</p>")
     out.extend(['<ul class="totals" aria-label="Totals">', *totals, "</ul>"])
-    figma_nodes = sum(1 for link in report.links if link.figma is not None and link.figma.node_id)
-    if context.snapshot == "missing" and figma_nodes:
+    figma_nodes = context.snapshot == "missing" and sum(
+        1 for link in report.links if link.figma is not None and link.figma.node_id
+    )
+    if figma_nodes:
         out.append(
             '<p class="notice" role="note">No Figma snapshot yet: '
             f"{_plural(figma_nodes, 'Figma node')} shown by id. Run "
@@ -459,13 +525,14 @@ def _page(report: Report, *, index: str | None = None) -> str:
     style = STYLE
     filters: list[str] = []
     cells: list[str] = []
+    links = _matrix_links(report)
     if coverage is not None:
         filters, rules = _filters(report)
         style += rules
         cells = [
             '<section aria-labelledby="cells-title">',
             f'<h2 id="cells-title">Cells ({len(coverage.cells)})</h2>',
-            *_cells(report),
+            *_cells(report, links),
             "</section>",
         ]
     body = [
@@ -484,7 +551,7 @@ def _page(report: Report, *, index: str | None = None) -> str:
         '<section aria-labelledby="matrix-title">',
         '<h2 id="matrix-title">Coverage matrix</h2>',
         *filters,
-        *_matrix(report),
+        *_matrix(report, links),
         "</section>",
         *_changes(report),
         *_history(report),

@@ -6,7 +6,7 @@ one pass, so a report of 10,000 links and as many findings renders in linear tim
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -88,10 +88,14 @@ def display_names(coverage: Coverage) -> tuple[dict[str, str], dict[str, str]]:
     return stages, deployments
 
 
-def link_by_url(report: Report) -> dict[str, LinkGroup]:
-    """Every link under its raw and its normalised URL (matrix cells list raw URLs)."""
+def link_by_url(report: Report, wanted: Container[str] | None = None) -> dict[str, LinkGroup]:
+    """Every link under its raw and its normalised URL (matrix cells list raw URLs); only
+    under the URLs in ``wanted`` when given (the first link of a URL wins either way)."""
     table: dict[str, LinkGroup] = {}
     for link in report.links:
-        table.setdefault(link.url, link)
-        table.setdefault(link.normalised, link)
+        url = link.url
+        if wanted is None or url in wanted:
+            table.setdefault(url, link)
+        if wanted is None or link.normalised in wanted:
+            table.setdefault(link.normalised, link)
     return table
