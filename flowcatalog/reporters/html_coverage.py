@@ -501,9 +501,9 @@ def _header(report: Report, index: str | None) -> list[str]:
         plural = "s" if len(items) > 1 else ""
         out.append(f'<p class="meta">Handbook page{plural}: ' + ", ".join(items) + ".</p>")
     out.extend(['<ul class="totals" aria-label="Totals">', *totals, "</ul>"])
-    figma_nodes = context.snapshot == "missing" and sum(
-        1 for link in report.links if link.figma is not None and link.figma.node_id
-    )
+    figma_nodes = 0
+    if context.snapshot == "missing":
+        figma_nodes = sum(1 for link in report.links if link.figma and link.figma.node_id)
     if figma_nodes:
         out.append(
             '<p class="notice" role="note">No Figma snapshot yet: '
