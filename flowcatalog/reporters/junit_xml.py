@@ -56,8 +56,7 @@ def _judge(
         line = _finding_line(only)
         if not must_fail and only.severity is not Severity.ERROR:
             return None, line
-        failure = (only.rule, markup.one_line(only.message), line)
-        return failure, "" if line in line.splitlines() else line
+        return (only.rule, markup.one_line(only.message), line), ""
     lines = [_finding_line(f) for f in findings]
     errors = [i for i, f in enumerate(findings) if f.severity is Severity.ERROR]
     if not errors and not must_fail:
@@ -69,9 +68,10 @@ def _judge(
     message = markup.one_line(first.message)
     if len(chosen) > 1:
         message += f" (and {len(chosen) - 1} more)"
-    body = "\n".join([lines[i] for i in chosen])
-    listed = set(body.splitlines())
-    return (first.rule, message, body), "\n".join([x for x in lines if x not in listed])
+    listed = [lines[i] for i in chosen]
+    shown = set(listed)
+    output = "\n".join([line for line in lines if line not in shown])
+    return (first.rule, message, "\n".join(listed)), output
 
 
 def _cell_case(filed: Owners, cell: Cell, stage: str, deployment: str, default: str) -> Case:
