@@ -51,7 +51,11 @@ def _judge(
     """A case's failure and its output. The case fails on an error finding, or always when
     it ``must_fail``. Its failure lists its error findings, else all its findings, else says
     ``fallback``; the output lists the findings the failure does not."""
-    if len(findings) == 1:  # the common case, spelled out
+    if not findings:  # the common cases, spelled out: none, or one
+        if must_fail:
+            return (kind, markup.one_line(fallback), fallback), ""
+        return None, ""
+    if len(findings) == 1:
         only = findings[0]
         line = _finding_line(only)
         if not must_fail and only.severity is not Severity.ERROR:
@@ -135,13 +139,7 @@ class _Suite:
         self.lines: list[str] = []
         self.tests = self.failures = self.skipped = 0
         self._names: set[tuple[str, str]] = set()  # (classname, name): unique per class
-        self._escaped: dict[str, str] = {}  # class names and files: a file has many cases
-
-    def _attr(self, value: str) -> str:
-        escaped = self._escaped.get(value)
-        if escaped is None:
-            escaped = self._escaped[value] = markup.attr(value)
-        return escaped
+        self._escaped: dict[str, str] = {}  # class names: one file has many link cases
 
     def _unique(self, classname: str, name: str) -> str:
         """``name``, with `` (2)``, `` (3)``... when its class has it already."""
@@ -159,9 +157,12 @@ class _Suite:
         classname, name, file, line, failure, skipped, output = case
         self.tests += 1
         out = self.lines
+        escaped = self._escaped.get(classname)
+        if escaped is None:
+            escaped = self._escaped[classname] = markup.attr(classname)
         attrs = (
-            f'name="{markup.attr(self._unique(classname, name))}" '
-            f'classname="{self._attr(classname)}" file="{self._attr(file)}"'
+            f'name="{markup.attr(self._unique(classname, name))}" classname="{escaped}" '
+            f'file="{escaped if file == classname else markup.attr(file)}"'
         )
         if line is not None:
             attrs += f' line="{line}"'
