@@ -20,13 +20,19 @@ from collections import Counter
 from collections.abc import Sequence
 
 from flowcatalog.findings import Severity
-from flowcatalog.model import Location
 from flowcatalog.report import Cell, CellState, LinkGroup, Report
 from flowcatalog.reporters import svg_chart
 from flowcatalog.reporters.html_assets import SCRIPT, STYLE
+from flowcatalog.reporters.html_tables import (
+    anchor,
+    context_of,
+    findings_table,
+    links_table,
+    web_href,
+)
 from flowcatalog.reporters.markup import attr, text
 from flowcatalog.reporters.subjects import display_names, link_by_url
-from flowcatalog.views import NodeView, ReportContext, Thumbnail
+from flowcatalog.views import NodeView, Thumbnail
 
 LABELS = {
     CellState.DOCUMENTED: ("\u2713", "Documented"),
@@ -34,23 +40,10 @@ LABELS = {
     CellState.MISSING: ("\u2717", "Missing"),
     CellState.NOT_APPLICABLE: ("\u2013", "Not applicable"),
 }
-SEVERITY_LABELS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
-
-
-def _href(url: str) -> str | None:
-    lowered = url.strip().lower()
-    return url.strip() if lowered.startswith(("https://", "http://")) else None
-
-
-_NO_CONTEXT = ReportContext()
-
-
-def _context(report: Report) -> ReportContext:
-    return report.context or _NO_CONTEXT
 
 
 def _view(report: Report, link: LinkGroup | None) -> NodeView | None:
-    return _context(report).view(link.figma) if link is not None else None
+    return context_of(report).view(link.figma) if link is not None else None
 
 
 def _link_text(url: str, link: LinkGroup | None, view: NodeView | None = None) -> str:
@@ -61,13 +54,6 @@ def _link_text(url: str, link: LinkGroup | None, view: NodeView | None = None) -
     if link is not None and link.figma is not None and link.figma.node_id:
         return f"Figma node {link.figma.node_id}"
     return url
-
-
-def _anchor(url: str, label: str) -> str:
-    href = _href(url)
-    if href is None:
-        return f"<code>{text(url)}</code>"
-    return f'<a href="{attr(href)}">{text(label)}</a>'
 
 
 def _status(link: LinkGroup | None) -> str:
@@ -87,7 +73,7 @@ def _changed(report: Report, link: LinkGroup | None) -> str | None:
     """How the node of ``link`` differs from the snapshot (changed, renamed, deleted), if so."""
     if link is None or link.figma is None:
         return None
-    for change in _context(report).changes:
+    for change in context_of(report).changes:
         if (change.api_key, change.node_id) == (link.figma.api_key, link.figma.node_id):
             return change.kind
     return None
@@ -96,11 +82,11 @@ def _changed(report: Report, link: LinkGroup | None) -> str | None:
 def _node_item(report: Report, url: str, link: LinkGroup | None) -> str:
     view = _view(report, link)
     label = _link_text(url, link, view)
-    parts = [_anchor(url, label), _status(link)]
+    parts = [anchor(url, label), _status(link)]
     if view is not None and view.thumbnail is not None:
         parts.append(_img(view.thumbnail, f"Thumbnail of {label}"))
     elif link is not None and link.figma is not None and link.figma.node_id:
-        context = _context(report)
+        context = context_of(report)
         if context.snapshot == "missing":
             parts.append(
                 '<span class="nothumb">thumbnail after <code>flowcatalog snapshot</code></span>'
@@ -241,7 +227,7 @@ def _matrix(report: Report, links: dict[str, LinkGroup]) -> list[str]:
             stage = stages.get(flow.stage, flow.stage)
             if flow.links:
                 what = ", ".join(
-                    _anchor(url, _link_text(url, links.get(url), _view(report, links.get(url))))
+                    anchor(url, _link_text(url, links.get(url), _view(report, links.get(url))))
                     + _status(links.get(url))
                     for url in flow.links
                 )
@@ -273,7 +259,7 @@ def _cells(report: Report, links: dict[str, LinkGroup]) -> list[str]:
         names = []
         for url in cell.links:
             link = links.get(url)
-            names.append(_anchor(url, _link_text(url, link, _view(report, link))))
+            names.append(anchor(url, _link_text(url, link, _view(report, link))))
         out.append(
             f'<tr data-state="{cell.state.value}" data-stage="{stage_ids.get(cell.stage, "")}" '
             f'data-deployment="{dep_ids.get(cell.deployment, "")}">'
@@ -288,119 +274,15 @@ def _cells(report: Report, links: dict[str, LinkGroup]) -> list[str]:
 
 
 def _source(report: Report, path: str, line: int | None, label: str) -> str:
-    sources = _context(report).sources
+    sources = context_of(report).sources
     href = sources.blob(path, line) if sources is not None else None
     if href is None:
         return f"<code>{text(label)}</code>"
     return f'<a href="{attr(href)}"><code>{text(label)}</code></a>'
 
 
-class _Places:
-    """Locations as the findings and links tables show them (``path:line:col`` as code,
-    linked to the source where ``ReportContext.sources`` says how), for one page.
-
-    A page shows one path at many lines, and one place often twice (a finding about a link
-    and the link itself), so each path's escaped text and each place's source URL are
-    worked out once.
-    """
-
-    def __init__(self, report: Report) -> None:
-        self._sources = _context(report).sources
-        self._paths: dict[str, str] = {}
-        self._hrefs: dict[tuple[str, int | None], str | None] = {}
-
-    def html(self, where: Location) -> str:
-        path, line, column = where.path, where.line, where.column
-        label = self._paths.get(path)
-        if label is None:
-            label = self._paths[path] = text(path)
-        if line is not None:
-            label = f"{label}:{line}" if column is None else f"{label}:{line}:{column}"
-        if self._sources is None:
-            return f"<code>{label}</code>"
-        key = (path, line)
-        if key in self._hrefs:
-            href = self._hrefs[key]
-        else:
-            blob = self._sources.blob(path, line)
-            href = self._hrefs[key] = attr(blob) if blob is not None else None
-        if href is None:
-            return f"<code>{label}</code>"
-        return f'<a href="{href}"><code>{label}</code></a>'
-
-
-def _findings(report: Report) -> list[str]:
-    if not report.findings:
-        return ['<p id="findings">No findings.</p>']
-    out = [
-        '<div class="scroll" role="region" aria-labelledby="findings-title" tabindex="0">',
-        '<table id="findings">',
-        '<thead><tr><th scope="col">Severity</th><th scope="col">Location</th>'
-        '<th scope="col">Rule</th><th scope="col">Message</th></tr></thead>',
-        "<tbody>",
-    ]
-    places = _Places(report)
-    severities = {
-        severity: f'<tr><td class="sev {severity.value}">{label}</td><td>'
-        for severity, label in SEVERITY_LABELS.items()
-    }
-    rules: dict[str, str] = {}
-    for f in report.findings:
-        rule = rules.get(f.rule)
-        if rule is None:
-            rule = rules[f.rule] = f"</td><td><code>{text(f.rule)}</code></td><td>"
-        out.append(
-            f"{severities[f.severity]}{places.html(f.location)}{rule}{text(f.message)}</td></tr>"
-        )
-    out.extend(["</tbody>", "</table>", "</div>"])
-    return out
-
-
-def _links(report: Report) -> list[str]:
-    if not report.links:
-        return ["<p>No links.</p>"]
-    out = [
-        '<div class="scroll" role="region" aria-labelledby="links-title" tabindex="0">',
-        '<table id="links">',
-        '<thead><tr><th scope="col">Link</th><th scope="col">Status</th>'
-        '<th scope="col">Found at</th></tr></thead>',
-        "<tbody>",
-    ]
-    context = _context(report)
-    places = _Places(report)
-    statuses: dict[str, str] = {}
-    for link in report.links:
-        status = link.status or "shape checked"
-        if link.http_status is not None:
-            status += f" (HTTP {link.http_status})"
-        if link.cached:
-            status += ", cached"
-        status_html = statuses.get(status)
-        if status_html is None:
-            status_html = statuses[status] = text(status)
-        label = link.normalised
-        occurrences = link.occurrences
-        # (most pages show links no snapshot knows: then there is nothing to look up)
-        view = context.view(occurrences[0].figma) if occurrences and context.nodes else None
-        name = view.node_name if view is not None else None
-        file_name = view.file_name if view is not None else None
-        if link.details is not None and link.details.node_name:
-            name, file_name = link.details.node_name, link.details.file_name
-        if name:
-            label = f"{name} in {file_name or 'Figma'}"
-        if len(occurrences) == 1:
-            found = places.html(occurrences[0].location)
-        else:
-            found = "<br>".join([places.html(o.location) for o in occurrences])
-        out.append(
-            f"<tr><td>{_anchor(link.url, label)}</td><td>{status_html}</td><td>{found}</td></tr>"
-        )
-    out.extend(["</tbody>", "</table>", "</div>"])
-    return out
-
-
 def _changes(report: Report) -> list[str]:
-    changes = _context(report).changes
+    changes = context_of(report).changes
     if not changes:
         return []
     out = [
@@ -419,7 +301,7 @@ def _changes(report: Report) -> list[str]:
             f"Frame \u2018{name}\u2019 {what} since it was documented "
             f"(version {change.version_before or '?'} \u2192 {change.version_after or '?'})"
         )
-        link = _anchor(change.url, title) if change.url else text(title)
+        link = anchor(change.url, title) if change.url else text(title)
         out.append(f'<figure class="change"><figcaption>{link}</figcaption><div class="pair">')
         if change.before is not None:
             out.append(
@@ -441,7 +323,7 @@ def _changes(report: Report) -> list[str]:
 
 
 def _history(report: Report) -> list[str]:
-    points = _context(report).history
+    points = context_of(report).history
     chart = svg_chart.render(points)
     if not chart:
         return []
@@ -459,7 +341,7 @@ def _plural(n: int, word: str) -> str:
 
 def _header(report: Report, index: str | None) -> list[str]:
     coverage = report.coverage
-    context = _context(report)
+    context = context_of(report)
     heading = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
     if context.title:
         heading = f"{context.title}: {heading[0].lower()}{heading[1:]}"
@@ -494,8 +376,8 @@ def _header(report: Report, index: str | None) -> list[str]:
     if pages:
         items = []
         for path, url in pages:
-            if url and _href(url):
-                items.append(_anchor(url, url))
+            if url and web_href(url):
+                items.append(anchor(url, url))
             elif path:
                 items.append(_source(report, path, None, path))
         plural = "s" if len(items) > 1 else ""
@@ -518,7 +400,7 @@ def _header(report: Report, index: str | None) -> list[str]:
 
 def _page(report: Report, *, index: str | None = None) -> str:
     coverage = report.coverage
-    context = _context(report)
+    context = context_of(report)
     title = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
     if context.title:
         title = f"{context.title} \u00b7 {title}"
@@ -558,11 +440,11 @@ def _page(report: Report, *, index: str | None = None) -> str:
         *cells,
         '<section aria-labelledby="findings-title">',
         f'<h2 id="findings-title">Findings ({len(report.findings)})</h2>',
-        *_findings(report),
+        *findings_table(report),
         "</section>",
         '<section aria-labelledby="links-title">',
         f'<h2 id="links-title">Links ({len(report.links)})</h2>',
-        *_links(report),
+        *links_table(report),
         "</section>",
         "</main>",
         f"<footer>Generated by flowcatalog{_when(report)}.</footer>",
@@ -586,7 +468,7 @@ def render(report: Report, *, color: bool = False) -> str:
 
 def page_name(report: Report, index: int) -> str:
     """The file name of a catalog's page in a multi-catalog site."""
-    context = _context(report)
+    context = context_of(report)
     base = context.catalog_path or context.title or f"catalog-{index + 1}"
     slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or f"catalog-{index + 1}"
     return f"{index + 1:02d}-{slug}.html"
@@ -597,7 +479,7 @@ def render_site(reports: Sequence[Report]) -> dict[str, str]:
     pages = {page_name(r, i): _page(r, index="index.html") for i, r in enumerate(reports)}
     rows = []
     for (name, _), report in zip(pages.items(), reports, strict=True):
-        context = _context(report)
+        context = context_of(report)
         label = context.title or context.catalog_path or name
         coverage = report.coverage
         percent = f"{coverage.percent:.1f}%" if coverage is not None else "n/a"
