@@ -146,7 +146,7 @@ def links(
             )
         if link.details is not None:
             text += f',"figma_details":{_details(link.details, texts)}'
-        view = context.view(figma) if context is not None else None
+        view = context.view(figma) if context is not None and context.nodes else None
         if view is not None:
             text += f',"figma_node":{_node(view, texts)}'
         parts.append(text + "}")
