@@ -138,19 +138,21 @@ class _Suite:
         self.name = name
         self.lines: list[str] = []
         self.tests = self.failures = self.skipped = 0
-        self._names: set[tuple[str, str]] = set()  # (classname, name): unique per class
+        self._names: dict[str, set[str]] = {}  # the names taken in each class
         self._escaped: dict[str, str] = {}  # class names: one file has many link cases
 
     def _unique(self, classname: str, name: str) -> str:
         """``name``, with `` (2)``, `` (3)``... when its class has it already."""
-        key = (classname, name)
-        if key in self._names:
-            given, n = name, 1
-            while key in self._names:
+        taken = self._names.get(classname)
+        if taken is None:
+            taken = self._names[classname] = set()
+        if name in taken:
+            given, n = name, 2
+            name = f"{given} ({n})"
+            while name in taken:
                 n += 1
                 name = f"{given} ({n})"
-                key = (classname, name)
-        self._names.add(key)
+        taken.add(name)
         return name
 
     def add(self, case: Case) -> None:
