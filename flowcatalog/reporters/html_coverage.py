@@ -451,8 +451,8 @@ def _page(report: Report, *, index: str | None = None) -> str:
     ]
     if coverage is not None:
         body.append(f"<script>\n{SCRIPT}</script>")
-    body.extend(["</body>", "</html>"])
-    return "\n".join(body) + "\n"
+    body.extend(["</body>", "</html>", ""])  # the last line's newline, without a copy
+    return "\n".join(body)
 
 
 def _when(report: Report) -> str:

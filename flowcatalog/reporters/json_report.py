@@ -187,21 +187,17 @@ def render(report: Report, *, color: bool = False) -> str:
     """The report as compact JSON on one line: ``dumps(report_dict(report))``, with the two
     long lists written directly (``json_writer``) and the rest by the C encoder."""
     texts = json_writer.Texts()
-    parts = [
-        dumps(
-            {
-                "version": REPORT_VERSION,
-                "summary": _summary(report),
-                "coverage": coverage_dict(report.coverage) if report.coverage else None,
-            }
-        )[:-2],  # the keys before the findings, without the closing brace and newline
-        ',"findings":',
-        json_writer.findings(report.findings, texts),
-        ',"links":',
-        json_writer.links(report.links, report.context, texts),
-        ',"sources":',
-        json_writer.string_list(report.sources),
-    ]
+    head = {
+        "version": REPORT_VERSION,
+        "summary": _summary(report),
+        "coverage": coverage_dict(report.coverage) if report.coverage is not None else None,
+    }
+    # the keys before the findings, without the closing brace and newline
+    parts = [dumps(head)[:-2], ',"findings":']
+    json_writer.findings(report.findings, texts, parts)
+    parts.append(',"links":')
+    json_writer.links(report.links, report.context, texts, parts)
+    parts += [',"sources":', json_writer.string_list(report.sources)]
     if report.shard is not None:
         parts += [',"shard":', dumps(_shard(report.shard))[:-1]]
     parts.append("}\n")

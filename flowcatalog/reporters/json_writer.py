@@ -64,21 +64,24 @@ def string_list(values: Iterable[str]) -> str:
     return "[" + ",".join(map(string, values)) + "]"
 
 
-def findings(items: Iterable[Finding], texts: Texts | None = None) -> str:
-    """The ``findings`` array of the JSON report (each a ``FindingDict``)."""
-    texts = Texts() if texts is None else texts
+def findings(items: Iterable[Finding], texts: Texts, out: list[str]) -> None:
+    """Append the ``findings`` array of the JSON report (each a ``FindingDict``) to ``out``,
+    a piece per finding (see ``links``)."""
     severities = SEVERITIES
-    parts = []
+    append = out.append
+    append("[")
+    comma = ""
     for finding in items:
         where = finding.location
-        parts.append(
-            f'{{"rule":{texts[finding.rule]},"severity":{severities[finding.severity]},'
+        append(
+            f'{comma}{{"rule":{texts[finding.rule]},"severity":{severities[finding.severity]},'
             f'"message":{string(finding.message)},"path":{texts[where.path]},'
             f'"line":{texts[where.line]},"column":{texts[where.column]},'
             f'"url":{texts[finding.url]},"subject":{texts[finding.subject]},'
             f'"link":{texts[finding.link]}}}'
         )
-    return "[" + ",".join(parts) + "]"
+        comma = ","
+    append("]")
 
 
 def _occurrence(link: Link, texts: Texts) -> str:
@@ -118,12 +121,14 @@ def _node(view: NodeView, texts: Texts) -> str:
 
 
 def links(
-    items: Iterable[LinkGroup], context: ReportContext | None, texts: Texts | None = None
-) -> str:
-    """The ``links`` array of the JSON report (each a ``LinkDict``; ``figma_node`` from
-    ``context``, when given and it knows the node)."""
-    texts = Texts() if texts is None else texts
-    parts = []
+    items: Iterable[LinkGroup], context: ReportContext | None, texts: Texts, out: list[str]
+) -> None:
+    """Append the ``links`` array of the JSON report (each a ``LinkDict``; ``figma_node`` from
+    ``context``, when given and it knows the node) to ``out``, a piece per link: the caller
+    joins the whole document once, as every copy of a text of megabytes costs."""
+    append = out.append
+    append("[")
+    comma = ""
     for link in items:
         occurrences = link.occurrences
         first = occurrences[0] if occurrences else None
@@ -133,21 +138,22 @@ def links(
             locations = _occurrence(occurrences[0], texts)
         else:
             locations = ",".join([_occurrence(occurrence, texts) for occurrence in occurrences])
-        text = (
-            f'{{"url":{texts[url]},"normalised":{texts[link.normalised]},'
-            f'"locations":[{locations}],"figma":{_figma(figma, texts)},'
-            f'"status":{texts[link.status]}'
-        )
+        online = ""
         if link.status is not None:
-            text += (
+            online = (
                 f',"http_status":{texts[link.http_status]},'
                 f'"final_url":{optional(link.final_url)},'
                 f'"cached":{"true" if link.cached else "false"}'
             )
         if link.details is not None:
-            text += f',"figma_details":{_details(link.details, texts)}'
+            online += f',"figma_details":{_details(link.details, texts)}'
         view = context.view(figma) if context is not None and context.nodes else None
         if view is not None:
-            text += f',"figma_node":{_node(view, texts)}'
-        parts.append(text + "}")
-    return "[" + ",".join(parts) + "]"
+            online += f',"figma_node":{_node(view, texts)}'
+        append(
+            f'{comma}{{"url":{texts[url]},"normalised":{texts[link.normalised]},'
+            f'"locations":[{locations}],"figma":{_figma(figma, texts)},'
+            f'"status":{texts[link.status]}{online}}}'
+        )
+        comma = ","
+    append("]")

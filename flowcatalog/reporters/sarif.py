@@ -106,7 +106,8 @@ def render(report: Report, *, color: bool = False) -> str:
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     openings: dict[tuple[str, Severity], str] = {}
     places: dict[str, str] = {}
-    parts = []
+    results = []
+    comma = ""
     for finding, fingerprint in zip(findings, fingerprints(findings), strict=True):
         where = finding.location
         rule, severity, path = finding.rule, finding.severity, where.path
@@ -129,23 +130,24 @@ def render(report: Report, *, color: bool = False) -> str:
             region = str(line)
         else:
             region = f'{line},"startColumn":{column}'
-        parts.append(
-            f"{opening}{string(finding.message)}}}{place}{region}}}}}}}],"
+        results.append(
+            f"{comma}{opening}{string(finding.message)}}}{place}{region}}}}}}}],"
             f'"partialFingerprints":{{"flowcatalog/v1":"{fingerprint}"}}}}'
         )
+        comma = ","
     run_opening = dumps({"tool": _tool(rule_ids), "columnKind": COLUMN_KIND})[:-2]
     text = [
         dumps({"$schema": SCHEMA_URI, "version": VERSION})[:-2],
         ',"runs":[',
         run_opening,
         ',"results":[',
-        ",".join(parts),
+        *results,
         "]",
     ]
     if report.generated_at:
         text += [',"invocations":', dumps(_invocations(report))[:-1]]
     text.append("}]}\n")
-    return "".join(text)
+    return "".join(text)  # one join: each copy of a text of megabytes costs
 
 
 def render_pretty(report: Report, *, color: bool = False) -> str:
