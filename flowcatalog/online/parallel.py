@@ -328,6 +328,7 @@ class ParallelChecker:
         self._running: list[WebChecker] = []  # this process's checker of the current run
         self._stop_helpers: Callable[[], None] | None = None
         self._aborted = threading.Event()
+        self._interrupted = False  # a Ctrl-C came (set in the signal handler: a plain flag)
 
     def host_stats(self) -> dict[str, HostStats]:
         return dict(self._hosts)
@@ -344,6 +345,11 @@ class ParallelChecker:
         stop = self._stop_helpers
         if stop is not None:
             stop()
+
+    def _stopping(self) -> bool:
+        """Whether this run is being stopped: ``abort`` was called, or a Ctrl-C came (seen
+        here at once, before the thread that calls ``abort`` has run)."""
+        return self._interrupted or self._aborted.is_set()
 
     def check_all(
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
@@ -393,10 +399,14 @@ class ParallelChecker:
         only posts ``_Interrupted`` to the parent's message queue, and the run raises it
         where it reads that queue, or once the helpers are stopped. Requests stop at once
         all the same: a thread of this process aborts the run as the signal comes."""
+        self._interrupted = False
         finished: SimpleQueue[_Message] = SimpleQueue()
         interrupts: SimpleQueue[bool] = SimpleQueue()  # True: a Ctrl-C; False: the end
 
-        def on_interrupt() -> None:  # in the signal handler: queue puts only
+        def on_interrupt() -> None:  # in the signal handler: no lock taken
+            self._interrupted = True
+            for checker in list(self._running):
+                checker.refuse_new_requests()
             finished.put(_Interrupted())
             interrupts.put(True)
 
@@ -453,7 +463,7 @@ class ParallelChecker:
 
         checker = WebChecker(own, on_host_event=relay)
         self._running.append(checker)
-        if self._aborted.is_set():  # (``abort`` sets it, then aborts what is running)
+        if self._stopping():  # (``abort`` sets it, then aborts what is running)
             checker.abort()
         before = set(multiprocessing.active_children())
         # the helpers' lifeline: this process holds the only write end; closing it (or
@@ -493,18 +503,18 @@ class ParallelChecker:
 
             # short waits: a helper killed while it held the queue's lock, or one that died
             # holding end marks, must not leave this process waiting for ever
-            take = _Taker(todo, lambda: self._aborted.is_set() or helpers_gone.is_set())
+            take = _Taker(todo, lambda: self._stopping() or helpers_gone.is_set())
 
             run = checker.start(take, lambda url, probe: finished.put(Done(PARENT, url, probe)),
                                 len(distinct))  # fmt: skip
             futures: list[Future[int]] = []
             for index in range(helpers):
-                if self._aborted.is_set():  # stopped already: no more helpers
+                if self._stopping():  # stopped already: no more helpers
                     break
                 try:
                     future = pool.submit(self._task, index, theirs)
                 except Exception:  # the abort ended the forkserver while it was asked
-                    if not self._aborted.is_set():
+                    if not self._stopping():
                         raise
                     break
                 future.add_done_callback(_on_exit(finished, index))
@@ -519,7 +529,7 @@ class ParallelChecker:
 
             bridging = threading.Thread(target=bridge, name="flowcatalog-helpers", daemon=True)
             bridging.start()
-            if self._aborted.is_set():
+            if self._stopping():
                 self.abort()
 
             running = set(range(len(futures)))
@@ -557,7 +567,7 @@ class ParallelChecker:
                 run.stop_event.set()
                 raise
             run.wait()
-            assert failed or self._aborted.is_set() or len(results) == len(distinct), (
+            assert failed or self._stopping() or len(results) == len(distinct), (
                 "URLs lost without a failed helper"
             )
             for counts in helper_counts.values():
