@@ -23,15 +23,17 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """The collector off and the objects existing now frozen; both as they were after
-    (nested pauses leave it off until the outermost one ends)."""
+    """The collector off and the objects existing now frozen; after, it is on again (unless
+    it was off: nested pauses leave it off until the outermost one ends) and every object
+    is in its oldest generation, where the objects that live on belong."""
     enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        gc.freeze()  # with what was made meanwhile (all of it young: never collected) ...
+        gc.unfreeze()  # ... into the oldest generation, not gone through by every collection
         if enabled:
             gc.enable()
 

@@ -180,10 +180,15 @@ def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
     from flowcatalog.rules import page_content  # noqa: F401
 
     if jobs is None:
-        jobs = min(8, os.cpu_count() or 1)
+        jobs = default_jobs()
     if jobs > 1 and len(work) >= PARALLEL_MIN_PAGES and _can_fork():
         return _lint_forked(work, min(jobs, len(work)))
     return map(_lint_one, work)
+
+
+def default_jobs() -> int:
+    """The processes that lint pages when nobody says: one per CPU, up to 8."""
+    return min(8, os.cpu_count() or 1)
 
 
 def _can_fork() -> bool:
