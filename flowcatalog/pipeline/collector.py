@@ -1,12 +1,13 @@
-"""Python's cyclic garbage collector, paused while a run builds its results.
+"""Python's cyclic garbage collector, paused while a process gathers many results.
 
-A check of a large corpus makes hundreds of thousands of small objects that live to the end
-of the run (every link occurrence with its location) and hold no reference cycles, so the
-collector has nothing to find in them; but it counts them as they are made and goes through
-all of them again and again (on 5,000 pages, a tenth of the run's CPU in the process that
-gathers the results). Pausing it for the run's offline part costs nothing: what is freed is
-freed by reference counting as before, and whatever cycles are made meanwhile are collected
-once it runs again.
+Gathering the pages' results of a large corpus makes hundreds of thousands of small objects
+that live to the end of the run (every link occurrence with its location) and hold no
+reference cycles, so the collector has nothing to find in them; but it counts them as they
+are made and goes through all of them again and again (on 5,000 pages, a fifth of the CPU
+of the process that gathers them). Pausing it meanwhile costs nothing: what is freed is
+freed by reference counting as before, and the few cycles made meanwhile are collected once
+it runs again. Parsing can make cycles (an HTML page's element tree), so no page is parsed
+while it is paused.
 
 The objects that exist when the pause starts are also moved out of the collector's sight
 (``gc.freeze``): a worker process forked meanwhile then never goes through its parent's

@@ -470,17 +470,19 @@ def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
     already, so a worker starts at once), forked before any result is here, so that no
     worker starts with a copy of them. The pages go out in batches (``_batches``), biggest
     first; each batch's results come back as soon as it is done and are made into objects
-    here while the workers go on (``_Shared``: each string once). Pages whose worker failed
-    are linted here.
+    here while the workers go on (``_Shared``: each string once). The pages of a batch
+    whose worker failed are linted here afterwards.
 
     Meanwhile this process only makes objects that hold no cycles: its garbage collector
-    is paused (``collector.paused``), and the workers run theirs.
+    is paused (``collector.paused``), and the workers run theirs. (Parsing a page can make
+    cycles: an HTML page's element tree. No page is parsed here while it is paused.)
     """
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     results: list[_Linted | None] = [None] * len(work)
+    failed: list[int] = []
     shared = _Shared()
     context = multiprocessing.get_context("fork")
     with (
@@ -497,10 +499,11 @@ def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
             batch = batches.pop(future)
             try:
                 compacts = future.result()
-            except (BrokenProcessPool, Exception):  # a failed worker: its pages are done here
-                for i in batch:
-                    results[i] = _lint_one(work[i])
+            except (BrokenProcessPool, Exception):  # a failed worker
+                failed.extend(batch)
                 continue
             for i, compact in zip(batch, compacts, strict=True):
                 results[i] = _expand(compact, shared)
+    for i in failed:
+        results[i] = _lint_one(work[i])
     return [result for result in results if result is not None]

@@ -135,21 +135,6 @@ def run_check(request: CheckRequest) -> Report:
 
 
 def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
-    from flowcatalog.pipeline import collector
-
-    with collector.paused():  # reading makes many objects and no cycles (see ``collector``)
-        catalog, report = _offline_report(request, cache)
-    if request.online is not None:
-        report = request.online(report, catalog.exclude if catalog is not None else ())
-    from flowcatalog.pipeline.tuning import tune
-
-    return tune(report, request.config)
-
-
-def _offline_report(
-    request: CheckRequest, cache: PageCache | None
-) -> tuple[Catalog | None, Report]:
-    """The catalog (when there is one) and the report of the offline stages."""
     catalog: Catalog | None = None
     findings: list[Finding] = []
     sources: list[str] = []
@@ -176,4 +161,8 @@ def _offline_report(
         page_links = list(linted.links)
         sources.extend(linted.sources)
     report = build_report(catalog, findings, page_links, sources, blank=request.every_occurrence)
-    return catalog, report
+    if request.online is not None:
+        report = request.online(report, catalog.exclude if catalog is not None else ())
+    from flowcatalog.pipeline.tuning import tune
+
+    return tune(report, request.config)
