@@ -167,6 +167,32 @@ def test_workers_lint_the_pages_with_their_own_collector_on(
     assert all(int(page.anchors[2].split("-")[1]) > 0 for page in pages)  # out of its sight
 
 
+def test_the_pages_of_a_failed_batch_are_linted_here_with_the_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    """Parsing can make cycles (an HTML page's element tree): a page linted here because
+    its worker failed is linted once the collector runs again."""
+    files = _site(tmp_path, lint.PARALLEL_MIN_PAGES + 4)
+    serial = lint.lint_files(files, ("TODO",), jobs=1)
+    here = os.getpid()
+    collecting: list[bool] = []
+    real = lint._lint_one
+
+    def recording(work: lint._Work) -> lint._Linted:
+        if os.getpid() == here:
+            collecting.append(gc.isenabled())
+        return real(work)
+
+    def broken(result: lint._Linted) -> lint._Compact:
+        raise RuntimeError("the worker fails")
+
+    monkeypatch.setattr(lint, "_lint_one", recording)
+    monkeypatch.setattr(lint, "_compact", broken)  # only workers compact their results
+    assert lint.lint_files(files, ("TODO",), jobs=2) == serial
+    assert forks == [2]
+    assert collecting == [True] * len(files)
+
+
 def test_each_string_of_the_results_is_kept_once(tmp_path: Path) -> None:
     """Two pages citing the same URLs under the same headings share one of each string
     (and Figma identity), and the results equal those made without sharing."""
