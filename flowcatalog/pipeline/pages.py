@@ -146,9 +146,10 @@ def lint_files(
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
-    With many files, ``jobs`` forked worker processes lint them, a page at a time; each
-    page's result comes back compact (tuples of plain values) and is made into objects
-    here. With ``hidden`` the pages come back with the links hidden in their comments too.
+    With many files, ``jobs`` forked worker processes lint them, a batch of pages at a
+    time (``_lint_forked``); each page's result comes back compact (tuples of plain values)
+    and is made into objects here, keeping only its links, heading ids and findings (never
+    the parsed document). With ``hidden`` the pages come back with the links hidden in their comments too.
     With a ``cache``, only the pages it has no result for are linted
     (``page_cache.cached_lint``).
     """
@@ -415,10 +416,15 @@ def check_internal_links(
 
 def _by_size(work: Sequence[_Work]) -> list[int]:
     """The work's indexes, largest file first (so no big page is left for the end)."""
-    return [i for _, i in sorted((-size, i) for i, size in enumerate(_sizes(work)))]
+    return _largest_first(_sizes(work))
+
+
+def _largest_first(sizes: Sequence[int]) -> list[int]:
+    return sorted(range(len(sizes)), key=lambda i: -sizes[i])  # stable: equal ones in order
 
 
 def _sizes(work: Sequence[_Work]) -> list[int]:
+    """Each work item's file size; 0 for a file gone (its result says why)."""
     sizes = []
     for path, *_ in work:
         try:
@@ -447,7 +453,7 @@ def _batches(work: Sequence[_Work], jobs: int) -> list[list[int]]:
     batches: list[list[int]] = []
     current: list[int] = []
     load = 0
-    for i in sorted(range(len(work)), key=lambda i: -sizes[i]):
+    for i in _largest_first(sizes):
         if current and load + weight[i] > budget:
             batches.append(current)
             current, load = [], 0
