@@ -130,18 +130,21 @@ class Link:
         hidden: bool = False,
         has_image: bool = False,
     ) -> None:
-        slots = _LINK_SLOTS
-        slots[0](self, url)
-        slots[1](self, location)
-        slots[2](self, normalised)
-        slots[3](self, figma)
-        slots[4](self, text)
-        slots[5](self, context)
-        slots[6](self, kind)
-        slots[7](self, element)
-        slots[8](self, definition)
-        slots[9](self, hidden)
-        slots[10](self, has_image)
+        (
+            set_url, set_location, set_normalised, set_figma, set_text, set_context, set_kind,
+            set_element, set_definition, set_hidden, set_has_image,
+        ) = _LINK_SLOTS  # fmt: skip
+        set_url(self, url)
+        set_location(self, location)
+        set_normalised(self, normalised)
+        set_figma(self, figma)
+        set_text(self, text)
+        set_context(self, context)
+        set_kind(self, kind)
+        set_element(self, element)
+        set_definition(self, definition)
+        set_hidden(self, hidden)
+        set_has_image(self, has_image)
 
 
 def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
