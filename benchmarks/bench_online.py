@@ -9,7 +9,9 @@ URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --on
 wall and CPU time (of the child process and its helper processes), their ratios, the
 requests the server saw, the peak number in flight (within the 128 asked for, whether
 flowcatalog splits the run over helper processes or not), and whether each tool found
-exactly the 404s the corpus holds.
+exactly the 404s the corpus holds. In the same runs, a minimal client (asyncio, raw
+``HEAD`` requests on 128 keep-alive connections, no checks at all) requests the same URLs:
+the link server's own ceiling on this machine, to show how far both tools are from it.
 
 Part 2 (Figma): 400 Figma links over 20 files in one page, checked against a small fake
 Figma API in this script (127.0.0.1), once with an empty cache (cold) and once again
@@ -81,6 +83,43 @@ def find_lychee() -> str | None:
 # -- part 1 ------------------------------------------------------------------------------------
 
 
+def minimal_client(urls: list[str], concurrency: int) -> float:
+    """Wall seconds for raw ``HEAD`` requests to every URL (one loopback host) over
+    ``concurrency`` keep-alive connections: the server's throughput, nothing checked."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    async def worker(todo: asyncio.Queue[str], answered: list[int]) -> None:
+        reader: asyncio.StreamReader | None = None
+        writer: asyncio.StreamWriter | None = None
+        while not todo.empty():
+            parts = urlsplit(todo.get_nowait())
+            if writer is None or reader is None:
+                reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            writer.write(f"HEAD {path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            answered.append(int(head.split()[1]))
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
+
+    async def run() -> float:
+        todo: asyncio.Queue[str] = asyncio.Queue()
+        for url in urls:
+            todo.put_nowait(url)
+        answered: list[int] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(todo, answered) for _ in range(concurrency)))
+        took = time.perf_counter() - start
+        assert len(answered) == len(urls), "the minimal client lost answers"
+        return took
+
+    return asyncio.run(run())
+
+
 def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[str, Any]:
     bench = shared / "bench"
     port_file = work / "port.txt"
@@ -122,7 +161,11 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
             for name in ("flowcatalog", "lychee")
         }
         tools = [("flowcatalog", flowcatalog)] + ([("lychee", lychee)] if lychee_bin else [])
+        distinct = sorted({u["url"] for u in truth["urls"]})
+        floor: list[float] = []
         for _ in range(args.runs):
+            get(base + "/__reset")
+            floor.append(minimal_client(distinct, 128))
             for name, cmd in tools:
                 get(base + "/__reset")
                 wall, cpu, out = timed(cmd, work, env)
@@ -135,9 +178,12 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                 row["peak"].append(stats["max_inflight"])
                 row["missed"].append(len(expected_404 - failed))
                 row["extra"].append(len(failed - expected_404))
-        summary: dict[str, Any] = {"unique_urls": truth["unique_urls"],
-                                   "citations": truth["occurrences"],
-                                   "expected_404": len(expected_404)}  # fmt: skip
+        summary: dict[str, Any] = {
+            "unique_urls": truth["unique_urls"],
+            "citations": truth["occurrences"],
+            "expected_404": len(expected_404),
+            "minimal_client_wall_s": round(statistics.median(floor), 3),
+        }
         for name, row in results.items():
             if row["wall"]:
                 summary[name] = {

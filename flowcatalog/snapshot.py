@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flowcatalog.errors import InputError
-from flowcatalog.views import NodeKey
+from flowcatalog.views import NodeFacts, NodeKey
 
 SNAPSHOT_VERSION = 1
 SNAPSHOT_DIR = ".flowcatalog"
@@ -25,25 +25,13 @@ THUMBNAIL_PATH = re.compile(r"thumbnails/[0-9a-f]{64}\.png")
 
 
 @dataclass(frozen=True, slots=True)
-class SnapshotNode:
+class SnapshotNode(NodeFacts):
     """One Figma node as documented; ``thumbnail`` is relative to the snapshot directory."""
 
-    api_key: str
-    node_id: str
-    version_id: str | None = None
-    node_name: str | None = None
-    node_type: str | None = None
-    file_name: str | None = None
-    file_version: str | None = None
-    last_modified: str | None = None
     thumbnail: str | None = None
     thumbnail_sha256: str | None = None
     width: int | None = None
     height: int | None = None
-
-    @property
-    def key(self) -> NodeKey:
-        return (self.api_key, self.node_id, self.version_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,8 +46,9 @@ class Thumbnail:
 
 
 @dataclass(frozen=True, slots=True)
-class NodeView:
-    """What is known about one Figma node: from the snapshot (offline) or the API (online)."""
+class NodeFacts:
+    """What Figma says about one node, wherever it was read: the node, its name and type,
+    its file's name, version and last change."""
 
     api_key: str
     node_id: str
@@ -57,6 +58,17 @@ class NodeView:
     file_name: str | None = None
     file_version: str | None = None
     last_modified: str | None = None
+
+    @property
+    def key(self) -> NodeKey:
+        return (self.api_key, self.node_id, self.version_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView(NodeFacts):
+    """What a report shows of one Figma node: from the snapshot (offline) or the API
+    (online), with its thumbnail when there is one."""
+
     thumbnail: Thumbnail | None = None
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flowcatalog import urls
 from flowcatalog.model import FigmaRef
 from flowcatalog.urls import UrlKind, analyse, normalise_node_id
 
@@ -322,3 +323,78 @@ def test_arbitrary_figma_paths_never_raise(tail: str) -> None:
     for prefix in ("https://www.figma.com/", f"https://www.figma.com/design/{KEY}/x?node-id="):
         result = analyse(prefix + tail)
         assert result.kind in UrlKind
+
+
+# --- the short cut for plain Figma file links -----------------------------------------------
+
+#: the parts of a link of the short cut's shape: each first option fits it, the others are
+#: just off it (or fit it another way)
+_FIGMA_PARTS = (
+    ("https://", "http://", "HTTPS://", " https://"),
+    ("www.", "embed.", "", "WWW.", "help."),
+    ("figma.com", "figma.com:443", "user@figma.com", "figma.co"),
+    ("/design/", "/file/", "/proto/", "/board/", "/Design/", "/embed/", "/files/", "//"),
+    (KEY, "DCq7K8Srsv79", KEY + "é", "a" * 129, BRANCH),
+    ("/Title", "", "/", "/Title-(v2)", "/branch", f"/branch/{BRANCH}", "/T%C3%A9", "/a/b"),
+    ("?", "", "#x?", "/?"),
+    ("node-id=1-2", "node-id=I3-4", "node-id=1:2", "node-id=1%3A2", "node-id=-1-2", "node-id="),
+    ("", "&node-id=5-6", "&version-id=42", "&version-id=4x", "&version-id=", "&m=dev", "&&"),
+    ("", "&a+b=c", "&x=y=z", "&node-id", "&version-id=7", "&=", "&Node-id=1-2", "&flag"),
+    ("", "#comments", " ", "\t", "&", "é", "\uff11"),
+)
+
+
+@st.composite
+def _figma_like(draw: st.DrawFn) -> str:
+    """A Figma link that fits the short cut's shape, with a few of its parts changed."""
+    changed = set(draw(st.lists(st.integers(0, len(_FIGMA_PARTS) - 1), max_size=3)))
+    return "".join(
+        draw(st.sampled_from(options)) if i in changed else options[0]
+        for i, options in enumerate(_FIGMA_PARTS)
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_figma_like())
+def test_plain_figma_short_cut_agrees_with_the_full_analysis(url: str) -> None:
+    plain = urls._plain_figma_file(url)
+    if plain is not None:
+        assert plain == urls._analyse_in_full(url, 0)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://www.figma.com/design/{KEY}/Flows?node-id=138-97",
+        f"https://figma.com/file/{KEY}?node-id=1-2",
+        f"https://figma.com/file/{KEY}/?node-id=1-2",
+        f"https://embed.figma.com/design/{KEY}/X?node-id=1-2&embed-host=share",
+        f"https://www.figma.com/proto/{KEY}/Reset?node-id=92-39&starting-point-node-id=92-39",
+        f"https://www.figma.com/design/{KEY}/X?version-id=4242&node-id=I1-2&version-id=x",
+        f"https://www.figma.com/board/{KEY}/Map-(v2)?node-id=0-1&&flag&=",
+    ],
+)
+def test_plain_figma_short_cut_examples(url: str) -> None:
+    plain = urls._plain_figma_file(url)
+    assert plain is not None, "the short cut reads this link"
+    assert plain == urls._analyse_in_full(url, 0)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://www.figma.com/design/{KEY}/X?node-id=1-2",  # a problem: not https
+        f"https://www.figma.com/design/{KEY}/branch?node-id=1-2",  # branch without its key
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2&node-id=3-4",  # repeated
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2&version-id=v1",  # bad version
+        f"https://www.figma.com/design/{KEY}/X?node-id=1%3A2",  # percent-encoded: urllib
+        f"https://www.figma.com/design/{KEY}/X?node-id=1-2#comments",  # a fragment
+        f"https://www.figma.com/design/{KEY}/X",  # no node-id
+        f"https://www.figma.com/design/{KEY}/branch/{BRANCH}/X?node-id=1-2",
+        f"https://WWW.figma.com/design/{KEY}/X?node-id=1-2",
+        f" https://www.figma.com/design/{KEY}/X?node-id=1-2",
+    ],
+)
+def test_plain_figma_short_cut_leaves_other_links_to_the_full_analysis(url: str) -> None:
+    assert urls._plain_figma_file(url) is None
+    assert analyse.__wrapped__(url) == urls._analyse_in_full(url, 0)

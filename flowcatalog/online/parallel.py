@@ -33,18 +33,21 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
 
-import flowcatalog
 from flowcatalog.online.liveness import Probe
+from flowcatalog.online.processes import (
+    available_cpus,
+    end_forkserver,
+    helper_context,
+    interrupts_deferred,
+)
 from flowcatalog.online.web import HostStats, HttpSettings, WebChecker
 
 #: below this many URLs a run is never split (a helper's start-up would cost more than it saves)
@@ -53,16 +56,8 @@ MIN_URLS = 200
 MIN_IN_FLIGHT = 32
 #: at most this many processes in all (the parent included) when chosen automatically
 MAX_AUTO_PROCESSES = 2
-_SECRET_VARIABLES = ("FIGMA_TOKEN",)
 #: the parent's own index in messages (helpers are 0, 1, ...)
 PARENT = -1
-
-
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
 
 
 def host_key(url: str) -> str | None:
@@ -111,21 +106,6 @@ def share_settings(settings: HttpSettings, processes: int) -> tuple[HttpSettings
     return parent, helper
 
 
-def helper_environment(secrets: Iterable[str] = ()) -> dict[str, str]:
-    """This process's environment without secrets, able to import this package."""
-    hidden = [s for s in secrets if s]
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in _SECRET_VARIABLES and not any(s in value for s in hidden)
-    }
-    root = str(
-        Path(flowcatalog.__file__).resolve().parent.parent
-    )  # the directory holding the package
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
 # -- messages ----------------------------------------------------------------------------------
 
 
@@ -164,6 +144,11 @@ class Stop:
 
 
 @dataclass(frozen=True, slots=True)
+class _Interrupted:
+    """(In the parent only) a Ctrl-C came: end the run at the next message."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Exited:
     """(In the parent only) a helper's task ended; ``failed`` when it raised or died."""
 
@@ -171,10 +156,12 @@ class _Exited:
     failed: bool
 
 
-_Message = Done | HostSignal | Finished | _Exited
+_Message = Done | HostSignal | Finished | _Exited | _Interrupted
 #: a helper's queues, set in each helper process by ``_install``: URLs (None: no more),
 #: messages to the parent, and each helper's own inbox (HostSignal | Stop | None)
 _QUEUES: tuple[Any, Any, Sequence[Any]] | None = None
+#: a helper's end of its lifeline (see ``_install``), set in each helper process
+_LIFELINE: Any = None
 #: a helper's task: (its index, its settings) -> its index
 HelperTask = Callable[[int, HttpSettings], int]
 
@@ -187,8 +174,9 @@ def _install(todo: Any, outbox: Any, inboxes: Sequence[Any], lifeline: Any = Non
     this process at once when ``lifeline`` (the read end of a pipe whose only write end the
     parent holds) reaches its end: the parent ended the run early, or died. A helper the
     parent cannot name (one whose start a Ctrl-C cut short) so still ends with the run."""
-    global _QUEUES
+    global _QUEUES, _LIFELINE
     _QUEUES = (todo, outbox, inboxes)
+    _LIFELINE = lifeline
     if lifeline is not None:
         threading.Thread(
             target=_end_with, args=(lifeline,), name="flowcatalog-lifeline", daemon=True
@@ -202,6 +190,18 @@ def _end_with(lifeline: Any) -> None:
             lifeline.poll(None)
             lifeline.recv_bytes()  # nothing is ever sent: EOFError once the parent let go
     os._exit(1)
+
+
+def _let_go() -> bool:
+    """Whether the parent has let go of this helper's lifeline: it ended the run (a Ctrl-C),
+    maybe before this helper even started. Nothing is ever sent on the lifeline, so the
+    pipe is readable only at its end."""
+    if _LIFELINE is None:
+        return False
+    try:
+        return bool(_LIFELINE.poll(0))
+    except (OSError, EOFError, ValueError):
+        return True
 
 
 def helper_run(index: int, settings: HttpSettings) -> int:
@@ -230,7 +230,12 @@ def helper_run(index: int, settings: HttpSettings) -> int:
 
     threading.Thread(target=listen, name="flowcatalog-helper-in", daemon=True).start()
 
-    source = _Taker(todo, ended.is_set)
+    def stopped() -> bool:
+        return ended.is_set() or _let_go()
+
+    if stopped():  # the run ended before this helper came up: not one request
+        return index
+    source = _Taker(todo, ended.is_set, stopped)
     checker.start(source, lambda url, probe: outbox.put(Done(index, url, probe)), 1 << 16).wait()
     outbox.put(Finished(index, checker.requests_sent, checker.host_stats()))
     checker.close()
@@ -239,18 +244,27 @@ def helper_run(index: int, settings: HttpSettings) -> int:
 
 class _Taker:
     """A process's end of the shared URL queue: a batch at a time off the queue, a URL at a
-    time to the threads. None once the end mark came, or when ``give_up`` says so while
-    the queue is empty."""
+    time to the threads. None once the end mark came, when ``give_up`` says so while the
+    queue is empty, or (at once) when ``stopped`` says so."""
 
-    def __init__(self, todo: Any, give_up: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        todo: Any,
+        give_up: Callable[[], bool],
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._todo = todo
         self._give_up = give_up
+        self._stopped = stopped
         self._buffer: deque[str] = deque()
         self._lock = threading.Lock()
         self._ended = False
 
     def __call__(self) -> str | None:
         with self._lock:
+            if not self._ended and self._stopped():
+                self._ended = True
+                self._buffer.clear()
             while not self._buffer:
                 if self._ended:
                     return None
@@ -280,93 +294,6 @@ def _batches(urls: Sequence[str], processes: int) -> Iterator[list[str]]:
 
 
 # -- the parent --------------------------------------------------------------------------------
-
-_ENVIRON_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    """This process's environment is ``env`` within the block (for starting a process)."""
-    with _ENVIRON_LOCK:
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-
-def _helper_context(secrets: Iterable[str]) -> Any:
-    """The forkserver context, its server started (once per process) without secrets."""
-    from multiprocessing import forkserver
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flowcatalog.online.parallel"])
-    # a Ctrl-C in here would leave this process without its environment or its stderr
-    # (the "interrupted" line lost), so it waits for the end of the block (a few ms: the
-    # servers are started, not waited for)
-    with _interrupts_deferred(), _environment(helper_environment(secrets)), _output_to_devnull():
-        forkserver.ensure_running()  # and the resource tracker it needs
-    return context
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """A SIGINT within the block raises KeyboardInterrupt at its end, not in its middle
-    (main thread only; elsewhere the block runs as is)."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)
-    elif caught and previous == signal.SIG_DFL:
-        raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _output_to_devnull() -> Iterator[None]:
-    """File descriptors 1 and 2 are /dev/null within the block, for the processes started
-    in it: the forkserver, its helpers and the resource tracker print nothing on the user's
-    terminal (a helper's stray print, the tracker's leak warnings after a Ctrl-C), and none
-    holds this process's stdout or stderr open after it ended (a caller reading them to
-    their end would wait for those processes too)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stdout.flush()
-    null = os.open(os.devnull, os.O_WRONLY)
-    saved: list[tuple[int, int]] = []
-    try:
-        for fd in (1, 2):
-            saved.append((fd, os.dup(fd)))
-            os.dup2(null, fd)
-        yield
-    finally:
-        for fd, copy in saved:
-            os.dup2(copy, fd)
-            os.close(copy)
-        os.close(null)
-
-
-def _end_forkserver() -> None:
-    """After a Ctrl-C: end the forkserver now. It would end by itself once this process and
-    its helpers are gone, one more wake-up in a chain a loaded machine makes slow; the
-    next split run (``ensure_running``) sees it gone and starts a new one."""
-    import signal
-    from multiprocessing import forkserver
-
-    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
-    if isinstance(pid, int) and pid > 0:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def _on_exit(finished: SimpleQueue[_Message], index: int) -> Callable[[Future[int]], None]:
@@ -401,6 +328,7 @@ class ParallelChecker:
         self._running: list[WebChecker] = []  # this process's checker of the current run
         self._stop_helpers: Callable[[], None] | None = None
         self._aborted = threading.Event()
+        self._interrupted = False  # a Ctrl-C came (set in the signal handler: a plain flag)
 
     def host_stats(self) -> dict[str, HostStats]:
         return dict(self._hosts)
@@ -409,13 +337,19 @@ class ParallelChecker:
         """Nothing to release: a run's helpers end with the run."""
 
     def abort(self) -> None:
-        """Stop at once (Ctrl-C): cut off this process's requests, end the helpers."""
+        """Stop at once (Ctrl-C): cut off this process's requests, end the helpers. Not for
+        a signal handler (it takes locks); ``_check_split`` calls it from a thread."""
         self._aborted.set()
         for checker in list(self._running):
             checker.abort()
         stop = self._stop_helpers
         if stop is not None:
             stop()
+
+    def _stopping(self) -> bool:
+        """Whether this run is being stopped: ``abort`` was called, or a Ctrl-C came (seen
+        here at once, before the thread that calls ``abort`` has run)."""
+        return self._interrupted or self._aborted.is_set()
 
     def check_all(
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
@@ -459,10 +393,59 @@ class ParallelChecker:
     def _check_split(
         self, distinct: list[str], processes: int, on_done: Callable[[str, Probe], None] | None
     ) -> dict[str, Probe]:
+        """The run shared with helpers. A Ctrl-C never raises in the middle of starting or
+        stopping processes (a ``KeyboardInterrupt`` inside ``multiprocessing``'s own code
+        leaves its objects half made, and the exit then hangs or fails on them): the signal
+        only posts ``_Interrupted`` to the parent's message queue, and the run raises it
+        where it reads that queue, or once the helpers are stopped. Requests stop at once
+        all the same: a thread of this process aborts the run as the signal comes."""
+        self._interrupted = False
+        finished: SimpleQueue[_Message] = SimpleQueue()
+        interrupts: SimpleQueue[bool] = SimpleQueue()  # True: a Ctrl-C; False: the end
+
+        def on_interrupt() -> None:  # in the signal handler: no lock taken
+            self._interrupted = True
+            for checker in list(self._running):
+                checker.refuse_new_requests()
+            finished.put(_Interrupted())
+            interrupts.put(True)
+
+        def abort_on_interrupt() -> None:
+            if interrupts.get():
+                self.abort()
+
+        aborter = threading.Thread(target=abort_on_interrupt, name="flowcatalog-ctrl-c")
+        aborter.start()
         try:
-            context = _helper_context(self._secrets)
-        except (OSError, ValueError):  # no interpreter to start (an embedded Python, say)
+            with interrupts_deferred(on_interrupt):
+                try:
+                    context = helper_context(self._secrets)
+                except (OSError, ValueError):  # no interpreter to start (embedded Python)
+                    context = None
+                if context is not None:
+                    results = self._run_split(context, distinct, processes, on_done, finished)
+        finally:
+            interrupts.put(False)
+            aborter.join()
+        if context is None:
             return self._check_here(self.settings, distinct, on_done)
+        lost = [url for url in distinct if url not in results]
+        if lost:  # a helper failed: check here what nobody reported (Ctrl-C as usual)
+            self.lost.extend(lost)
+            results.update(self._check_here(self.settings, lost, on_done))
+        return results
+
+    def _run_split(
+        self,
+        context: Any,
+        distinct: list[str],
+        processes: int,
+        on_done: Callable[[str, Probe], None] | None,
+        finished: SimpleQueue[_Message],
+    ) -> dict[str, Probe]:
+        """The URLs probed by this process and ``processes - 1`` helpers; those a failed
+        helper never reported are left out. Ends with ``KeyboardInterrupt`` when
+        ``finished`` brings ``_Interrupted``."""
         helpers = processes - 1
         own, theirs = share_settings(self.settings, processes)
         todo = context.Queue()
@@ -472,7 +455,6 @@ class ParallelChecker:
             todo.put(batch)
         for _ in range(processes + 1):
             todo.put(None)  # the end mark, one for each process
-        finished: SimpleQueue[_Message] = SimpleQueue()
 
         def relay(kind: str, host: str, value: float, origin: int = PARENT) -> None:
             for index, inbox in enumerate(inboxes):
@@ -481,6 +463,8 @@ class ParallelChecker:
 
         checker = WebChecker(own, on_host_event=relay)
         self._running.append(checker)
+        if self._stopping():  # (``abort`` sets it, then aborts what is running)
+            checker.abort()
         before = set(multiprocessing.active_children())
         # the helpers' lifeline: this process holds the only write end; closing it (or
         # this process ending) ends every helper, even one a Ctrl-C left unnamed here
@@ -494,14 +478,21 @@ class ParallelChecker:
             """The helpers started so far (looked up now: a Ctrl-C may come at any time)."""
             return [c for c in multiprocessing.active_children() if c not in before]
 
+        stopping = threading.Lock()  # the Ctrl-C thread and this one may both stop them
+
         def stop_helpers() -> None:
-            for inbox in inboxes:
-                with contextlib.suppress(OSError, ValueError):
-                    inbox.put(Stop())
-            held.close()
-            for child in children():
-                with contextlib.suppress(OSError, ValueError):
-                    child.kill()
+            with stopping:
+                for inbox in inboxes:
+                    with contextlib.suppress(OSError, ValueError):
+                        inbox.put(Stop())
+                held.close()  # (closing twice is nothing; at once in two threads it was)
+                for child in children():
+                    with contextlib.suppress(OSError, ValueError):
+                        child.kill()
+                # a helper still being started waits on the forkserver (slow to come up
+                # on a loaded machine): ending it fails that start at once; a helper it
+                # forked already, unnamed here, ends with its lifeline
+                end_forkserver()
 
         self._stop_helpers = stop_helpers
         completed = False
@@ -512,13 +503,20 @@ class ParallelChecker:
 
             # short waits: a helper killed while it held the queue's lock, or one that died
             # holding end marks, must not leave this process waiting for ever
-            take = _Taker(todo, lambda: self._aborted.is_set() or helpers_gone.is_set())
+            take = _Taker(todo, lambda: self._stopping() or helpers_gone.is_set())
 
             run = checker.start(take, lambda url, probe: finished.put(Done(PARENT, url, probe)),
                                 len(distinct))  # fmt: skip
             futures: list[Future[int]] = []
             for index in range(helpers):
-                future = pool.submit(self._task, index, theirs)
+                if self._stopping():  # stopped already: no more helpers
+                    break
+                try:
+                    future = pool.submit(self._task, index, theirs)
+                except Exception:  # the abort ended the forkserver while it was asked
+                    if not self._stopping():
+                        raise
+                    break
                 future.add_done_callback(_on_exit(finished, index))
                 futures.append(future)
             self.helper_pids = [c.pid for c in children() if c.pid is not None]
@@ -531,10 +529,10 @@ class ParallelChecker:
 
             bridging = threading.Thread(target=bridge, name="flowcatalog-helpers", daemon=True)
             bridging.start()
-            if self._aborted.is_set():
+            if self._stopping():
                 self.abort()
 
-            running = set(range(helpers))
+            running = set(range(len(futures)))
             failed = False
             helper_counts: dict[int, Finished] = {}
             try:
@@ -557,6 +555,8 @@ class ParallelChecker:
                     elif isinstance(message, Finished):
                         helper_counts[message.origin] = message
                         running.discard(message.origin)
+                    elif isinstance(message, _Interrupted):
+                        raise KeyboardInterrupt
                     elif message.failed:
                         failed = True
                         running.discard(message.origin)
@@ -567,11 +567,9 @@ class ParallelChecker:
                 run.stop_event.set()
                 raise
             run.wait()
-            lost = [url for url in distinct if url not in results]
-            if lost:  # a helper failed: check what nobody reported here
-                assert failed or self._aborted.is_set(), "URLs lost without a failed helper"
-                self.lost.extend(lost)
-                results.update(checker.check_all(lost, on_done))
+            assert failed or self._stopping() or len(results) == len(distinct), (
+                "URLs lost without a failed helper"
+            )
             for counts in helper_counts.values():
                 self._collect(counts.requests, counts.hosts)
             completed = True
@@ -579,15 +577,15 @@ class ParallelChecker:
             self._stop_helpers = None
             if not completed:  # interrupted, wherever it was: the helpers end first
                 checker.abort()
-                stop_helpers()
-                _end_forkserver()
+                stop_helpers()  # (and the forkserver)
             self._running.remove(checker)
             checker.close()
             outbox.put(None)  # ends the bridge
             for inbox in inboxes:
                 inbox.put(None)  # ends each helper's listener (after any Stop)
             pool.shutdown(wait=completed, cancel_futures=True)
-            held.close()  # a finished run's helpers ended already; none is left waiting
+            with stopping:
+                held.close()  # a finished run's helpers ended already; none is left waiting
             lifeline.close()
             for queue in (todo, outbox, *inboxes):
                 queue.cancel_join_thread()  # never wait at exit for a queue nobody reads

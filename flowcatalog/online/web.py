@@ -451,6 +451,11 @@ class WebChecker:
         """Stop at once (Ctrl-C): cut off the requests in flight, send no new one."""
         self._watchdog.abort()
 
+    def refuse_new_requests(self) -> None:
+        """Send no new request from now on (``abort`` also cuts off those in flight). Safe
+        in a signal handler: it sets a flag and takes no lock."""
+        self._watchdog.aborted = True
+
     def probe(self, url: str) -> Probe:
         """Check one URL: HEAD (GET fallback), retries, redirects, all within the deadline."""
         start = self._clock()

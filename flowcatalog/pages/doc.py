@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.model import Catalog, Link, LinkKind, Location
+from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
 from flowcatalog.urls import UrlAnalysis, UrlKind, analyse, redact
 
 PAGE_ENCODING = Rule(
@@ -121,6 +121,19 @@ def analyse_url(url: str) -> UrlAnalysis:
     return analyse(url)
 
 
+def _identity(url: str) -> tuple[str, FigmaRef | None]:
+    """A link's normalised URL and Figma identity.
+
+    Only an http(s) URL can be a Figma file link, and any other URL's normalised form is
+    the URL without surrounding white space, so a target that does not start with ``http``
+    (a relative link, an anchor, ``mailto:``) needs no analysis at all."""
+    stripped = url.strip()
+    if stripped[:4].lower() != "http":
+        return stripped, None
+    analysis = analyse_url(url)
+    return analysis.normalised, analysis.figma
+
+
 class LineIndex:
     """Turns byte offsets of one text into 1-based line and character column.
 
@@ -130,9 +143,10 @@ class LineIndex:
 
     __slots__ = ("_ascii", "_data", "_starts", "path")
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, data: bytes | None = None) -> None:
+        """``data``: ``text`` already encoded, when the caller has it."""
         self.path = path
-        self._data = text.encode("utf-8", "surrogatepass")
+        self._data = text.encode("utf-8", "surrogatepass") if data is None else data
         self._ascii = text.isascii()
         # bytes.splitlines ends lines at \n, \r\n and \r, as CommonMark does
         self._starts = [0, *accumulate(map(len, self._data.splitlines(keepends=True)))]
@@ -184,12 +198,12 @@ def page_link(
     page link is made: ``https://***@host``; no output, report or request carries it."""
     if "@" in url or "@" in text:
         url, text = redact(url), redact(text)
-    analysis = analyse_url(url)
+    normalised, figma = _identity(url)
     return Link(
         url,
         location,
-        analysis.normalised,
-        analysis.figma,
+        normalised,
+        figma,
         text,
         context,
         kind,

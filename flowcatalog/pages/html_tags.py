@@ -112,6 +112,17 @@ class TagScanner(HTMLParser):
         self.has_content = True
 
 
+def line_starts(text: str) -> list[int]:
+    """The character index where each line of ``text`` starts (lines end at ``\\n``, as
+    ``HTMLParser.getpos`` counts them): found with ``str.find``, not a loop over characters."""
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
+
+
 def scan_link_tags(fragment: str) -> list[tuple[int, str, str, str]]:
     """Link attributes of an HTML fragment: (character index of the attribute name, element,
     URL, text or alt/title). Never raises."""
@@ -121,9 +132,8 @@ def scan_link_tags(fragment: str) -> list[tuple[int, str, str, str]]:
         parser.close()
     except Exception:
         return []
-    line_starts = [0]
-    line_starts.extend(i + 1 for i, ch in enumerate(fragment) if ch == "\n")
+    starts = line_starts(fragment)
     return [
-        (line_starts[tag.line - 1] + tag.column + tag.attr_offset, tag.name, tag.url, tag.text)
+        (starts[tag.line - 1] + tag.column + tag.attr_offset, tag.name, tag.url, tag.text)
         for tag in parser.tags
     ]

@@ -54,7 +54,7 @@ from flowcatalog.pages.doc import (
     page_link,
     template_unrendered,
 )
-from flowcatalog.pages.html_tags import TagScanner
+from flowcatalog.pages.html_tags import TagScanner, line_starts
 from flowcatalog.pages.mdx import is_mdx, jsx_links, mdx_source
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE, page_anchors
 from flowcatalog.pages.syntax import (
@@ -129,13 +129,14 @@ def _options() -> Any:
     )
 
 
-def _clean(text: str) -> str:
-    """Replace lone surrogates (never in decoded files, possible in str input) with U+FFFD."""
+def _clean(text: str) -> tuple[str, bytes]:
+    """``text`` with lone surrogates (never in decoded files, possible in str input) replaced
+    by U+FFFD, and its UTF-8 bytes (made by the test, so the page is encoded once)."""
     try:
-        text.encode("utf-8")
+        return text, text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return text
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return text, text.encode("utf-8")
 
 
 def parse_markdown(
@@ -152,12 +153,14 @@ def parse_markdown(
     text runs that hold one of the keys and only the empty list items, the only ones the
     rules look at, so the findings are the same and far fewer objects are made.
     """
-    text = _clean(text)
+    text, data = _clean(text)
     if "\r" in text:  # the parser ends lines at \n only: a lone \r becomes one (same bytes)
         text = _LONE_CR.sub("\n", text)
+        data = text.encode("utf-8")
     if is_mdx(path):
         text = mdx_source(text)
-    index = LineIndex(path, text)
+        data = text.encode("utf-8")
+    index = LineIndex(path, text, data)
     keys = None if run_keys is None else (*run_keys, *SYNTAX_NEEDLES)
     extractor = _Extractor(
         index, text, base=0, hidden=False, context=(), run_keys=keys, data=index.data
@@ -488,7 +491,8 @@ class _Extractor:
     # --- emitting ------------------------------------------------------------------------
 
     def _emit(self, link: Link) -> None:
-        if _TEMPLATE.search(link.url):
+        url = link.url
+        if ("{" in url or "}" in url or "%" in url) and _TEMPLATE.search(url):
             return  # a template expression, not a link
         if self.hidden_mode:
             self.hidden.append(replace(link, hidden=True))
@@ -571,6 +575,9 @@ class _Extractor:
             self._compute_masks()
 
     def _loop(self, events: Any) -> None:
+        """Hand each event to its handler; text events, by far the most frequent, and the
+        block boundaries that end a text run are handled here, with the loop's state in
+        locals (this loop is most of a page's cost)."""
         starts = self._start_handlers()
         ends = self._end_handlers()
         blocks = _BLOCK_TAGS
@@ -579,59 +586,67 @@ class _Extractor:
         run_pieces = self._run_pieces
         links = self._links
         items = self._items
+        # lean: an item's text is read only when the item is empty, and then it is blank
+        items_text = self._run_keys is None
         base = self.base
         masks = self._masks
+        mask_starts = self._mask_starts
         for event, span in events:
-            if type(event) is dict:
-                value = event.get("Text")
-                if value is not None:
-                    if self._skip:
-                        continue
-                    start = span["start"]
-                    end = span["end"]
-                    if masks and self._overlaps_mask(start, end):
+            if type(event) is not dict:
+                self._event(event, span["start"], span["end"])
+                continue
+            value = event.get("Text")
+            if value is not None:
+                if self._skip:
+                    continue
+                start = span["start"]
+                end = span["end"]
+                if masks:  # ``_overlaps_mask``, inlined
+                    i = bisect_left(mask_starts, end) - 1
+                    if i >= 0 and masks[i][1] > start:
                         self._template_links(start, end)
                         for piece_start, piece_end, piece in self._unmasked(start, end, value):
                             self._piece(piece_start, piece_end, piece)
                         continue
-                    # ``_piece``, inlined: this is the most frequent event by far
-                    heading = self._heading
-                    if not self._marked and heading is None and value and not value.isspace():
-                        self._mark_content()
-                    if links:
-                        last = links[-1]
-                        if last.image:  # alt text: the image's text, not rendered text
-                            last.text.append(value)
-                            continue
-                        for link in links:
-                            link.text.append(value)
-                    anchor = self._html_anchor
-                    if anchor is not None:
-                        anchor.text.append(value)
-                    if heading is not None:
-                        heading[2].append(value)
+                # ``_piece``, inlined
+                heading = self._heading
+                if not self._marked and heading is None and value and not value.isspace():
+                    self._mark_content()
+                if links:
+                    last = links[-1]
+                    if last.image:  # alt text: the image's text, not rendered text
+                        last.text.append(value)
+                        continue
+                    for link in links:
+                        link.text.append(value)
+                anchor = self._html_anchor
+                if anchor is not None:
+                    anchor.text.append(value)
+                if heading is not None:
+                    heading[2].append(value)
+                if items_text:
                     for item in items:
                         item.text.append(value)
-                    if value:
-                        run_pieces.append((base + start, base + end, not links and anchor is None))
-                        run_text.append(value)
-                    continue
-                value = event.get("Start")
+                if value:
+                    run_pieces.append((base + start, base + end, not links and anchor is None))
+                    run_text.append(value)
+                continue
+            value = event.get("Start")
+            if value is not None:
                 handlers = starts
+            else:
+                value = event.get("End")
                 if value is None:
-                    value = event.get("End")
-                    handlers = ends
-                if value is not None:
-                    tag = value if type(value) is str else next(iter(value))
-                    if run_text and tag in blocks:
-                        flush()
-                    handler = handlers.get(tag)
-                    if handler is not None:
-                        handler(tag, value, span["start"], span["end"])
+                    if "Html" not in event:  # the lines of an HtmlBlock: read at its start
+                        self._event(event, span["start"], span["end"])
                     continue
-                if "Html" in event:
-                    continue  # the lines of an HtmlBlock: handled as a whole at its start
-            self._event(event, span["start"], span["end"])
+                handlers = ends
+            tag = value if type(value) is str else next(iter(value))
+            if run_text and tag in blocks:
+                flush()
+            handler = handlers.get(tag)
+            if handler is not None:
+                handler(tag, value, span["start"], span["end"])
 
     def _start_handlers(self) -> dict[str, Callable[[str, Any, int, int], None]]:
         """What a Start event does, by tag (a tag not listed does nothing)."""
@@ -925,9 +940,10 @@ class _Extractor:
             self._close_link(self._links.pop())
 
     def _close_link(self, link: _OpenLink) -> None:
-        if self._masked(link.start):
+        if self._masks and self._masked(link.start):
             return
-        text = " ".join("".join(link.text).split())
+        parts = link.text
+        text = " ".join((parts[0] if len(parts) == 1 else "".join(parts)).split())
         if link.image:
             for parent in self._links:  # a linked image: its alt text is the link's text
                 parent.text.append(text)
@@ -1014,21 +1030,21 @@ class _Extractor:
             parser.close()
         except Exception:
             return
-        line_starts = [0]
-        line_starts.extend(i + 1 for i, ch in enumerate(fragment) if ch == "\n")
+        starts = line_starts(fragment)
+        ascii_only = fragment.isascii()  # then a character index is a byte offset
         if parser.has_content:
             self._mark_content()
         for data_line, data_col, data in parser.data:
             if data.strip() and not inline:
-                char = line_starts[data_line - 1] + data_col
-                byte = offset + len(fragment[:char].encode("utf-8"))
+                char = starts[data_line - 1] + data_col
+                byte = offset + (char if ascii_only else len(fragment[:char].encode("utf-8")))
                 for piece_start, piece_end, piece in self._unmasked(
                     byte, byte + len(data.encode("utf-8")), data
                 ):
                     self._add_text(piece_start, piece_end, piece, False)
         for tag in parser.tags:
-            char = line_starts[tag.line - 1] + tag.column + tag.attr_offset
-            byte = offset + len(fragment[:char].encode("utf-8"))
+            char = starts[tag.line - 1] + tag.column + tag.attr_offset
+            byte = offset + (char if ascii_only else len(fragment[:char].encode("utf-8")))
             if self._masked(byte):
                 continue
             if tag.name == "a" and self._heading is not None:
@@ -1087,11 +1103,17 @@ def _jsx_fragment_links(fragment: str) -> list[tuple[int, str, str]]:
 
 def _runs_with(joined: str, starts: list[int], needles: Sequence[str]) -> set[int]:
     """Indexes of the runs (``joined`` with line breaks; ``starts``: where each begins) that
-    hold one of ``needles`` (which hold no white space)."""
+    hold one of ``needles`` (which hold no white space).
+
+    A needle with a character the text lacks is not looked for: a missing character is
+    found absent at memory-scan speed, many times faster than a search for a needle of
+    several characters (``](``, ``][``: most pages have no ``]`` outside their links)."""
     found: set[int] = set()
     for needle in needles:
         if not needle:
             return set(range(len(starts) - 1))
+        if not all(char in joined for char in needle):
+            continue
         at = joined.find(needle)
         while at >= 0:
             i = bisect_right(starts, at) - 1

@@ -20,8 +20,13 @@ from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.parallel import (
     ParallelChecker,
     choose_processes,
-    helper_environment,
     share_settings,
+)
+from flowcatalog.online.processes import (
+    available_cpus,
+    helper_context,
+    helper_environment,
+    interrupts_deferred,
 )
 from flowcatalog.online.verify import OnlineSettings
 from flowcatalog.online.web import HttpSettings, WebChecker
@@ -137,7 +142,7 @@ def test_when_a_run_is_split() -> None:
     assert choose_processes(replace(wide, host_concurrency=8), many, None) == 1  # latency-bound
     assert choose_processes(replace(wide, host_interval=0.1), many, 4) == 1  # an interval
     assert choose_processes(replace(wide, host_concurrency=3), many, 4) == 3  # per-host slots
-    expected = min(http_workers.available_cpus(), http_workers.MAX_AUTO_PROCESSES)
+    expected = min(available_cpus(), http_workers.MAX_AUTO_PROCESSES)
     assert choose_processes(wide, many, None) == expected
 
 
@@ -310,7 +315,7 @@ def test_a_helper_that_cannot_start_means_one_process(
     def impossible(secrets: Any) -> Any:
         raise OSError("no interpreter")
 
-    monkeypatch.setattr(http_workers, "_helper_context", impossible)
+    monkeypatch.setattr(http_workers, "helper_context", impossible)
     server.expect_request("/x").respond_with_data("")
     checker = ParallelChecker(FAST, processes=2)
     targets = [url(server, "/x"), url(server, "/x?2")]
@@ -322,8 +327,10 @@ def test_abort_ends_a_split_run_at_once(server: HTTPServer) -> None:
     """Ctrl-C in a split run: the requests in flight, here and in the helper, are cut off
     and the helper ends; nothing waits for the slow server."""
 
+    ended = threading.Event()
+
     def slow(request: Request) -> Response:
-        time.sleep(3)
+        ended.wait(3)  # released at the end: no answer is logged during a later test
         return Response("")
 
     for i in range(40):
@@ -333,8 +340,11 @@ def test_abort_ends_a_split_run_at_once(server: HTTPServer) -> None:
     timer = threading.Timer(0.8, checker.abort)
     timer.start()
     started = time.monotonic()
-    results = checker.check_all([url(server, f"/s{i}") for i in range(40)])
-    took = time.monotonic() - started
+    try:
+        results = checker.check_all([url(server, f"/s{i}") for i in range(40)])
+    finally:
+        took = time.monotonic() - started
+        ended.set()
     timer.join()
     assert took < 0.8 + 1.0
     assert checker.processes_used == 2
@@ -411,13 +421,13 @@ def test_cli_split_run_reports_what_one_process_reports(
 def record_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record each start of helper processes (they still start)."""
     spawned: list[int] = []
-    real = http_workers._helper_context
+    real = helper_context
 
     def context(secrets: Any) -> Any:
         spawned.append(1)
         return real(secrets)
 
-    monkeypatch.setattr(http_workers, "_helper_context", context)
+    monkeypatch.setattr(http_workers, "helper_context", context)
     return spawned
 
 
@@ -497,3 +507,88 @@ def test_url_batches_shrink_and_cover_every_url_once() -> None:
     assert len(batches[0]) == 32
     assert len(batches[-1]) == 1
     assert [len(b) for b in batches] == sorted((len(b) for b in batches), reverse=True)
+
+
+def test_a_helper_started_after_the_run_ended_sends_nothing(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper that comes up after a Ctrl-C (its lifeline already cut) takes no URL."""
+    import multiprocessing
+    import queue
+
+    server.expect_request("/x").respond_with_data("")
+    todo: queue.Queue[Any] = queue.Queue()
+    todo.put([url(server, "/x")])
+    todo.put(None)
+    outbox: queue.Queue[Any] = queue.Queue()
+    lifeline, held = multiprocessing.Pipe(duplex=False)
+    held.close()  # the parent let go before this helper started
+    monkeypatch.setattr(http_workers, "_QUEUES", (todo, outbox, [queue.Queue()]))
+    monkeypatch.setattr(http_workers, "_LIFELINE", lifeline)
+    try:
+        assert http_workers.helper_run(0, FAST) == 0
+    finally:
+        lifeline.close()
+    assert methods(server) == []
+    assert outbox.empty()
+    assert todo.qsize() == 2  # its URLs left for others (none, in a run that ended)
+
+
+def test_a_taker_stops_at_once_when_told() -> None:
+    import queue
+
+    todo: queue.Queue[Any] = queue.Queue()
+    todo.put(["a", "b", "c"])
+    stop = threading.Event()
+    take = http_workers._Taker(todo, lambda: False, stop.is_set)
+    assert take() == "a"
+    stop.set()
+    assert take() is None  # "b" and "c", already taken from the queue, are dropped
+    assert take() is None
+
+
+def test_a_ctrl_c_while_helpers_start_waits_for_the_end_of_the_block() -> None:
+    """Inside the block a SIGINT only calls ``notify`` (at once); the KeyboardInterrupt comes
+    at the end of the block, so no process start is left half done."""
+    import signal
+
+    notified: list[float] = []
+    reached_end: list[bool] = []
+
+    def block() -> None:
+        with interrupts_deferred(lambda: notified.append(time.monotonic())):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(100):  # the handler runs between byte codes, soon after the kill
+                if notified:
+                    break
+                time.sleep(0.001)
+            assert len(notified) == 1
+            reached_end.append(True)
+
+    # as in a terminal, even where this test run ignores SIGINT (a background CI job)
+    original = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            block()
+        assert reached_end == [True]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, original)
+
+
+def test_abort_before_a_split_run_starts_no_helper_and_sends_nothing(
+    server: HTTPServer,
+) -> None:
+    import multiprocessing
+
+    server.expect_request("/x").respond_with_data("")
+    targets = [url(server, f"/x?{i}") for i in range(40)]
+    checker = ParallelChecker(FAST, processes=2)
+    before = set(multiprocessing.active_children())
+    checker.abort()
+    results = checker.check_all(targets)
+    assert sorted(results) == sorted(targets)
+    assert all(p.detail == "interrupted" for p in results.values())
+    assert methods(server) == []
+    assert checker.helper_pids == []
+    assert set(multiprocessing.active_children()) <= before

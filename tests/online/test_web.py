@@ -489,3 +489,17 @@ def _prepared(target: str) -> Any:
     prepared = requests.PreparedRequest()
     prepared.prepare(method="HEAD", url=target)
     return prepared
+
+
+def test_refusing_new_requests_sends_none_and_reports_interrupted(server: HTTPServer) -> None:
+    """What a Ctrl-C's signal handler does at once (a flag, no lock): no request starts."""
+    server.expect_request("/a").respond_with_data("")
+    checker = WebChecker(FAST)
+    try:
+        checker.refuse_new_requests()
+        results = checker.check_all([url(server, "/a"), url(server, "/b")])
+    finally:
+        checker.close()
+    assert methods(server) == []
+    assert checker.requests_sent == 0
+    assert {p.detail for p in results.values()} == {"interrupted"}

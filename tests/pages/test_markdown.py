@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowcatalog.pages.doc import PageDoc
+from flowcatalog.pages.html_tags import line_starts
 from flowcatalog.pages.load import read_page
-from flowcatalog.pages.markdown import _MASK, mask_spans, parse_markdown
+from flowcatalog.pages.markdown import _MASK, _runs_with, mask_spans, parse_markdown
 from flowcatalog.rules.page_content import (
     DEFAULT_PLACEHOLDERS,
     page_findings,
@@ -311,6 +312,46 @@ def test_handbook_like_text_parses(text: str) -> None:
         assert link.location.line is not None
         assert link.location.line >= 1
     lint_text(text)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "parsed"),
+    [
+        ("p.md", "é\r[x](https://u.example/)\r\nb\r", "é\n[x](https://u.example/)\r\nb\n"),
+        ("p.md", "a \ud800 [x](/y)", "a \ufffd\ufffd\ufffd [x](/y)"),  # one per byte
+        ("p.mdx", "import X from 'x'\n\n[é](/y)\n", "                 \n\n[é](/y)\n"),
+    ],
+    ids=["lone-cr", "lone-surrogate", "mdx-esm"],
+)
+def test_the_page_bytes_are_those_of_the_text_parsed(path: str, text: str, parsed: str) -> None:
+    doc = parse_markdown(path, text)
+    assert doc.index.data == parsed.encode("utf-8")
+    assert [link.location.line for link in doc.links] == [
+        1 + parsed[: parsed.index("[")].count("\n")
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab]([ ).w", max_size=8), max_size=6),
+    st.lists(st.sampled_from(["](", "] (", ")[", "][", "a", "ab", "www.", "b.w"]), max_size=4),
+)
+def test_runs_with_finds_the_runs_holding_a_needle(runs: list[str], needles: list[str]) -> None:
+    joined = "\n".join(runs)
+    starts = [0]
+    for run in runs:
+        starts.append(starts[-1] + len(run) + 1)
+    expected = {i for i, run in enumerate(runs) if any(n in run for n in needles)}
+    assert _runs_with(joined, starts, needles) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="a\né\r<>", max_size=40))
+def test_line_starts_are_where_each_line_begins(text: str) -> None:
+    lines = text.split("\n")
+    assert line_starts(text) == [
+        sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))
+    ]
 
 
 def _lean_agrees(text: str, placeholders: tuple[str, ...]) -> None:

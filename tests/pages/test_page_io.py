@@ -303,6 +303,35 @@ def test_plain_web_short_cut_agrees_with_figma_url(url: str) -> None:
     assert page.analyse_url.__wrapped__(url) == figma_url.analyse.__wrapped__(url)
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        _URL_PIECES
+        | st.sampled_from(["../a.md", "#x", "mailto:a@b.c", "HtTp", "/design/", "\u212a"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_link_identity_agrees_with_figma_url(url: str) -> None:
+    analysis = figma_url.analyse.__wrapped__(url)
+    assert page._identity(url) == (analysis.normalised, analysis.figma)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        " HTTPS://www.figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-2 ",
+        "http://figma.com/file/DCq7K8Srsv79tbH1yRkGbl?node-id=1%3A2",
+        "https://www.figma.com/embed?url=https%3A%2F%2Fwww.figma.com%2Ffile%2FDCq7K8Srsv79tbH1yRkGbl",
+        " ../flows.md#renewal ",
+        "figma.com/design/DCq7K8Srsv79tbH1yRkGbl/x?node-id=1-2",
+    ],
+)
+def test_link_identity_examples(url: str) -> None:
+    analysis = figma_url.analyse.__wrapped__(url)
+    assert page._identity(url) == (analysis.normalised, analysis.figma)
+    assert (analysis.figma is not None) == url.strip().lower().startswith("http")
+
+
 @pytest.mark.parametrize(
     "url",
     [
