@@ -149,8 +149,8 @@ def lint_files(
     With many files, ``jobs`` forked worker processes lint them, a batch of pages at a
     time (``_lint_forked``); each page's result comes back compact (tuples of plain values)
     and is made into objects here, keeping only its links, heading ids and findings (never
-    the parsed document). With ``hidden`` the pages come back with the links hidden in their comments too.
-    With a ``cache``, only the pages it has no result for are linted
+    the parsed document). With ``hidden`` the pages come back with the links hidden in
+    their comments too. With a ``cache``, only the pages it has no result for are linted
     (``page_cache.cached_lint``).
     """
     work = [(path, tuple(placeholders), hidden, path in flow_pages, slug_style) for path in files]
