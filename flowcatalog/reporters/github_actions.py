@@ -15,7 +15,13 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if "%" in value:
+        value = value.replace("%", "%25")
+    if "\r" in value:
+        value = value.replace("\r", "%0D")
+    if "\n" in value:
+        value = value.replace("\n", "%0A")
+    return value
 
 
 def escape_property(value: str) -> str:
@@ -34,4 +40,28 @@ def format_finding(finding: Finding) -> str:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return "".join(format_finding(f) + "\n" for f in report.findings)
+    """One ``format_finding`` line per finding; the escaped path and title are worked out
+    once per file and rule (a report has many findings per file)."""
+    files: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    lines = []
+    for finding in report.findings:
+        where = finding.location
+        path, line, column, rule = where.path, where.line, where.column, finding.rule
+        file = files.get(path)
+        if file is None:
+            file = files[path] = f"file={escape_property(path)},"
+        title = titles.get(rule)
+        if title is None:
+            title = titles[rule] = f"title={escape_property('flowcatalog ' + rule)}::"
+        if line is None:
+            position = ""
+        elif column is None:
+            position = f"line={line},"
+        else:
+            position = f"line={line},col={column},"
+        lines.append(
+            f"::{COMMANDS[finding.severity]} {file}{position}{title}"
+            f"{escape_data(finding.message)}\n"
+        )
+    return "".join(lines)

@@ -16,15 +16,23 @@ become clickable.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from flowcatalog.findings import Severity
 from flowcatalog.report import Cell, CellState, LinkGroup, Report
 from flowcatalog.reporters import svg_chart
 from flowcatalog.reporters.html_assets import SCRIPT, STYLE
+from flowcatalog.reporters.html_tables import (
+    anchor,
+    context_of,
+    findings_table,
+    links_table,
+    web_href,
+)
 from flowcatalog.reporters.markup import attr, text
 from flowcatalog.reporters.subjects import display_names, link_by_url
-from flowcatalog.views import NodeView, ReportContext, Thumbnail
+from flowcatalog.views import NodeView, Thumbnail
 
 LABELS = {
     CellState.DOCUMENTED: ("\u2713", "Documented"),
@@ -32,20 +40,10 @@ LABELS = {
     CellState.MISSING: ("\u2717", "Missing"),
     CellState.NOT_APPLICABLE: ("\u2013", "Not applicable"),
 }
-SEVERITY_LABELS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
-
-
-def _href(url: str) -> str | None:
-    lowered = url.strip().lower()
-    return url.strip() if lowered.startswith(("https://", "http://")) else None
-
-
-def _context(report: Report) -> ReportContext:
-    return report.context or ReportContext()
 
 
 def _view(report: Report, link: LinkGroup | None) -> NodeView | None:
-    return _context(report).view(link.figma) if link is not None else None
+    return context_of(report).view(link.figma) if link is not None else None
 
 
 def _link_text(url: str, link: LinkGroup | None, view: NodeView | None = None) -> str:
@@ -56,13 +54,6 @@ def _link_text(url: str, link: LinkGroup | None, view: NodeView | None = None) -
     if link is not None and link.figma is not None and link.figma.node_id:
         return f"Figma node {link.figma.node_id}"
     return url
-
-
-def _anchor(url: str, label: str) -> str:
-    href = _href(url)
-    if href is None:
-        return f"<code>{text(url)}</code>"
-    return f'<a href="{attr(href)}">{text(label)}</a>'
 
 
 def _status(link: LinkGroup | None) -> str:
@@ -82,7 +73,7 @@ def _changed(report: Report, link: LinkGroup | None) -> str | None:
     """How the node of ``link`` differs from the snapshot (changed, renamed, deleted), if so."""
     if link is None or link.figma is None:
         return None
-    for change in _context(report).changes:
+    for change in context_of(report).changes:
         if (change.api_key, change.node_id) == (link.figma.api_key, link.figma.node_id):
             return change.kind
     return None
@@ -91,11 +82,11 @@ def _changed(report: Report, link: LinkGroup | None) -> str | None:
 def _node_item(report: Report, url: str, link: LinkGroup | None) -> str:
     view = _view(report, link)
     label = _link_text(url, link, view)
-    parts = [_anchor(url, label), _status(link)]
+    parts = [anchor(url, label), _status(link)]
     if view is not None and view.thumbnail is not None:
         parts.append(_img(view.thumbnail, f"Thumbnail of {label}"))
     elif link is not None and link.figma is not None and link.figma.node_id:
-        context = _context(report)
+        context = context_of(report)
         if context.snapshot == "missing":
             parts.append(
                 '<span class="nothumb">thumbnail after <code>flowcatalog snapshot</code></span>'
@@ -187,13 +178,22 @@ def _filters(report: Report) -> tuple[list[str], str]:
     return out, ",\n".join(rules) + " { display: none; }\n"
 
 
-def _matrix(report: Report) -> list[str]:
+def _matrix_links(report: Report) -> dict[str, LinkGroup]:
+    """The links the matrix and the cells table name, by the URLs they name them by."""
+    coverage = report.coverage
+    if coverage is None:
+        return {}
+    wanted = {url for cell in coverage.cells for url in cell.links}
+    wanted.update(url for flow in coverage.extra_flows for url in flow.links)
+    return link_by_url(report, wanted) if wanted else {}
+
+
+def _matrix(report: Report, links: dict[str, LinkGroup]) -> list[str]:
     coverage = report.coverage
     if coverage is None:
         return ["<p>No catalog was read, so there is no coverage matrix.</p>"]
     stages, deployments = display_names(coverage)
     stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
-    links = link_by_url(report)
     grid = {(c.stage, c.deployment): c for c in reversed(coverage.cells)}
     out = [
         '<div class="scroll" role="region" aria-labelledby="matrix-title" tabindex="0">',
@@ -227,7 +227,7 @@ def _matrix(report: Report) -> list[str]:
             stage = stages.get(flow.stage, flow.stage)
             if flow.links:
                 what = ", ".join(
-                    _anchor(url, _link_text(url, links.get(url), _view(report, links.get(url))))
+                    anchor(url, _link_text(url, links.get(url), _view(report, links.get(url))))
                     + _status(links.get(url))
                     for url in flow.links
                 )
@@ -240,13 +240,12 @@ def _matrix(report: Report) -> list[str]:
     return out
 
 
-def _cells(report: Report) -> list[str]:
+def _cells(report: Report, links: dict[str, LinkGroup]) -> list[str]:
     """One row per cell, for the filters: stage, deployment, state, flows, Figma frames."""
     coverage = report.coverage
     assert coverage is not None
     stages, deployments = display_names(coverage)
     stage_ids, dep_ids = _ids(stages, "s"), _ids(deployments, "d")
-    links = link_by_url(report)
     out = [
         '<div class="scroll" role="region" aria-labelledby="cells-title" tabindex="0">',
         '<table id="cells">',
@@ -260,7 +259,7 @@ def _cells(report: Report) -> list[str]:
         names = []
         for url in cell.links:
             link = links.get(url)
-            names.append(_anchor(url, _link_text(url, link, _view(report, link))))
+            names.append(anchor(url, _link_text(url, link, _view(report, link))))
         out.append(
             f'<tr data-state="{cell.state.value}" data-stage="{stage_ids.get(cell.stage, "")}" '
             f'data-deployment="{dep_ids.get(cell.deployment, "")}">'
@@ -275,69 +274,15 @@ def _cells(report: Report) -> list[str]:
 
 
 def _source(report: Report, path: str, line: int | None, label: str) -> str:
-    sources = _context(report).sources
+    sources = context_of(report).sources
     href = sources.blob(path, line) if sources is not None else None
     if href is None:
         return f"<code>{text(label)}</code>"
     return f'<a href="{attr(href)}"><code>{text(label)}</code></a>'
 
 
-def _findings(report: Report) -> list[str]:
-    if not report.findings:
-        return ['<p id="findings">No findings.</p>']
-    out = [
-        '<div class="scroll" role="region" aria-labelledby="findings-title" tabindex="0">',
-        '<table id="findings">',
-        '<thead><tr><th scope="col">Severity</th><th scope="col">Location</th>'
-        '<th scope="col">Rule</th><th scope="col">Message</th></tr></thead>',
-        "<tbody>",
-    ]
-    for f in report.findings:
-        where = _source(report, f.location.path, f.location.line, str(f.location))
-        out.append(
-            f'<tr><td class="sev {f.severity.value}">{SEVERITY_LABELS[f.severity]}</td>'
-            f"<td>{where}</td>"
-            f"<td><code>{text(f.rule)}</code></td>"
-            f"<td>{text(f.message)}</td></tr>"
-        )
-    out.extend(["</tbody>", "</table>", "</div>"])
-    return out
-
-
-def _links(report: Report) -> list[str]:
-    if not report.links:
-        return ["<p>No links.</p>"]
-    out = [
-        '<div class="scroll" role="region" aria-labelledby="links-title" tabindex="0">',
-        '<table id="links">',
-        '<thead><tr><th scope="col">Link</th><th scope="col">Status</th>'
-        '<th scope="col">Found at</th></tr></thead>',
-        "<tbody>",
-    ]
-    for link in report.links:
-        status = link.status or "shape checked"
-        if link.http_status is not None:
-            status += f" (HTTP {link.http_status})"
-        if link.cached:
-            status += ", cached"
-        label = link.normalised
-        view = _view(report, link)
-        name = view.node_name if view is not None else None
-        file_name = view.file_name if view is not None else None
-        if link.details is not None and link.details.node_name:
-            name, file_name = link.details.node_name, link.details.file_name
-        if name:
-            label = f"{name} in {file_name or 'Figma'}"
-        found = "<br>".join(_source(report, loc.path, loc.line, str(loc)) for loc in link.locations)
-        out.append(
-            f"<tr><td>{_anchor(link.url, label)}</td><td>{text(status)}</td><td>{found}</td></tr>"
-        )
-    out.extend(["</tbody>", "</table>", "</div>"])
-    return out
-
-
 def _changes(report: Report) -> list[str]:
-    changes = _context(report).changes
+    changes = context_of(report).changes
     if not changes:
         return []
     out = [
@@ -356,7 +301,7 @@ def _changes(report: Report) -> list[str]:
             f"Frame \u2018{name}\u2019 {what} since it was documented "
             f"(version {change.version_before or '?'} \u2192 {change.version_after or '?'})"
         )
-        link = _anchor(change.url, title) if change.url else text(title)
+        link = anchor(change.url, title) if change.url else text(title)
         out.append(f'<figure class="change"><figcaption>{link}</figcaption><div class="pair">')
         if change.before is not None:
             out.append(
@@ -378,7 +323,7 @@ def _changes(report: Report) -> list[str]:
 
 
 def _history(report: Report) -> list[str]:
-    points = _context(report).history
+    points = context_of(report).history
     chart = svg_chart.render(points)
     if not chart:
         return []
@@ -396,10 +341,11 @@ def _plural(n: int, word: str) -> str:
 
 def _header(report: Report, index: str | None) -> list[str]:
     coverage = report.coverage
-    context = _context(report)
+    context = context_of(report)
     heading = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
     if context.title:
         heading = f"{context.title}: {heading[0].lower()}{heading[1:]}"
+    counts = Counter(finding.severity for finding in report.findings)
     totals = []
     if coverage is not None:
         totals.append(
@@ -410,9 +356,9 @@ def _header(report: Report, index: str | None) -> list[str]:
             totals.append(f"<li>{coverage.not_applicable} not applicable</li>")
     totals.extend(
         [
-            f"<li>{_plural(report.count(Severity.ERROR), 'error')}</li>",
-            f"<li>{_plural(report.count(Severity.WARNING), 'warning')}</li>",
-            f"<li>{_plural(report.count(Severity.INFO), 'info')}</li>",
+            f"<li>{_plural(counts[Severity.ERROR], 'error')}</li>",
+            f"<li>{_plural(counts[Severity.WARNING], 'warning')}</li>",
+            f"<li>{_plural(counts[Severity.INFO], 'info')}</li>",
             f"<li>{_plural(len(report.links), 'link')} ({report.figma_link_count} Figma)</li>",
         ]
     )
@@ -430,15 +376,17 @@ def _header(report: Report, index: str | None) -> list[str]:
     if pages:
         items = []
         for path, url in pages:
-            if url and _href(url):
-                items.append(_anchor(url, url))
+            if url and web_href(url):
+                items.append(anchor(url, url))
             elif path:
                 items.append(_source(report, path, None, path))
         plural = "s" if len(items) > 1 else ""
         out.append(f'<p class="meta">Handbook page{plural}: ' + ", ".join(items) + ".</p>")
     out.extend(['<ul class="totals" aria-label="Totals">', *totals, "</ul>"])
-    figma_nodes = sum(1 for link in report.links if link.figma is not None and link.figma.node_id)
-    if context.snapshot == "missing" and figma_nodes:
+    figma_nodes = 0
+    if context.snapshot == "missing":
+        figma_nodes = sum(1 for link in report.links if link.figma and link.figma.node_id)
+    if figma_nodes:
         out.append(
             '<p class="notice" role="note">No Figma snapshot yet: '
             f"{_plural(figma_nodes, 'Figma node')} shown by id. Run "
@@ -452,20 +400,21 @@ def _header(report: Report, index: str | None) -> list[str]:
 
 def _page(report: Report, *, index: str | None = None) -> str:
     coverage = report.coverage
-    context = _context(report)
+    context = context_of(report)
     title = f"Flow coverage {coverage.percent:.1f}%" if coverage is not None else "Flow check"
     if context.title:
         title = f"{context.title} \u00b7 {title}"
     style = STYLE
     filters: list[str] = []
     cells: list[str] = []
+    links = _matrix_links(report)
     if coverage is not None:
         filters, rules = _filters(report)
         style += rules
         cells = [
             '<section aria-labelledby="cells-title">',
             f'<h2 id="cells-title">Cells ({len(coverage.cells)})</h2>',
-            *_cells(report),
+            *_cells(report, links),
             "</section>",
         ]
     body = [
@@ -484,26 +433,26 @@ def _page(report: Report, *, index: str | None = None) -> str:
         '<section aria-labelledby="matrix-title">',
         '<h2 id="matrix-title">Coverage matrix</h2>',
         *filters,
-        *_matrix(report),
+        *_matrix(report, links),
         "</section>",
         *_changes(report),
         *_history(report),
         *cells,
         '<section aria-labelledby="findings-title">',
         f'<h2 id="findings-title">Findings ({len(report.findings)})</h2>',
-        *_findings(report),
+        *findings_table(report),
         "</section>",
         '<section aria-labelledby="links-title">',
         f'<h2 id="links-title">Links ({len(report.links)})</h2>',
-        *_links(report),
+        *links_table(report),
         "</section>",
         "</main>",
         f"<footer>Generated by flowcatalog{_when(report)}.</footer>",
     ]
     if coverage is not None:
         body.append(f"<script>\n{SCRIPT}</script>")
-    body.extend(["</body>", "</html>"])
-    return "\n".join(body) + "\n"
+    body.extend(["</body>", "</html>", ""])  # the last line's newline, without a copy
+    return "\n".join(body)
 
 
 def _when(report: Report) -> str:
@@ -519,7 +468,7 @@ def render(report: Report, *, color: bool = False) -> str:
 
 def page_name(report: Report, index: int) -> str:
     """The file name of a catalog's page in a multi-catalog site."""
-    context = _context(report)
+    context = context_of(report)
     base = context.catalog_path or context.title or f"catalog-{index + 1}"
     slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-") or f"catalog-{index + 1}"
     return f"{index + 1:02d}-{slug}.html"
@@ -530,7 +479,7 @@ def render_site(reports: Sequence[Report]) -> dict[str, str]:
     pages = {page_name(r, i): _page(r, index="index.html") for i, r in enumerate(reports)}
     rows = []
     for (name, _), report in zip(pages.items(), reports, strict=True):
-        context = _context(report)
+        context = context_of(report)
         label = context.title or context.catalog_path or name
         coverage = report.coverage
         percent = f"{coverage.percent:.1f}%" if coverage is not None else "n/a"

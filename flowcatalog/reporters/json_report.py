@@ -7,10 +7,19 @@ Keys are only ever added, never renamed or removed, within one version.
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Link, Location
-from flowcatalog.report import REPORT_VERSION, Coverage, FigmaDetails, LinkGroup, Report
+from flowcatalog.report import (
+    REPORT_VERSION,
+    Coverage,
+    FigmaDetails,
+    LinkGroup,
+    Report,
+    ShardStamp,
+)
+from flowcatalog.reporters import json_writer
 from flowcatalog.reporters.contract import (
     CoverageDict,
     FigmaDetailsDict,
@@ -20,6 +29,8 @@ from flowcatalog.reporters.contract import (
     LocationDict,
     OccurrenceDict,
     ReportDict,
+    ShardDict,
+    SummaryDict,
 )
 from flowcatalog.views import ReportContext
 
@@ -137,35 +148,60 @@ def link_dict(link: LinkGroup, context: ReportContext | None = None) -> LinkDict
     return item
 
 
+def _summary(report: Report) -> SummaryDict:
+    counts = Counter(finding.severity for finding in report.findings)
+    return {
+        "errors": counts[Severity.ERROR],
+        "warnings": counts[Severity.WARNING],
+        "infos": counts[Severity.INFO],
+        "links": len(report.links),
+        "figma_links": report.figma_link_count,
+    }
+
+
+def _shard(stamp: ShardStamp) -> ShardDict:
+    return {
+        "index": stamp.index,
+        "total": stamp.total,
+        "catalog_sha256": stamp.catalog,
+        "tool_version": stamp.tool_version,
+    }
+
+
 def report_dict(report: Report) -> ReportDict:
+    """The whole report as the contract's types (what ``--pretty`` indents)."""
     data: ReportDict = {
         "version": REPORT_VERSION,
-        "summary": {
-            "errors": report.count(Severity.ERROR),
-            "warnings": report.count(Severity.WARNING),
-            "infos": report.count(Severity.INFO),
-            "links": len(report.links),
-            "figma_links": report.figma_link_count,
-        },
+        "summary": _summary(report),
         "coverage": coverage_dict(report.coverage) if report.coverage is not None else None,
         "findings": [finding_dict(f) for f in report.findings],
         "links": [link_dict(link, report.context) for link in report.links],
         "sources": list(report.sources),
     }
     if report.shard is not None:
-        stamp = report.shard
-        data["shard"] = {
-            "index": stamp.index,
-            "total": stamp.total,
-            "catalog_sha256": stamp.catalog,
-            "tool_version": stamp.tool_version,
-        }
+        data["shard"] = _shard(report.shard)
     return data
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    """The report as compact JSON on one line (Python's C encoder: fast on big reports)."""
-    return dumps(report_dict(report))
+    """The report as compact JSON on one line: ``dumps(report_dict(report))``, with the two
+    long lists written directly (``json_writer``) and the rest by the C encoder."""
+    texts = json_writer.Texts()
+    head = {
+        "version": REPORT_VERSION,
+        "summary": _summary(report),
+        "coverage": coverage_dict(report.coverage) if report.coverage is not None else None,
+    }
+    # the keys before the findings, without the closing brace and newline
+    parts = [dumps(head)[:-2], ',"findings":']
+    json_writer.findings(report.findings, texts, parts)
+    parts.append(',"links":')
+    json_writer.links(report.links, report.context, texts, parts)
+    parts += [',"sources":', json_writer.string_list(report.sources)]
+    if report.shard is not None:
+        parts += [',"shard":', dumps(_shard(report.shard))[:-1]]
+    parts.append("}\n")
+    return "".join(parts)
 
 
 def render_pretty(report: Report, *, color: bool = False) -> str:

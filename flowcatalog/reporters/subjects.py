@@ -6,8 +6,9 @@ one pass, so a report of 10,000 links and as many findings renders in linear tim
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import sha256
 
 from flowcatalog.findings import Finding
 from flowcatalog.report import Cell, Coverage, LinkGroup, Report
@@ -22,11 +23,12 @@ class Owners:
     """Each finding of a report filed under what it is about, built in one pass.
 
     ``link_of`` runs parallel to ``report.findings``: the normalised URL of the report link
-    a finding is about, or None.
+    a finding is about, or None. The groups are the lists filled in that pass (read-only by
+    contract: copying 10,000 of them into tuples only fed the garbage collector).
     """
 
-    links: dict[str, tuple[Finding, ...]]
-    cells: dict[str, tuple[Finding, ...]]
+    links: Mapping[str, Sequence[Finding]]
+    cells: Mapping[str, Sequence[Finding]]
     rest: tuple[Finding, ...]
     link_of: tuple[str | None, ...]
 
@@ -48,27 +50,29 @@ def owners(report: Report) -> Owners:
             by_cell.setdefault(finding.subject, []).append(finding)
         else:
             rest.append(finding)
-    return Owners(
-        {k: tuple(v) for k, v in links.items()},
-        {k: tuple(v) for k, v in by_cell.items()},
-        tuple(rest),
-        tuple(link_of),
-    )
+    return Owners(links, by_cell, tuple(rest), tuple(link_of))
 
 
 def fingerprints(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     """One fingerprint per finding, in order: unique, and independent of line numbers.
 
     Findings with the same rule, path and subject are told apart by their occurrence index
-    in reading order, so two identical links on one page keep two identities.
+    in reading order, so two identical links on one page keep two identities. Each is
+    ``finding.fingerprint(index)``; the text it hashes is built here inline (one f-string,
+    counted by that same text), because the reports call this for every finding.
     """
-    seen: Counter[tuple[str, str, str]] = Counter()
-    result = []
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    append = result.append
     for finding in findings:
-        subject = finding.subject or finding.url or finding.message
-        key = (finding.rule, finding.location.path, subject)
-        result.append(finding.fingerprint(seen[key]))
-        seen[key] += 1
+        # the text Finding.fingerprint hashes, up to the occurrence index
+        stem = (
+            f"flowcatalog\0{finding.rule}\0{finding.location.path}\0"
+            f"{finding.subject or finding.url or finding.message}\0"
+        )
+        index = seen.get(stem, 0)
+        seen[stem] = index + 1
+        append(sha256(f"{stem}{index}".encode()).hexdigest()[:32])
     return tuple(result)
 
 
@@ -84,10 +88,14 @@ def display_names(coverage: Coverage) -> tuple[dict[str, str], dict[str, str]]:
     return stages, deployments
 
 
-def link_by_url(report: Report) -> dict[str, LinkGroup]:
-    """Every link under its raw and its normalised URL (matrix cells list raw URLs)."""
+def link_by_url(report: Report, wanted: Container[str] | None = None) -> dict[str, LinkGroup]:
+    """Every link under its raw and its normalised URL (matrix cells list raw URLs); only
+    under the URLs in ``wanted`` when given (the first link of a URL wins either way)."""
     table: dict[str, LinkGroup] = {}
     for link in report.links:
-        table.setdefault(link.url, link)
-        table.setdefault(link.normalised, link)
+        url = link.url
+        if wanted is None or url in wanted:
+            table.setdefault(url, link)
+        if wanted is None or link.normalised in wanted:
+            table.setdefault(link.normalised, link)
     return table

@@ -98,6 +98,17 @@ def test_junit_failure_message_is_one_line_and_escaped() -> None:
     assert failure.get("message") == 'a <b> & "c" \ufffd \ufffd[31m 100%, key: value next line'
 
 
+def test_junit_lists_a_multi_line_finding_once() -> None:
+    """A finding with a line break in its message is in the failure's body, and only there
+    (it was once listed in ``system-out`` as well)."""
+    root = ET.fromstring(junit_xml.render(_nasty_report()))
+    case = next(c for c in root.iter("testcase") if c.get("classname") == 'dir/a "b" & <c>.md')
+    failure = case.find("failure")
+    assert failure is not None
+    assert "next line" in (failure.text or "")
+    assert case.find("system-out") is None
+
+
 def test_junit_cell_states() -> None:
     root = ET.fromstring(junit_xml.render(make_report()))
     cases = {c.get("name"): c for c in root.iter("testcase")}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from flowcatalog.reporters import html_coverage
 from flowcatalog.views import (
     DesignChange,
@@ -73,6 +75,28 @@ def test_source_links_from_the_environment() -> None:
     assert local.blob("catalog.yaml", 12) == "file:///work/repo/catalog.yaml"
     assert local.blob("../etc/passwd", 1) is None
     assert local.blob("/etc/passwd", 1) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "linked"),
+    [
+        ("docs/a.md", True),
+        ("./docs/a.md", True),
+        ("docs//a.md", True),
+        ("docs/..a.md", True),
+        ("docs/a..md", True),
+        ("docs/../a.md", False),
+        ("docs/..", False),
+        ("..", False),
+        ("/etc/passwd", False),
+        ("//host/share", False),
+        ("", False),
+    ],
+)
+def test_source_links_never_leave_the_repository(path: str, linked: bool) -> None:
+    """Only a relative path without a ``..`` part gets a source link."""
+    sources = SourceLinks("github", "https://github.com/o/r/blob/def")
+    assert (sources.blob(path, 3) is not None) is linked
 
 
 def test_findings_link_to_their_source() -> None:
