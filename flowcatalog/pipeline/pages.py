@@ -4,7 +4,7 @@ processes), then compare them all with the catalog (drift)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from flowcatalog.pages.doc import (
 )
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
+from flowcatalog.pipeline import collector
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 if TYPE_CHECKING:
@@ -145,10 +146,11 @@ def lint_files(
 ) -> tuple[list[PageLinks], list[Finding]]:
     """Read, parse and check (all but drift) each file, in order, maybe in parallel.
 
-    With many files, ``jobs`` forked worker processes lint them, a page at a time; each
-    page's result comes back compact (tuples of plain values) and is made into objects
-    here. With ``hidden`` the pages come back with the links hidden in their comments too.
-    With a ``cache``, only the pages it has no result for are linted
+    With many files, ``jobs`` forked worker processes lint them, a batch of pages at a
+    time (``_lint_forked``); each page's result comes back compact (tuples of plain values)
+    and is made into objects here, keeping only its links, heading ids and findings (never
+    the parsed document). With ``hidden`` the pages come back with the links hidden in
+    their comments too. With a ``cache``, only the pages it has no result for are linted
     (``page_cache.cached_lint``).
     """
     work = [(path, tuple(placeholders), hidden, path in flow_pages, slug_style) for path in files]
@@ -179,10 +181,15 @@ def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
     from flowcatalog.rules import page_content  # noqa: F401
 
     if jobs is None:
-        jobs = min(8, os.cpu_count() or 1)
+        jobs = default_jobs()
     if jobs > 1 and len(work) >= PARALLEL_MIN_PAGES and _can_fork():
         return _lint_forked(work, min(jobs, len(work)))
     return map(_lint_one, work)
+
+
+def default_jobs() -> int:
+    """The processes that lint pages when nobody says: one per CPU, up to 8."""
+    return min(8, os.cpu_count() or 1)
 
 
 def _can_fork() -> bool:
@@ -278,37 +285,81 @@ def _compact(result: _Linted) -> _Compact:
     return (result.findings, page.path, visible, hidden, urls, result.error, page.anchors)
 
 
-def _expand(compact: _Compact) -> _Linted:
-    """The result ``_compact`` was made from (equal to it)."""
+class _Shared:
+    """One run's strings, heading paths and URL identities, each kept once.
+
+    Every page's result arrives unpickled with its own copy of each URL, link text and
+    heading; the same ones recur across a corpus (a handbook cites its designs and its
+    neighbours on many pages), so the results keep one of each."""
+
+    __slots__ = ("contexts", "identities", "strings")
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.contexts: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.identities: dict[str, tuple[str, FigmaRef | None]] = {}
+
+    def string(self, value: str) -> str:
+        return self.strings.setdefault(value, value)
+
+    def context(self, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = self.contexts.get(value)
+        if known is None:
+            known = self.contexts[value] = tuple(map(self.string, value))
+        return known
+
+
+def _expand(compact: _Compact, shared: _Shared | None = None) -> _Linted:
+    """The result ``_compact`` was made from (equal to it), its strings, heading paths and
+    URL identities taken from ``shared`` where it has them already."""
     findings, path, visible, hidden, urls, error, anchors = compact
     if path is None:
         return _Linted(findings, None, error)
-    identity = {
-        url: (normalised, None if figma is None else FigmaRef(*figma))
-        for url, normalised, figma in urls
-    }
+    if shared is None:
+        shared = _Shared()
+    string, context, identities = shared.string, shared.context, shared.identities
+    for url, normalised, figma in urls:
+        if url not in identities:
+            identities[string(url)] = (
+                string(normalised),
+                None if figma is None else _figma(figma, string),
+            )
+    path = string(path)
 
     def links(rows: tuple[_Row, ...], hidden: bool) -> tuple[Link, ...]:
         return tuple(
             [
                 Link(
-                    url,
+                    string(url),
                     Location(path, line, column),
-                    *identity[url],
-                    text,
-                    context,
+                    *identities[url],
+                    string(text),
+                    context(where),
                     kind,
                     element,
                     definition,
                     hidden,
                     has_image,
                 )
-                for url, line, column, text, context, kind, element, definition, has_image in rows
+                for url, line, column, text, where, kind, element, definition, has_image in rows
             ]
         )
 
-    page = PageLinks(path, links(visible, False), links(hidden, True), anchors)
+    page = PageLinks(path, links(visible, False), links(hidden, True), tuple(map(string, anchors)))
     return _Linted(findings, page, error)
+
+
+def _figma(
+    fields: tuple[str, str, str | None, str | None, str | None], string: Callable[[str], str]
+) -> FigmaRef:
+    kind, file_key, node_id, branch_key, version_id = fields
+    return FigmaRef(
+        string(kind),
+        string(file_key),
+        node_id and string(node_id),
+        branch_key and string(branch_key),
+        version_id,
+    )
 
 
 def check_internal_links(
@@ -321,7 +372,8 @@ def check_internal_links(
 
     if not pages:
         return []
-    dirs = [os.path.dirname(os.path.abspath(page.path)) for page in pages]
+    located = [os.path.abspath(page.path) for page in pages]  # normalised too
+    dirs = list(dict.fromkeys(map(os.path.dirname, located)))
     here = os.getcwd()
     if root_dir is not None:
         top = os.path.abspath(root_dir)
@@ -334,7 +386,7 @@ def check_internal_links(
     tree = list_tree(top)
     if tree is None:
         return []
-    anchors = {os.path.normpath(os.path.abspath(page.path)): page.anchors for page in pages}
+    anchors = {path: page.anchors for path, page in zip(located, pages, strict=True)}
     cache: dict[str, tuple[str, ...] | None] = {}
 
     repository = repository_root(top)
@@ -359,45 +411,105 @@ def check_internal_links(
         more_anchors,
         has_assets=any(page_type(f) is None for f in tree[0]),
     )
-    return list(internal_link_findings(((p.path, p.links) for p in pages), site))
+    return list(internal_link_findings(zip(located, (p.links for p in pages), strict=True), site))
 
 
 def _by_size(work: Sequence[_Work]) -> list[int]:
     """The work's indexes, largest file first (so no big page is left for the end)."""
+    return _largest_first(_sizes(work))
+
+
+def _largest_first(sizes: Sequence[int]) -> list[int]:
+    return sorted(range(len(sizes)), key=lambda i: -sizes[i])  # stable: equal ones in order
+
+
+def _sizes(work: Sequence[_Work]) -> list[int]:
+    """Each work item's file size; 0 for a file gone (its result says why)."""
     sizes = []
-    for i, (path, *_) in enumerate(work):
+    for path, *_ in work:
         try:
-            sizes.append((-os.path.getsize(path), i))
+            sizes.append(os.path.getsize(path))
         except OSError:
-            sizes.append((0, i))
-    return [i for _, i in sorted(sizes)]
+            sizes.append(0)
+    return sizes
 
 
-def _lint_compact(work: _Work) -> _Compact:
-    """A worker's task: one page, its result as plain values."""
-    return _compact(_lint_one(work))
+#: a batch of pages weighs at most this much (on disk): handing one out and sending its
+#: results back costs little next to linting it, and the last ones are over soon
+BATCH_BYTES = 256 * 1024
+#: what a page costs beyond its bytes (opening, setting up, its result), in bytes
+PAGE_OVERHEAD = 4 * 1024
+#: each process gets at least this many batches, so that none waits long for the others
+BATCHES_PER_JOB = 8
+
+
+def _batches(work: Sequence[_Work], jobs: int) -> list[list[int]]:
+    """The work's indexes in batches: biggest pages first, each batch about the same weight
+    (a page's size plus ``PAGE_OVERHEAD``), at most ``BATCH_BYTES`` and small enough that
+    every process gets ``BATCHES_PER_JOB`` of them. A page bigger than that is a batch."""
+    sizes = _sizes(work)
+    weight = [size + PAGE_OVERHEAD for size in sizes]
+    budget = max(1, min(BATCH_BYTES, sum(weight) // (jobs * BATCHES_PER_JOB)))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    load = 0
+    for i in _largest_first(sizes):
+        if current and load + weight[i] > budget:
+            batches.append(current)
+            current, load = [], 0
+        current.append(i)
+        load += weight[i]
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _lint_batch(batch: list[_Work]) -> list[_Compact]:
+    """A worker's task: a batch of pages, their results as plain values."""
+    return [_compact(_lint_one(work)) for work in batch]
 
 
 def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
     """Lint ``work`` in ``jobs`` forked worker processes, results in order.
 
     A standard ``ProcessPoolExecutor`` on the fork context (the page modules are imported
-    already, so a worker starts at once): one task per page, biggest first, each page's
-    result sent back as soon as it is done. Pages whose worker failed are linted here.
+    already, so a worker starts at once), forked before any result is here, so that no
+    worker starts with a copy of them. The pages go out in batches (``_batches``), biggest
+    first; each batch's results come back as soon as it is done and are made into objects
+    here while the workers go on (``_Shared``: each string once). The pages of a batch
+    whose worker failed are linted here afterwards.
+
+    Meanwhile this process only makes objects that hold no cycles: its garbage collector
+    is paused (``collector.paused``), and the workers run theirs. (Parsing a page can make
+    cycles: an HTML page's element tree. No page is parsed here while it is paused.)
     """
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     results: list[_Linted | None] = [None] * len(work)
+    failed: list[int] = []
+    shared = _Shared()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures: list[tuple[int, Future[_Compact]]] = [
-            (i, pool.submit(_lint_compact, work[i])) for i in _by_size(work)
-        ]
-        for i, future in futures:
+    with (
+        collector.paused(),
+        ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=collector.resumed_in_worker
+        ) as pool,
+    ):
+        batches: dict[Future[list[_Compact]], list[int]] = {
+            pool.submit(_lint_batch, [work[i] for i in batch]): batch
+            for batch in _batches(work, jobs)
+        }
+        for future in as_completed(batches):
+            batch = batches.pop(future)
             try:
-                results[i] = _expand(future.result())
-            except (BrokenProcessPool, Exception):  # a failed worker: that page is done here
-                results[i] = _lint_one(work[i])
+                compacts = future.result()
+            except (BrokenProcessPool, Exception):  # a failed worker
+                failed.extend(batch)
+                continue
+            for i, compact in zip(batch, compacts, strict=True):
+                results[i] = _expand(compact, shared)
+    for i in failed:
+        results[i] = _lint_one(work[i])
     return [result for result in results if result is not None]
