@@ -40,18 +40,18 @@ turns the cache off for the run.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import flowcatalog
 from flowcatalog.findings import Finding
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageLinks
+from flowcatalog.pipeline import collector
 from flowcatalog.pipeline.tuning import MARKER
 
 if TYPE_CHECKING:
@@ -60,15 +60,18 @@ if TYPE_CHECKING:
 
 #: ``PRAGMA application_id`` of a page cache ("FCPG"); a file with another one is not ours
 APPLICATION_ID = 0x46435047
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = (
     "CREATE TABLE pages (key TEXT PRIMARY KEY, result BLOB NOT NULL)",
     "CREATE TABLE files (path BLOB PRIMARY KEY, signature TEXT NOT NULL, digest TEXT NOT NULL, "
     "marked INTEGER NOT NULL)",
     "CREATE TABLE facts (key TEXT PRIMARY KEY)",
+    "CREATE TABLE answers (key TEXT PRIMARY KEY, answer TEXT)",
 )
-_TABLES = ("pages", "files", "facts")
+_TABLES = ("pages", "files", "facts", "answers")
 _BATCH = 500
+#: at most this many "did you mean" answers are kept (``RememberedClosest``)
+MAX_ANSWERS = 20_000
 #: a file whose times are this close to the moment it is read (or later) may change again
 #: within the same tick of its file system's clock (2 s on FAT): its signature is not kept
 RACY_SECONDS = 2.0
@@ -330,7 +333,7 @@ class PageCache:
         if self._db is None:
             return found
         try:
-            with _collector_paused():
+            with collector.paused():  # no cycles among the decoded objects
                 for start in range(0, len(keys), _BATCH):
                     batch = keys[start : start + _BATCH]
                     marks = ",".join("?" * len(batch))
@@ -363,6 +366,34 @@ class PageCache:
         """Note a fact under ``key`` (a catalog text that fits the schema)."""
         self._write("INSERT OR REPLACE INTO facts (key) VALUES (?)", [(key,)])
 
+    def closest(self) -> RememberedClosest:
+        """``internal_links.closest`` with its answers kept here from run to run."""
+        return RememberedClosest(self)
+
+    def _answers(self) -> dict[str, str | None]:
+        import sqlite3
+
+        if self._db is None:
+            return {}
+        try:
+            rows = self._db.execute("SELECT key, answer FROM answers").fetchall()
+        except sqlite3.Error:
+            return {}
+        return {
+            key: answer
+            for key, answer in rows
+            if isinstance(key, str) and (answer is None or isinstance(answer, str))
+        }
+
+    def _keep_answers(self, answers: Mapping[str, str | None]) -> None:
+        """Keep ``answers``, and only those."""
+        self._write_all(
+            [
+                ("DELETE FROM answers", [()]),
+                ("INSERT INTO answers (key, answer) VALUES (?, ?)", list(answers.items())),
+            ]
+        )
+
     def put_many(self, entries: Iterable[tuple[str, PageResult]]) -> None:
         """Store results (a later run with the same key reuses them)."""
         if self._db is None:
@@ -373,17 +404,24 @@ class PageCache:
         self._write("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", rows)
 
     def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self._write_all([(sql, rows)])
+
+    def _write_all(self, statements: Sequence[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+        """Each statement over its rows, all in one transaction."""
         import sqlite3
 
         from flowcatalog.cachedb import is_locked
 
-        if self._db is None or not rows:
+        if self._db is None:
             return
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.executemany(sql, rows)
+                for sql, rows in statements:
+                    if rows:
+                        db.executemany(sql, rows)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -393,20 +431,50 @@ class PageCache:
             self._warn(f"page cache not updated ({what}); results of this run are not saved")
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a while. Decoding a warm run's pages makes tens
-    of thousands of objects and no reference cycles, yet every 700 of them would start a
-    collection, and the older generations' collections walk every object made so far:
-    a fifth of a warm run's decoding went there. Reference counting still frees what
-    needs freeing; the collector is back on (if it was) at the end."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class RememberedClosest:
+    """``internal_links.closest`` (a "did you mean"), its answers kept in the page cache: a
+    warm run on a large handbook with hundreds of broken links and missing anchors spent a
+    third of its time finding the same answers again with ``difflib``. The answer for a
+    word, its candidates and the cutoff never changes; one read back is used only if it is
+    still one of the candidates. ``save`` adds this run's new answers to those kept (up to
+    ``MAX_ANSWERS``; beyond, only this run's are kept)."""
+
+    def __init__(self, cache: PageCache) -> None:
+        self._cache = cache
+        self._known: dict[str, str | None] | None = None  # read on the first question
+        self._asked: dict[str, str | None] = {}
+        self._found_new = False
+
+    def __call__(self, word: str, candidates: Sequence[str], cutoff: float) -> str | None:
+        key = _answer_key(word, candidates, cutoff)
+        if self._known is None:
+            self._known = self._cache._answers()
+        if key in self._known:
+            answer = self._known[key]
+            if answer is None or answer in candidates:
+                self._asked[key] = answer
+                return answer
+        from flowcatalog.rules.internal_links import closest
+
+        answer = closest(word, candidates, cutoff)
+        self._asked[key] = answer
+        self._found_new = True
+        return answer
+
+    def save(self) -> None:
+        if not self._found_new:
+            return  # nothing new: what is kept stays as it is
+        kept = {**(self._known or {}), **self._asked}
+        self._cache._keep_answers(kept if len(kept) <= MAX_ANSWERS else self._asked)
+
+
+def _answer_key(word: str, candidates: Sequence[str], cutoff: float) -> str:
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in (repr(cutoff), word, *candidates):
+        encoded = part.encode("utf-8", "surrogatepass")
+        hasher.update(len(encoded).to_bytes(8, "little"))
+        hasher.update(encoded)
+    return hasher.hexdigest()
 
 
 def _digest(data: bytes) -> str:

@@ -26,6 +26,7 @@ from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 if TYPE_CHECKING:
     from flowcatalog.pipeline.page_cache import LintResult, PageCache
+    from flowcatalog.rules.internal_links import Closest
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,12 @@ def lint_pages(
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
-    findings.extend(check_internal_links(pages, root_dir, slug_style))
+    if cache is not None and cache.enabled:
+        remembered = cache.closest()
+        findings.extend(check_internal_links(pages, root_dir, slug_style, remembered))
+        remembered.save()
+    else:
+        findings.extend(check_internal_links(pages, root_dir, slug_style))
     links = [link for page in pages for link in (*page.links, *page.hidden)]
     return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
 
@@ -363,12 +369,16 @@ def _figma(
 
 
 def check_internal_links(
-    pages: Sequence[PageLinks], root_dir: str | None, slug_style: str = DEFAULT_SLUG_STYLE
+    pages: Sequence[PageLinks],
+    root_dir: str | None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+    suggest: Closest | None = None,
 ) -> list[Finding]:
     """Internal-link findings of linted pages: the files under the site root (or the pages'
     common directory) are listed once; a linked page that was not linted is read for its
-    ids only when a link names one of its anchors."""
-    from flowcatalog.rules.internal_links import Site, internal_link_findings
+    ids only when a link names one of its anchors. ``suggest`` finds each "did you mean"
+    (default: ``internal_links.closest``; the page cache offers one that remembers)."""
+    from flowcatalog.rules.internal_links import Site, closest, internal_link_findings
 
     if not pages:
         return []
@@ -410,6 +420,7 @@ def check_internal_links(
         anchors,
         more_anchors,
         has_assets=any(page_type(f) is None for f in tree[0]),
+        closest=closest if suggest is None else suggest,
     )
     return list(internal_link_findings(zip(located, (p.links for p in pages), strict=True), site))
 

@@ -11,7 +11,7 @@ import difflib
 import functools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -66,6 +66,17 @@ PAGE_NAME = re.compile(r"\.(?:md|mdx|markdown|html?|erb)$", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+#: the closest of ``candidates`` to a word (``difflib``'s measure, at least ``cutoff``), or None
+Closest = Callable[[str, Sequence[str], float], str | None]
+
+
+def closest(word: str, candidates: Sequence[str], cutoff: float) -> str | None:
+    """The "did you mean" of every finding here: ``difflib``'s closest match, the same on
+    every run for the same word and candidates (so a run may remember it: ``Site.closest``)."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """What exists: every file and directory under ``top`` (absolute, normalised paths),
@@ -81,6 +92,8 @@ class Site:
     #: the tree holds files that are not pages (a checkout; in an extract of pages alone,
     #: links to images and other files cannot be judged)
     has_assets: bool = True
+    #: ``closest`` itself, or one that remembers its answers from run to run
+    closest: Closest = closest
 
     def inside(self, path: str) -> bool:
         return path == self.top or path.startswith(self.top.rstrip(os.sep) + os.sep)
@@ -128,16 +141,15 @@ def _suggest_path(site: Site, base: str) -> str | None:
         return None
     siblings = _children(site.files, site.dirs).get(parent, frozenset())
     if not PAGE_NAME.search(name) and "." in name:  # a file: compare whole names
-        close = difflib.get_close_matches(name, sorted(siblings), n=1, cutoff=0.75)
-        return close[0] if close else None
+        return site.closest(name, sorted(siblings), 0.75)
     stems = {
         PAGE_NAME.sub("", s).removesuffix(".html"): s
         for s in sorted(siblings)
         if PAGE_NAME.search(s) or "." not in s
     }
     wanted = PAGE_NAME.sub("", name).removesuffix(".html")
-    close = difflib.get_close_matches(wanted, list(stems), n=1, cutoff=0.75)
-    return stems[close[0]] if close else None
+    found = site.closest(wanted, list(stems), 0.75)
+    return stems[found] if found is not None else None
 
 
 @functools.lru_cache(maxsize=2)
@@ -259,8 +271,7 @@ def _close_section(site: Site, top: str) -> str | None:
         return None
     prefix = site.root.rstrip(os.sep) + os.sep
     sections = {p[len(prefix) :].split(os.sep)[0] for p in site.dirs if p.startswith(prefix)}
-    close = difflib.get_close_matches(top, sorted(sections), n=1, cutoff=0.8)
-    return close[0] if close else None
+    return site.closest(top, sorted(sections), 0.8)
 
 
 def _misspelt_section(site: Site, top: str) -> bool:
@@ -314,11 +325,11 @@ def _check_anchor(
         return None  # unreadable, or template output may render the id
     if fragment in ids or fragment.lower() in site.lowered_ids(target):
         return None
-    close = difflib.get_close_matches(fragment.lower(), [i.lower() for i in ids], n=1, cutoff=0.75)
+    close = site.closest(fragment.lower(), [i.lower() for i in ids], 0.75)
     by_lower = {i.lower(): i for i in ids}
     hint = (
-        f"; did you mean {raw_path + '#' + by_lower[close[0]]!r}?"
-        if close
+        f"; did you mean {raw_path + '#' + by_lower[close]!r}?"
+        if close is not None
         else "; link to one of its headings or give the target that id"
     )
     where = "this page" if target == page else repr(raw_path)

@@ -210,7 +210,8 @@ def test_cache_hits_render_byte_identical_reports(
         )
     (in_tmp / "docs" / "more" / "links.md").write_text(
         "# Links\n\n## Here\n\n[ok](#here) [bad](#nowhere) [page](../customer-subscription-"
-        "lifecycle.md#trial) [gone](missing.md) [root](/docs/more/links.md)\n",
+        "lifecycle.md#trial) [gone](missing.md) [root](/docs/more/links.md) [slip](#heer) "
+        "[slip](linsk.md)\n",
         encoding="utf-8",
     )
     args = (
@@ -229,6 +230,8 @@ def test_cache_hits_render_byte_identical_reports(
     assert {"page-placeholder", "page-link-not-in-catalog"} <= rules, rules
     internal = [f for f in report["findings"] if f["path"] == "docs/more/links.md"]
     assert len(internal) >= 2, internal  # '#nowhere' and 'missing.md', from cached pages too
+    hints = [f["message"] for f in internal if "did you mean" in f["message"]]
+    assert len(hints) == 2, internal  # '#heer' and 'linsk.md': answers the cache kept
 
 
 def test_only_a_catalog_that_fits_the_schema_is_remembered(run_cli: RunCli, in_tmp: Path) -> None:
@@ -334,3 +337,61 @@ def test_decoding_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
         finally:
             gc.enable()
     assert states == [False] * (2 * len(files))
+
+
+def test_did_you_mean_answers_are_kept_from_run_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answers of ``internal_links.closest`` are kept; a later run asks ``difflib`` only
+    for what is new, and never takes a kept answer that is no longer a candidate."""
+    import difflib
+
+    from flowcatalog.rules.internal_links import closest
+
+    path = tmp_path / "c-pages.sqlite3"
+    first = PageCache(path)
+    remembered = first.closest()
+    assert remembered("heer", ["here", "there", "elsewhere"], 0.75) == "here"
+    assert remembered("zzz", ["here"], 0.75) is None
+    remembered.save()
+    first.close()
+
+    asked: list[str] = []
+    real = difflib.get_close_matches
+
+    def counting(word: str, possibilities: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+        asked.append(word)
+        return [str(found) for found in real(word, possibilities, n, cutoff)]
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    again = PageCache(path).closest()
+    assert again("heer", ["here", "there", "elsewhere"], 0.75) == "here"
+    assert again("zzz", ["here"], 0.75) is None  # "no match" is kept too
+    assert asked == []
+    assert again("heer", ["here", "there"], 0.75) == closest("heer", ["here", "there"], 0.75)
+    assert asked == ["heer", "heer"]  # other candidates: a new question
+    assert again("heer", ["here", "there", "elsewhere"], 0.8) is None  # another cutoff
+    assert len(asked) == 3
+
+    db = sqlite3.connect(path)  # a kept answer that is not among the candidates is not used
+    db.execute("UPDATE answers SET answer = 'https://elsewhere.example'")
+    db.commit()
+    db.close()
+    tampered = PageCache(path).closest()
+    assert tampered("heer", ["here", "there", "elsewhere"], 0.75) == "here"
+
+
+def test_kept_answers_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(page_cache, "MAX_ANSWERS", 3)
+    path = tmp_path / "c-pages.sqlite3"
+    for words in (["a1", "a2"], ["b1", "b2"]):
+        cache = PageCache(path)
+        remembered = cache.closest()
+        for word in words:
+            remembered(word, ["a1"], 0.75)
+        remembered.save()
+        cache.close()
+    db = sqlite3.connect(path)
+    kept = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    db.close()
+    assert kept == 2  # four would be over the bound: only the last run's answers stay
