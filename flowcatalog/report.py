@@ -8,12 +8,15 @@ is the documented contract (version 1).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import FigmaRef, Link, Location
-from flowcatalog.views import ReportContext
+
+if TYPE_CHECKING:  # (a type only: a plain check makes no context, nor imports its module)
+    from flowcatalog.views import ReportContext
 
 REPORT_VERSION = 1
 

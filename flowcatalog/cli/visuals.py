@@ -152,17 +152,18 @@ def enrich(
     """``report`` with its context: snapshot views, design changes (online), source links.
 
     The snapshot is read only when one of ``formats`` shows it or an online run compares
-    with it, so a pre-commit run with text output reads no thumbnail.
+    with it, so a pre-commit run with text output reads no thumbnail; when none of them
+    shows a context at all, none is made (nor its module imported).
     """
+    comparing = bool(online and online.get("online") and _token())
+    if not comparing and not formats & VISUAL_FORMATS:
+        return report
     from flowcatalog.findings import sort_findings
     from flowcatalog.views import ReportContext, source_links
 
     context = report.context or ReportContext()
     context = dataclasses.replace(context, sources=source_links(os.environ, os.getcwd()))
-    comparing = bool(online and online.get("online") and _token())
     if catalog_path is None or report.coverage is None:
-        return dataclasses.replace(report, context=context)
-    if not comparing and not formats & VISUAL_FORMATS:
         return dataclasses.replace(report, context=context)
     from flowcatalog.runs import snapshot as snapshots
 

@@ -52,7 +52,7 @@ import flowcatalog
 from flowcatalog.findings import Finding
 from flowcatalog.pages.doc import MAX_PAGE_BYTES, PageLinks
 from flowcatalog.pipeline import collector
-from flowcatalog.pipeline.tuning import MARKER
+from flowcatalog.pipeline.tuning import marked
 
 if TYPE_CHECKING:
     import sqlite3
@@ -189,7 +189,7 @@ class PageCache:
         #: unknown, changed, or too recent to trust)
         self.hashed = 0
         #: the pages (as named) whose keys were made and whose bytes hold no suppression
-        #: comment (``tuning.MARKER``): the tuning need not read them again
+        #: comment (``tuning.MARKERS``): the tuning need not read them again
         self.unmarked: set[str] = set()
 
     @property
@@ -277,9 +277,9 @@ class PageCache:
     def _hash(
         self, path: str, before: str | None, racy_after: int
     ) -> tuple[str | None, bool, str | None]:
-        """The digest of a page's bytes, whether they hold ``MARKER``, and the signature to
-        record with them (None: none, as the file changed while it was read or is too
-        recent to be known by it)."""
+        """The digest of a page's bytes, whether they may hold a suppression comment
+        (``tuning.marked``), and the signature to record with them (None: none, as the file
+        changed while it was read or is too recent to be known by it)."""
         from flowcatalog.fsio import read_source
 
         try:
@@ -287,13 +287,13 @@ class PageCache:
         except Exception:
             return None, True, None
         self.hashed += 1
-        digest, marked = _digest(data), MARKER in data
+        digest, has_marker = _digest(data), marked(data)
         if before is None or _signature(path) != before:
-            return digest, marked, None
+            return digest, has_marker, None
         size, mtime, ctime, *_ = before.split(":")
         if len(data) != int(size) or max(int(mtime), int(ctime)) >= racy_after:
-            return digest, marked, None
-        return digest, marked, before
+            return digest, has_marker, None
+        return digest, has_marker, before
 
     def _recorded(self, paths: Sequence[bytes]) -> dict[bytes, tuple[str, str, bool]]:
         """The signature, digest and marker flag recorded for each of ``paths`` that has

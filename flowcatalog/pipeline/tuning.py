@@ -14,8 +14,15 @@ from flowcatalog.report import Report
 
 #: suppression comments are looked for in this much of each source
 MAX_SCAN_BYTES = 20 * 1024 * 1024
-#: what every suppression comment contains: a source without it has none
-MARKER = b"flowcatalog"
+#: what every suppression comment contains, one or the other (``<!-- flowcatalog-disable``,
+#: ``# flowcatalog: ignore``): a source with neither has none. The bare name is not enough
+#: to tell: a catalog's schema comment or a page about the tool holds it
+MARKERS = (b"flowcatalog-", b"flowcatalog:")
+
+
+def marked(data: bytes) -> bool:
+    """Whether ``data`` may hold a suppression comment (it holds one of ``MARKERS``)."""
+    return MARKERS[0] in data or MARKERS[1] in data
 
 
 def _texts(sources: tuple[str, ...], unmarked: Collection[str] = ()) -> dict[str, str]:
@@ -27,7 +34,7 @@ def _texts(sources: tuple[str, ...], unmarked: Collection[str] = ()) -> dict[str
             data, _ = fsio.read_source(path, limit=MAX_SCAN_BYTES, what="page")
         except (FlowcatalogError, OSError):
             continue
-        if MARKER in data:
+        if marked(data):
             texts[path] = data.decode("utf-8", "replace")
     return texts
 
@@ -37,7 +44,7 @@ def tune(
 ) -> Report:
     """``report`` with suppressed findings left out, unused suppressions added, and the
     configured severities applied. The sources in ``unmarked`` are known to hold no
-    ``MARKER`` (the page cache read them): they are not read again."""
+    ``MARKERS`` (the page cache read them): they are not read again."""
     findings = list(report.findings)
     texts = _texts(report.sources, unmarked) if suppress else {}
     if texts:  # only then are the rules' ids wanted (importing them all is not free)
