@@ -189,7 +189,7 @@ class PageCache:
         #: unknown, changed, or too recent to trust)
         self.hashed = 0
         #: the pages (as named) whose keys were made and whose bytes hold no suppression
-        #: comment (``tuning.MARKERS``): the tuning need not read them again
+        #: comment (``tuning.MARKER``): the tuning need not read them again
         self.unmarked: set[str] = set()
 
     @property

@@ -4,6 +4,7 @@ configuration's per-rule severities (so ``unused-suppression`` can itself be tun
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection
 
 from flowcatalog import fsio
@@ -14,15 +15,15 @@ from flowcatalog.report import Report
 
 #: suppression comments are looked for in this much of each source
 MAX_SCAN_BYTES = 20 * 1024 * 1024
-#: what every suppression comment contains, one or the other (``<!-- flowcatalog-disable``,
-#: ``# flowcatalog: ignore``): a source with neither has none. The bare name is not enough
-#: to tell: a catalog's schema comment or a page about the tool holds it
-MARKERS = (b"flowcatalog-", b"flowcatalog:")
+#: what every suppression comment contains (``<!-- flowcatalog-disable``, ``# flowcatalog:
+#: ignore``): a source without it has none. The bare name is not enough to tell: a catalog's
+#: schema comment, ``render``'s ``<!-- flowcatalog:begin -->`` or a page about the tool hold it
+MARKER = re.compile(rb"flowcatalog(?:-|:\s*ignore)")
 
 
 def marked(data: bytes) -> bool:
-    """Whether ``data`` may hold a suppression comment (it holds one of ``MARKERS``)."""
-    return MARKERS[0] in data or MARKERS[1] in data
+    """Whether ``data`` may hold a suppression comment (``MARKER``)."""
+    return MARKER.search(data) is not None
 
 
 def _texts(sources: tuple[str, ...], unmarked: Collection[str] = ()) -> dict[str, str]:
@@ -44,7 +45,7 @@ def tune(
 ) -> Report:
     """``report`` with suppressed findings left out, unused suppressions added, and the
     configured severities applied. The sources in ``unmarked`` are known to hold no
-    ``MARKERS`` (the page cache read them): they are not read again."""
+    ``MARKER`` (the page cache read them): they are not read again."""
     findings = list(report.findings)
     texts = _texts(report.sources, unmarked) if suppress else {}
     if texts:  # only then are the rules' ids wanted (importing them all is not free)
