@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from flowcatalog.catalog import MAX_BYTES
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Location
@@ -34,7 +35,6 @@ DUPLICATE_KEY = Rule(
 
 PathKey = tuple[str | int, ...]
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 

@@ -366,6 +366,23 @@ class PageCache:
         """Note a fact under ``key`` (a catalog text that fits the schema)."""
         self._write("INSERT OR REPLACE INTO facts (key) VALUES (?)", [(key,)])
 
+    def get_blob(self, key: str) -> bytes | None:
+        """What ``put_blob`` stored under ``key`` (a parsed catalog), or None."""
+        import sqlite3
+
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT result FROM pages WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Store ``blob`` under ``key`` (made by ``key`` with settings of its own, so it never
+        meets a page's key)."""
+        self._write("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", [(key, blob)])
+
     def closest(self) -> RememberedClosest:
         """``internal_links.closest`` with its answers kept here from run to run."""
         return RememberedClosest(self)

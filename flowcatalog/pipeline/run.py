@@ -51,16 +51,31 @@ class CheckRequest:
 def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | None, list[Finding]]:
     """Read and parse a catalog file (``InputError`` when it cannot be used at all). With a
     ``cache``, a text it knows to fit the schema is not validated again (building the
-    validator is most of a small check's start-up)."""
-    from flowcatalog.catalog.build import parse_catalog
-    from flowcatalog.catalog.yamlnodes import MAX_BYTES
+    validator is most of a small check's start-up), and a text it parsed before at this
+    path is not parsed again: the parsed catalog and its findings come back from it."""
+    from flowcatalog.catalog import MAX_BYTES
+    from flowcatalog.catalog.model_codec import decode, encode
 
     text = fsio.read_text(path, limit=MAX_BYTES)
-    key = cache.key("", text.encode("utf-8", "surrogatepass"), "catalog-schema") if cache else ""
-    known = cache is not None and cache.known(key)
+    if cache is None:
+        from flowcatalog.catalog.build import parse_catalog
+
+        return parse_catalog(text, path)
+    data = text.encode("utf-8", "surrogatepass")
+    parsed_key = cache.key(path, data, "catalog-model")
+    blob = cache.get_blob(parsed_key)
+    decoded = decode(blob) if blob is not None else None
+    if decoded is not None:
+        return decoded[0], list(decoded[1])
+    from flowcatalog.catalog.build import parse_catalog
+
+    key = cache.key("", data, "catalog-schema")
+    known = cache.known(key)
     catalog, findings = parse_catalog(text, path, schema_valid=known)
-    if cache is not None and catalog is not None and not known:
-        cache.remember(key)
+    if catalog is not None:
+        if not known:
+            cache.remember(key)
+        cache.put_blob(parsed_key, encode(catalog, tuple(findings)))
     return catalog, findings
 
 
@@ -79,7 +94,7 @@ def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGr
 
 
 def catalog_findings(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
-    from flowcatalog.rules.registry import check_catalog
+    from flowcatalog.rules.catalog_checks import check_catalog
 
     return check_catalog(catalog, coverage)
 

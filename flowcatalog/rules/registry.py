@@ -7,7 +7,6 @@ checks table is generated from ``all_rules()`` (``python -m flowcatalog.rules``)
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
 
 from flowcatalog.catalog.build import (
     DUPLICATE_ID,
@@ -20,9 +19,8 @@ from flowcatalog.catalog.yamlnodes import (
     CATALOG_SCHEMA,
     DUPLICATE_KEY,
 )
-from flowcatalog.findings import Finding, Rule
-from flowcatalog.model import Catalog
-from flowcatalog.report import INPUT_ERROR, Coverage
+from flowcatalog.findings import Rule
+from flowcatalog.report import INPUT_ERROR
 from flowcatalog.rules.catalog_flows import (
     EMPTY_ITEM,
     EMPTY_LINK_LIST,
@@ -79,8 +77,6 @@ CORE_RULES: tuple[Rule, ...] = (
     EMPTY_ITEM,
 )
 
-CatalogCheck = Callable[[Catalog], Iterator[Finding]]
-
 
 @functools.cache
 def all_rules() -> tuple[Rule, ...]:
@@ -114,25 +110,6 @@ def _by_id() -> dict[str, Rule]:
 
 def rule(rule_id: str) -> Rule | None:
     return _by_id().get(rule_id)
-
-
-def catalog_checks() -> tuple[CatalogCheck, ...]:
-    """The checks that need only the catalog (the matrix rules also take its coverage)."""
-    from flowcatalog.rules import catalog_flows, catalog_links
-
-    return (catalog_links.check, catalog_flows.check)
-
-
-def check_catalog(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
-    """Every catalog rule's findings (unsorted); ``coverage`` is computed when not given."""
-    from flowcatalog.catalog.coverage import compute
-    from flowcatalog.rules import matrix
-
-    findings: list[Finding] = []
-    for check in catalog_checks():
-        findings.extend(check(catalog))
-    findings.extend(matrix.check(catalog, coverage if coverage is not None else compute(catalog)))
-    return findings
 
 
 def markdown_table() -> str:
