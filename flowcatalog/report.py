@@ -15,8 +15,17 @@ from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import FigmaRef, Link, Location
 
-if TYPE_CHECKING:  # (a type only: a plain check makes no context, nor imports its module)
-    from flowcatalog.views import ReportContext
+if TYPE_CHECKING:  # (types only: a plain check imports none of the views)
+    from collections.abc import Mapping
+
+    from flowcatalog.views import (
+        DesignChange,
+        HistoryPoint,
+        NodeKey,
+        NodeView,
+        SourceLinks,
+        TargetFigures,
+    )
 
 REPORT_VERSION = 1
 
@@ -98,6 +107,34 @@ class ShardStamp:
     total: int
     catalog: str | None
     tool_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Everything a report shows besides findings, coverage and links.
+
+    ``snapshot`` is ``present``, ``missing`` (none committed: the report says what it would
+    show) or ``none`` (not looked for).
+    """
+
+    title: str | None = None
+    catalog_path: str | None = None
+    pages: tuple[tuple[str | None, str | None], ...] = ()
+    nodes: Mapping[NodeKey, NodeView] = field(default_factory=dict)
+    snapshot: str = "none"
+    snapshot_path: str | None = None
+    changes: tuple[DesignChange, ...] = ()
+    history: tuple[HistoryPoint, ...] = ()
+    sources: SourceLinks | None = None
+    target: TargetFigures | None = None
+
+    def view(self, ref: FigmaRef | None) -> NodeView | None:
+        if ref is None:
+            return None
+        from flowcatalog.views import node_key
+
+        key = node_key(ref)
+        return self.nodes.get(key) if key is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """What the reports show beyond the check itself: Figma node views (names, dates, thumbnails),
-design changes since the snapshot, coverage over time, where sources live, the catalog's title
-and pages, and the target branch's figures to compare coverage with.
+design changes since the snapshot, coverage over time, where sources live, and the target
+branch's figures to compare coverage with.
 
 Plain values, read at the edges (snapshot files, git, the environment) and handed to the pure
-renderers through ``Report.context``.
+renderers through ``Report.context`` (``report.ReportContext``, which holds them; a run
+whose formats show none of them never imports this module).
 """
 
 from __future__ import annotations
@@ -163,29 +164,3 @@ class TargetFigures:
     documented: int
     total: int
     cells: tuple[TargetCell, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ReportContext:
-    """Everything a report shows besides findings, coverage and links.
-
-    ``snapshot`` is ``present``, ``missing`` (none committed: the report says what it would
-    show) or ``none`` (not looked for).
-    """
-
-    title: str | None = None
-    catalog_path: str | None = None
-    pages: tuple[tuple[str | None, str | None], ...] = ()
-    nodes: Mapping[NodeKey, NodeView] = field(default_factory=dict)
-    snapshot: str = "none"
-    snapshot_path: str | None = None
-    changes: tuple[DesignChange, ...] = ()
-    history: tuple[HistoryPoint, ...] = ()
-    sources: SourceLinks | None = None
-    target: TargetFigures | None = None
-
-    def view(self, ref: FigmaRef | None) -> NodeView | None:
-        if ref is None:
-            return None
-        key = node_key(ref)
-        return self.nodes.get(key) if key is not None else None

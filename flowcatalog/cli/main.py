@@ -405,8 +405,7 @@ def coverage(
             )
         from flowcatalog.catalog.coverage import compute
         from flowcatalog.cli.visuals import enrich
-        from flowcatalog.report import Report
-        from flowcatalog.views import ReportContext
+        from flowcatalog.report import Report, ReportContext
 
         context = ReportContext(
             title=loaded.title,

@@ -159,7 +159,8 @@ def enrich(
     if not comparing and not formats & VISUAL_FORMATS:
         return report
     from flowcatalog.findings import sort_findings
-    from flowcatalog.views import ReportContext, source_links
+    from flowcatalog.report import ReportContext
+    from flowcatalog.views import source_links
 
     context = report.context or ReportContext()
     context = dataclasses.replace(context, sources=source_links(os.environ, os.getcwd()))

@@ -119,7 +119,7 @@ def build_report(
         all_links = [*catalog.links(), *all_links]
     context = None
     if catalog is not None:
-        from flowcatalog.views import ReportContext
+        from flowcatalog.report import ReportContext
 
         context = ReportContext(
             title=catalog.title,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from flowcatalog.findings import Severity
 from flowcatalog.model import Location
-from flowcatalog.report import Report
+from flowcatalog.report import Report, ReportContext
 from flowcatalog.reporters.markup import attr, text
-from flowcatalog.views import ReportContext
 
 SEVERITY_LABELS = {Severity.ERROR: "Error", Severity.WARNING: "Warning", Severity.INFO: "Info"}
 

@@ -17,6 +17,7 @@ from flowcatalog.report import (
     FigmaDetails,
     LinkGroup,
     Report,
+    ReportContext,
     ShardStamp,
 )
 from flowcatalog.reporters import json_writer
@@ -32,7 +33,6 @@ from flowcatalog.reporters.contract import (
     ShardDict,
     SummaryDict,
 )
-from flowcatalog.views import ReportContext
 
 
 def _location(location: Location | None) -> LocationDict | None:

@@ -21,8 +21,8 @@ from json.encoder import encode_basestring
 
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Link
-from flowcatalog.report import FigmaDetails, LinkGroup
-from flowcatalog.views import NodeView, ReportContext
+from flowcatalog.report import FigmaDetails, LinkGroup, ReportContext
+from flowcatalog.views import NodeView
 
 #: the JSON text of a string (quoted and escaped, UTF-8 kept as is)
 string = encode_basestring

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 
 from flowcatalog.findings import Severity
-from flowcatalog.report import Report
+from flowcatalog.report import Report, ReportContext
 from flowcatalog.reporters.coverage_table import markdown_extra_flows, markdown_table
 from flowcatalog.reporters.subjects import display_names, link_by_url
 from flowcatalog.reporters.text import summary_line
-from flowcatalog.views import HistoryPoint, ReportContext, TargetFigures
+from flowcatalog.views import HistoryPoint, TargetFigures
 
 MAX_FINDINGS = 200
 _ICONS = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}

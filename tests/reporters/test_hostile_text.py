@@ -19,7 +19,7 @@ import pytest
 
 from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import FigmaRef, Link, Location
-from flowcatalog.report import FigmaDetails, LinkGroup, Report, ShardStamp
+from flowcatalog.report import FigmaDetails, LinkGroup, Report, ReportContext, ShardStamp
 from flowcatalog.reporters import (
     get_reporter,
     github_actions,
@@ -31,7 +31,7 @@ from flowcatalog.reporters import (
 )
 from flowcatalog.reporters.json_report import dumps
 from flowcatalog.reporters.subjects import fingerprints
-from flowcatalog.views import NodeView, ReportContext, SourceLinks, Thumbnail, node_key
+from flowcatalog.views import NodeView, SourceLinks, Thumbnail, node_key
 from tests.html_support import parse_html
 from tests.report_fixture import make_report
 

@@ -302,7 +302,8 @@ def test_repo_report_thumbnails_filters_and_axe(
 def test_design_changes_and_history_decode_and_pass_axe(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from flowcatalog.views import DesignChange, HistoryPoint, NodeView, ReportContext
+    from flowcatalog.report import ReportContext
+    from flowcatalog.views import DesignChange, HistoryPoint, NodeView
     from tests.online_support import flow_png
     from tests.report_fixture import KEY
 

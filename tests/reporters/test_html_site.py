@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
+from flowcatalog.report import ReportContext
 from flowcatalog.reporters import html_coverage
 from flowcatalog.views import (
     DesignChange,
     NodeView,
-    ReportContext,
     SourceLinks,
     Thumbnail,
     source_links,

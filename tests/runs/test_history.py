@@ -261,8 +261,9 @@ def test_commits_without_a_readable_catalog_are_gaps(tmp_path: Path) -> None:
 def test_markdown_summary_edge_cells() -> None:
     from dataclasses import replace
 
+    from flowcatalog.report import ReportContext
     from flowcatalog.reporters import markdown_summary
-    from flowcatalog.views import ReportContext, TargetCell, TargetFigures
+    from flowcatalog.views import TargetCell, TargetFigures
     from tests.report_fixture import make_report
 
     report = make_report(online=False)
