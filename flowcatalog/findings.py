@@ -87,7 +87,9 @@ class Finding:
         """A stable id that survives unrelated edits: rule, path and subject, never the line."""
         subject = self.subject or self.url or self.message
         raw = "\0".join(("flowcatalog", self.rule, self.location.path, subject, str(occurrence)))
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: the same bytes as before for any real text, and no crash on a lone
+        # surrogate (a file name or text decoded with surrogateescape)
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

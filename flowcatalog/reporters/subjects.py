@@ -72,7 +72,7 @@ def fingerprints(findings: tuple[Finding, ...]) -> tuple[str, ...]:
         )
         index = seen.get(stem, 0)
         seen[stem] = index + 1
-        append(sha256(f"{stem}{index}".encode()).hexdigest()[:32])
+        append(sha256(f"{stem}{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return tuple(result)
 
 

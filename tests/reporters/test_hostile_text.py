@@ -264,3 +264,17 @@ def test_fingerprints_are_each_findings_own_counted_by_rule_path_and_subject() -
         counted.append(key)
     assert fingerprints(twice) == tuple(expected)
     assert len(set(expected)) == len(expected)
+
+
+def test_a_lone_surrogate_has_a_fingerprint_too() -> None:
+    """A subject holding a lone surrogate (a name decoded with surrogateescape) is hashed,
+    not a crash; any other text hashes exactly as plain UTF-8 did."""
+    lone = Finding("page-placeholder", Severity.WARNING, "m", Location("a\udcff.md", 1, 1),
+                   subject="x\ud800y")  # fmt: skip
+    plain = Finding("page-placeholder", Severity.WARNING, "m", Location("a.md", 1, 1), subject="é")
+    assert fingerprints((lone, plain)) == (lone.fingerprint(), plain.fingerprint())
+    assert lone.fingerprint() != lone.fingerprint(1)
+    import hashlib
+
+    raw = "\0".join(("flowcatalog", "page-placeholder", "a.md", "é", "0")).encode("utf-8")
+    assert plain.fingerprint() == hashlib.sha256(raw).hexdigest()[:32]
