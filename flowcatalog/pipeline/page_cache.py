@@ -352,15 +352,7 @@ class PageCache:
 
     def known(self, key: str) -> bool:
         """Whether ``remember`` was called with ``key``."""
-        import sqlite3
-
-        if self._db is None:
-            return False
-        try:
-            row = self._db.execute("SELECT 1 FROM facts WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return False
-        return row is not None
+        return bool(self._read("SELECT 1 FROM facts WHERE key = ?", (key,)))
 
     def remember(self, key: str) -> None:
         """Note a fact under ``key`` (a catalog text that fits the schema)."""
@@ -368,15 +360,8 @@ class PageCache:
 
     def get_blob(self, key: str) -> bytes | None:
         """What ``put_blob`` stored under ``key`` (a parsed catalog), or None."""
-        import sqlite3
-
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT result FROM pages WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        return row[0] if row is not None and isinstance(row[0], bytes) else None
+        rows = self._read("SELECT result FROM pages WHERE key = ?", (key,))
+        return rows[0][0] if rows and isinstance(rows[0][0], bytes) else None
 
     def put_blob(self, key: str, blob: bytes) -> None:
         """Store ``blob`` under ``key`` (made by ``key`` with settings of its own, so it never
@@ -388,17 +373,9 @@ class PageCache:
         return RememberedClosest(self)
 
     def _answers(self) -> dict[str, str | None]:
-        import sqlite3
-
-        if self._db is None:
-            return {}
-        try:
-            rows = self._db.execute("SELECT key, answer FROM answers").fetchall()
-        except sqlite3.Error:
-            return {}
         return {
             key: answer
-            for key, answer in rows
+            for key, answer in self._read("SELECT key, answer FROM answers")
             if isinstance(key, str) and (answer is None or isinstance(answer, str))
         }
 
@@ -419,6 +396,18 @@ class PageCache:
 
         rows = [(key, encode(result.findings, result.page)) for key, result in entries]
         self._write("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", rows)
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of a query; none without a database or when it fails (a cache that
+        cannot be read is a cache that knows nothing)."""
+        import sqlite3
+
+        if self._db is None:
+            return []
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error:
+            return []
 
     def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
