@@ -710,15 +710,16 @@ class WebChecker:
                     retry_after=retry_after,
                     method=method,
                 )
+            answer = _Answer(
+                status=status,
+                location=response.headers.get("Location"),
+                attempts=attempts,
+                retry_after=retry_after,
+                method=method,
+                detail=(response.reason or "") if status >= 400 else "",
+            )
             if retryable and retries < settings.max_retries:
-                previous = _Answer(
-                    status=status,
-                    location=response.headers.get("Location"),
-                    attempts=attempts,
-                    retry_after=retry_after,
-                    method=method,
-                    detail=(response.reason or "") if status >= 400 else "",
-                )
+                previous = answer
                 wait = retry_after if retry_after is not None else self._backoff(retries)
                 retries += 1
                 if wait < deadline.left(self._clock()):
@@ -727,14 +728,7 @@ class WebChecker:
                     else:
                         self._sleep(wait)
                     continue
-            return _Answer(
-                status=status,
-                location=response.headers.get("Location"),
-                attempts=attempts,
-                retry_after=retry_after,
-                method=method,
-                detail=(response.reason or "") if status >= 400 else "",
-            )
+            return answer
 
     def _send(self, method: str, url: str, timeout: tuple[float, float]) -> requests.Response:
         """One request through the session's pooled adapter, streamed, never redirected.
