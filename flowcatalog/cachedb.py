@@ -34,6 +34,24 @@ if TYPE_CHECKING:
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+class WarnOnce:
+    """A cache's problems, told through ``say`` (None: to nobody), the first one only: a run
+    hears once that its cache is not used, not on every lookup. ``again`` lets the next
+    problem be told too (once the cache recovered from the first)."""
+
+    def __init__(self, say: Callable[[str], None] | None) -> None:
+        self._say = say
+        self._told = False
+
+    def __call__(self, message: str) -> None:
+        if self._say is not None and not self._told:
+            self._say(message)
+        self._told = True
+
+    def again(self) -> None:
+        self._told = False
+
+
 class NotOurs(Exception):
     """Another program's file (or not a regular file): left as it was."""
 

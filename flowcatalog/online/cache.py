@@ -35,7 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, is_locked, open_cache_db
+from flowcatalog.cachedb import (
+    Damaged,
+    Layout,
+    NotOurs,
+    Unusable,
+    WarnOnce,
+    is_locked,
+    open_cache_db,
+)
 from flowcatalog.online.figma_api import CachedFile
 from flowcatalog.online.liveness import ErrorKind, Probe
 
@@ -111,12 +119,11 @@ class Cache:
         self.path = path
         self._busy_timeout = busy_timeout
         self.max_age = max_age
-        self._warn_cb = warn
         self._clock = clock
         self._private = int(include_private)
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        self._warned = False
+        self._warn = WarnOnce(warn)
         self.hits = 0
         if path is not None:
             self._db = self._open(path)
@@ -126,11 +133,6 @@ class Cache:
         return self._db is not None
 
     # -- opening ------------------------------------------------------------------------
-
-    def _warn(self, message: str) -> None:
-        if self._warn_cb is not None and not self._warned:
-            self._warn_cb(message)
-        self._warned = True
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         from flowcatalog.errors import InputError
@@ -155,7 +157,7 @@ class Cache:
             reason = str(exc)
         # ours, but corrupt: move it aside and start again
         self._warn(f"cache {path} is unreadable ({reason}); rebuilding it")
-        self._warned = False  # a later problem is worth its own warning
+        self._warn.again()  # a later problem is worth its own warning
         with contextlib.suppress(OSError):
             os.replace(path, path.with_name(path.name + ".corrupt"))
         for suffix in ("-wal", "-shm"):

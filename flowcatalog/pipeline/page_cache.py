@@ -178,9 +178,10 @@ class PageCache:
         warn: Callable[[str], None] | None = None,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
+        from flowcatalog.cachedb import WarnOnce
+
         self.path = path
-        self._warn_cb = warn
-        self._warned = False
+        self._warn = WarnOnce(warn)
         self._clock = clock
         self._db: sqlite3.Connection | None = self._open(path)
         self._code = _code_fingerprint()
@@ -195,11 +196,6 @@ class PageCache:
     @property
     def enabled(self) -> bool:
         return self._db is not None
-
-    def _warn(self, message: str) -> None:
-        if self._warn_cb is not None and not self._warned:
-            self._warn_cb(message)
-        self._warned = True
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, open_cache_db
