@@ -130,6 +130,9 @@ class _CheckAdapter(requests.adapters.HTTPAdapter):
         pool = self._direct.get(key)
         if pool is None or getattr(pool, "pool", None) is None:  # new, or closed (evicted)
             pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            # what ``send`` sets on the pool before every request, set once: the same
+            # ``verify`` for every request of this pool (it is part of the key)
+            self.cert_verify(pool, request.url, verify, None)  # type: ignore[no-untyped-call]
             if len(self._direct) >= self._direct_max:  # hold no more pools than requests does
                 self._direct.clear()
             self._direct[key] = pool
@@ -295,6 +298,59 @@ def _protocol_detail(exc: BaseException) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)[:120]
 
 
+def _urlopen(
+    pool: urllib3.connectionpool.HTTPConnectionPool,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    timeout: urllib3.Timeout,
+    retries: urllib3.Retry,
+) -> urllib3.BaseHTTPResponse:
+    """``pool.urlopen`` as ``requests.adapters.HTTPAdapter.send`` calls it for a request
+    without a body, its urllib3 errors raised as the same ``requests`` exceptions (so a
+    failure is classified as it was through the adapter)."""
+    exceptions = requests.exceptions
+    try:
+        return pool.urlopen(
+            method=method,
+            url=path,
+            body=None,
+            headers=headers,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=False,
+            decode_content=False,
+            retries=retries,
+            timeout=timeout,
+            chunked=False,
+        )
+    except (urllib3.exceptions.ProtocolError, OSError) as err:
+        raise exceptions.ConnectionError(err) from err
+    except urllib3.exceptions.MaxRetryError as err:
+        reason = err.reason
+        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+            reason, urllib3.exceptions.NewConnectionError
+        ):
+            raise exceptions.ConnectTimeout(err) from err
+        if isinstance(reason, urllib3.exceptions.ResponseError):
+            raise exceptions.RetryError(err) from err
+        if isinstance(reason, urllib3.exceptions.ProxyError):
+            raise exceptions.ProxyError(err) from err
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            raise exceptions.SSLError(err) from err
+        raise exceptions.ConnectionError(err) from err
+    except urllib3.exceptions.ClosedPoolError as err:
+        raise exceptions.ConnectionError(err) from err
+    except urllib3.exceptions.ProxyError as err:
+        raise exceptions.ProxyError(err) from err
+    except urllib3.exceptions.SSLError as err:
+        raise exceptions.SSLError(err) from err
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise exceptions.ReadTimeout(err) from err
+    except urllib3.exceptions.InvalidHeader as err:
+        raise exceptions.InvalidHeader(err) from err
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
@@ -340,7 +396,10 @@ class WebChecker:
         self._on_host_event = on_host_event
         self._session = session or build_session(settings)
         self._headers = {k: str(v) for k, v in self._session.headers.items()}
-        self._adapter = self._session.get_adapter("http://")
+        adapter = self._session.get_adapter("http://")
+        if not isinstance(adapter, requests.adapters.HTTPAdapter):
+            raise TypeError("the session's adapter must be a requests.adapters.HTTPAdapter")
+        self._adapter = adapter
         self._sleep = sleep
         self._clock = clock
         self._resolver = resolver
@@ -620,7 +679,7 @@ class WebChecker:
                     method=method,
                 )
             attempts += 1
-            response: requests.Response | None = None
+            response: urllib3.BaseHTTPResponse | None = None
             failure: BaseException | None = None
             with host.slots:
                 limited = host.limited
@@ -691,7 +750,7 @@ class WebChecker:
                         continue
                 return _Answer(error=kind, detail=detail, attempts=attempts, method=method)
             assert response is not None
-            status = response.status_code
+            status = response.status
             if method == "HEAD" and status in HEAD_REFUSED:
                 method = "GET"
                 continue
@@ -730,25 +789,43 @@ class WebChecker:
                     continue
             return answer
 
-    def _send(self, method: str, url: str, timeout: tuple[float, float]) -> requests.Response:
-        """One request through the session's pooled adapter, streamed, never redirected.
+    def _send(
+        self, method: str, url: str, timeout: tuple[float, float]
+    ) -> urllib3.BaseHTTPResponse:
+        """One request, streamed, never redirected; the urllib3 response.
 
-        The session's own ``request()`` merges cookies, hooks and environment settings on
-        every call, which costs more CPU than the request itself on a fast host; none of
-        that applies here (no cookies, no auth, proxies resolved once per host).
+        A direct request goes from the adapter's pool of its origin straight to urllib3's
+        ``urlopen``, with the arguments and the error mapping of ``HTTPAdapter.send``
+        (``_urlopen``): the session's ``request()`` merges cookies, hooks and environment
+        settings, and the adapter builds a ``requests.Response``, on every call, which
+        together cost more CPU than the request itself on a fast host; none of that
+        applies here (no cookies, no auth, proxies resolved once per host). A request
+        through a proxy goes through the adapter, which knows its proxy managers.
         """
         prepared = requests.PreparedRequest()
-        prepared.method = method
-        prepared.prepare_url(url, None)
-        prepared.headers = requests.structures.CaseInsensitiveDict(self._headers)
-        prepared.body = None
-        adapter = self._adapter
-        return adapter.send(
-            prepared,
-            stream=True,
-            timeout=timeout,
-            verify=self._verify,
-            proxies=self._proxies_for(url),
+        prepared.prepare_url(url, None)  # the URL as requests sends it (IDNA, quoting)
+        proxies = self._proxies_for(url)
+        if proxies:
+            prepared.method = method
+            prepared.headers = requests.structures.CaseInsensitiveDict(self._headers)
+            prepared.body = None
+            response = self._adapter.send(
+                prepared, stream=True, timeout=timeout, verify=self._verify, proxies=proxies
+            )
+            raw: urllib3.BaseHTTPResponse = response.raw
+            return raw
+        try:
+            pool = self._adapter.get_connection_with_tls_context(prepared, self._verify)
+        except urllib3.exceptions.LocationValueError as exc:
+            raise requests.exceptions.InvalidURL(exc) from exc
+        assert isinstance(pool, urllib3.connectionpool.HTTPConnectionPool)  # (HTTPS is one)
+        return _urlopen(
+            pool,
+            method,
+            prepared.path_url,
+            self._headers,
+            urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+            self._adapter.max_retries,
         )
 
     def _pause(self, host: _Host, wait: float, *, key: str = "", share: bool = True) -> None:
@@ -768,9 +845,9 @@ class WebChecker:
         if delay > 0:
             self._sleep(delay)
 
-    def _release(self, response: requests.Response, method: str) -> None:
+    def _release(self, response: urllib3.BaseHTTPResponse, method: str) -> None:
         """Give the connection back to the pool when that costs at most ``drain_bytes``."""
-        raw = response.raw
+        raw = response
         if method == "HEAD":
             # no body follows a HEAD answer; reading its empty one closes it, so the
             # connection is idle before another thread takes it from the pool

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
 from flowcatalog.online.policy import parse_retry_after
-from flowcatalog.online.web import HttpSettings, WebChecker
+from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker
 from tests.online_support import (
     FAST,
     InFlight,
@@ -503,3 +503,50 @@ def test_refusing_new_requests_sends_none_and_reports_interrupted(server: HTTPSe
     assert methods(server) == []
     assert checker.requests_sent == 0
     assert {p.detail for p in results.values()} == {"interrupted"}
+
+
+def test_requests_carry_the_checkers_headers_and_never_a_cookie(server: HTTPServer) -> None:
+    server.expect_request("/set").respond_with_response(
+        Response("", headers={"Set-Cookie": "session=abc; Path=/"})
+    )
+    server.expect_request("/next").respond_with_data("")
+    checker = WebChecker(FAST)
+    try:
+        assert checker.probe(url(server, "/set")).status == 200
+        assert checker.probe(url(server, "/next")).status == 200
+    finally:
+        checker.close()
+    sent = [request for request, _ in server.log]
+    assert [request.path for request in sent] == ["/set", "/next"]
+    for request in sent:
+        assert request.headers["User-Agent"] == USER_AGENT
+        assert request.headers["Accept"] == "*/*"
+        assert "Cookie" not in request.headers
+
+
+def test_a_url_is_sent_as_requests_would_send_it(server: HTTPServer) -> None:
+    """Spaces and non-ASCII characters percent-encoded, the fragment left out."""
+    server.expect_request("/a b/é").respond_with_data("")
+    status, probe = check(url(server, "/a b/é?q=1 2#part"))
+    assert (status, probe.status) == (LinkStatus.OK, 200)
+    [(request, _)] = server.log
+    assert request.environ["REQUEST_URI"] == "/a%20b/%C3%A9?q=1%202"
+
+
+def test_a_proxy_from_the_environment_carries_the_request(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy (the local server here) gets the request for a host it resolves itself."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{server.port}")
+    server.expect_request("/page").respond_with_data("")
+    status, probe = check(
+        "http://flowcatalog-proxied.invalid/page", replace(FAST, include_private=False)
+    )
+    assert (status, probe.status) == (LinkStatus.OK, 200)
+    [(request, _)] = server.log
+    assert request.environ["REQUEST_URI"] == "http://flowcatalog-proxied.invalid/page"
+    assert request.headers["Host"] == "flowcatalog-proxied.invalid"
+    assert request.headers["User-Agent"] == USER_AGENT
