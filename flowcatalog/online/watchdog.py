@@ -76,7 +76,9 @@ def _cut(sock: socket.socket) -> None:
 
 class Watchdog:
     """Cuts off the requests of every ``watch`` whose deadline passed; one thread, started
-    with the first watch, ending when no watch is left."""
+    with the first watch, ending when no watch is left. The thread sleeps until the first
+    deadline and is woken only by a watch that ends sooner (or by ``abort``), not by every
+    request: watches that finished are dropped from the top of the heap as new ones come."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -95,13 +97,17 @@ class Watchdog:
             if self.aborted:
                 watch.aborted = True
             self._watches.add(watch)
-            heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
+            heap = self._heap
+            while heap and heap[0][2].done:  # finished ones at the top: gone at once
+                heapq.heappop(heap)
+            heapq.heappush(heap, (watch.deadline, next(self._order), watch))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="flowcatalog-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif heap[0][2] is watch:  # the first deadline now: the thread sleeps until it
+                self._cond.notify()
         previous = getattr(_current, "watch", None)
         _current.watch = watch
         try:

@@ -1,0 +1,58 @@
+"""The watchdog that enforces a deadline during a request by shutting its sockets."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from flowcatalog.online.watchdog import Watchdog, watch_socket
+
+
+def _blocked_read(watchdog: Watchdog, seconds: float, done: list[bytes]) -> threading.Thread:
+    """A thread reading from a socket nobody writes to, under a watch of ``seconds``."""
+    ours, theirs = socket.socketpair()
+
+    def read() -> None:
+        with watchdog.watch(seconds) as watch:
+            watch_socket(ours)
+            done.append(ours.recv(1))  # b"" once the watchdog shut the socket
+        assert watch.expired
+        ours.close()
+        theirs.close()
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_later_watch_with_an_earlier_deadline_is_cut_off_at_its_own() -> None:
+    """The watchdog thread sleeps until the first deadline it knows of; a watch that
+    ends before it wakes the thread."""
+    watchdog = Watchdog()
+    started = threading.Event()
+    finished = threading.Event()
+
+    def long_watch() -> None:
+        with watchdog.watch(600.0):
+            started.set()
+            finished.wait(10)
+
+    first = threading.Thread(target=long_watch, daemon=True)
+    first.start()
+    assert started.wait(5)
+    done: list[bytes] = []
+    reader = _blocked_read(watchdog, 0.05, done)
+    reader.join(10)  # (far longer than its deadline; 600 s if nobody woke the watchdog)
+    finished.set()
+    first.join(5)
+    assert not reader.is_alive()
+    assert done == [b""]
+
+
+def test_many_finished_watches_are_not_kept() -> None:
+    watchdog = Watchdog()
+    for _ in range(1000):
+        with watchdog.watch(600.0):
+            pass
+    assert len(watchdog._heap) <= 2
+    assert not watchdog._watches
