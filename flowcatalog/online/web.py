@@ -33,6 +33,7 @@ budgets, the queue); the address policy (``guard``) and retry policy (``policy``
 
 from __future__ import annotations
 
+import collections
 import http.client
 import math
 import os
@@ -412,8 +413,6 @@ class WebChecker:
         self._verify: bool | str = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
-        self.requests_sent = 0
-        self._count_lock = threading.Lock()
         self._watchdog = Watchdog()
 
     # -- public -------------------------------------------------------------------------
@@ -426,12 +425,13 @@ class WebChecker:
         results: dict[str, Probe] = {}
         if not distinct:
             return results
-        todo = iter(distinct)
-        todo_lock = threading.Lock()
+        todo = collections.deque(distinct)
 
         def source() -> str | None:
-            with todo_lock:
-                return next(todo, None)
+            try:
+                return todo.popleft()  # (atomic: no lock for the threads to queue on)
+            except IndexError:
+                return None
 
         finished: queue.SimpleQueue[tuple[str, Probe]] = queue.SimpleQueue()
         run = self.start(source, lambda url, probe: finished.put((url, probe)), len(distinct))
@@ -502,6 +502,17 @@ class WebChecker:
     def host_stats(self) -> dict[str, HostStats]:
         with self._hosts_lock:
             return {name: host.stats for name, host in self._hosts.items()}
+
+    @property
+    def requests_sent(self) -> int:
+        """Requests sent so far (every request counts against a host)."""
+        with self._hosts_lock:
+            hosts = list(self._hosts.values())
+        total = 0
+        for host in hosts:
+            with host.lock:
+                total += host.stats.requests
+        return total
 
     def close(self) -> None:
         self._session.close()
@@ -604,6 +615,9 @@ class WebChecker:
         return host if port in (None, default) else f"{host}:{port}"
 
     def _host(self, key: str) -> _Host:
+        host = self._hosts.get(key)  # (a dict lookup is atomic; the lock is for adding)
+        if host is not None:
+            return host
         with self._hosts_lock:
             host = self._hosts.get(key)
             if host is None:
@@ -722,8 +736,6 @@ class WebChecker:
                         failure = exc
                     finally:
                         took = self._clock() - started
-                        with self._count_lock:
-                            self.requests_sent += 1
                         with host.lock:
                             host.stats.requests += 1
                             host.stats.busy += took
