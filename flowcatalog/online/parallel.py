@@ -261,6 +261,11 @@ class _Taker:
         self._ended = False
 
     def __call__(self) -> str | None:
+        if not self._ended and not self._stopped():
+            try:
+                return self._buffer.popleft()  # (atomic: the lock is for refilling)
+            except IndexError:
+                pass
         with self._lock:
             if not self._ended and self._stopped():
                 self._ended = True
