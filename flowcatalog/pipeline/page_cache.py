@@ -114,15 +114,21 @@ W = TypeVar("W", bound=tuple[Any, ...])
 
 
 def cached_lint(
-    cache: PageCache, work: Sequence[W], lint: Callable[[list[W]], Iterable[LintResult]]
+    cache: PageCache,
+    work: Sequence[W],
+    lint: Callable[[list[W]], Iterable[LintResult]],
+    keys: Sequence[str | None] | None = None,
 ) -> list[LintResult]:
     """Each work item's result, in order: from the cache where it has one, else from
     ``lint`` (called once, with the items the cache has no result for), then stored.
 
-    A work item is a page's path followed by the settings its result depends on. A result
-    is stored only when the page's bytes are still those its key was made from.
+    A work item is a page's path followed by the settings its result depends on (``keys``:
+    their keys, when made already by ``page_keys``). A result is stored only when the
+    page's bytes are still those its key was made from; ``cache.unsteady`` counts those
+    that were not.
     """
-    keys = cache.page_keys(work)
+    if keys is None:
+        keys = cache.page_keys(work)
     found = cache.get_many([key for key in keys if key is not None])
     results: list[LintResult | None] = [None if key is None else found.get(key) for key in keys]
     todo = [i for i, result in enumerate(results) if result is None]
@@ -137,6 +143,8 @@ def cached_lint(
             continue
         if key_now == key:  # unchanged while it was linted
             store.append((key, PageResult(result.findings, result.page)))
+        else:
+            cache.unsteady += 1
     cache.put_many(store)
     return [result for result in results if result is not None]
 
@@ -192,10 +200,19 @@ class PageCache:
         #: the pages (as named) whose keys were made and whose bytes hold no suppression
         #: comment (``tuning.MARKER``): the tuning need not read them again
         self.unmarked: set[str] = set()
+        #: how many pages changed while they were linted (their results are not kept)
+        self.unsteady = 0
+        #: how many reports came from the run memo (``run_memo``)
+        self.memo_hits = 0
 
     @property
     def enabled(self) -> bool:
         return self._db is not None
+
+    @property
+    def code(self) -> str:
+        """The tool's version and code, as every key holds them."""
+        return self._code
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, open_cache_db
