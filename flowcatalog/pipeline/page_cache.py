@@ -193,6 +193,9 @@ class PageCache:
         self._clock = clock
         self._db: sqlite3.Connection | None = self._open(path)
         self._code = _code_fingerprint()
+        #: the hash state after the code's part of every key (a few kilobytes, hashed once)
+        self._keyed = hashlib.blake2b(digest_size=20)
+        self._keyed.update(framed(self._code))
         self.hits = 0
         #: how many pages were read and hashed to make their keys (their signature was
         #: unknown, changed, or too recent to trust)
@@ -240,11 +243,9 @@ class PageCache:
         return self._key(path, _digest(data), settings)
 
     def _key(self, path: str, digest: str, settings: object) -> str:
-        hasher = hashlib.blake2b(digest_size=20)
-        for part in (self._code, repr(settings), path, digest):
-            encoded = part.encode("utf-8", "surrogatepass")
-            hasher.update(len(encoded).to_bytes(8, "little"))
-            hasher.update(encoded)
+        hasher = self._keyed.copy()
+        for part in (repr(settings), path, digest):
+            hasher.update(framed(part))
         return hasher.hexdigest()
 
     def page_key(self, path: str, settings: tuple[Any, ...]) -> str | None:
@@ -494,6 +495,12 @@ def _answer_key(word: str, candidates: Sequence[str], cutoff: float) -> str:
         hasher.update(len(encoded).to_bytes(8, "little"))
         hasher.update(encoded)
     return hasher.hexdigest()
+
+
+def framed(part: str) -> bytes:
+    """A part of a key, with its length before it (so no two lists of parts hash alike)."""
+    encoded = part.encode("utf-8", "surrogatepass")
+    return len(encoded).to_bytes(8, "little") + encoded
 
 
 def _digest(data: bytes) -> str:

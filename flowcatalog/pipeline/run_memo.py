@@ -82,6 +82,7 @@ class RunMemo:
         catalog_findings: Sequence[Finding],
         root_dir: str | None,
     ) -> None:
+        from flowcatalog.pipeline.page_cache import framed
         from flowcatalog.pipeline.site import site_top
 
         self._cache = cache
@@ -120,9 +121,7 @@ class RunMemo:
             _, files, dirs = self.site
             parts += ["\0".join(sorted(files)), "\0".join(sorted(dirs))]
         for part in parts:
-            encoded = part.encode("utf-8", "surrogatepass")
-            hasher.update(len(encoded).to_bytes(8, "little"))
-            hasher.update(encoded)
+            hasher.update(framed(part))
         self._state = hasher.hexdigest()
         self.usable = None not in self.keys
 
