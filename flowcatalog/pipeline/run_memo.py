@@ -2,8 +2,9 @@
 
 A warm run of an unchanged handbook still turned every cached page back into objects,
 grouped thousands of links and checked every internal link again: most of its time, for a
-report equal to the last one. The memo keeps that report (findings, sources and the link
-groups) in the page cache, and gives it back when everything it was made from is the same:
+report equal to the last one. The memo keeps that report in the page cache (its findings
+and sources, and how many links and Figma links it has) and gives it back when everything
+it was made from is the same:
 
 - the tool's code and the directory run in;
 - the catalog (as parsed, with its findings) and what finding the pages found;
@@ -23,8 +24,9 @@ on every run as before.
 Only runs of ``MIN_PAGES`` pages or more keep one (below that, a run is quick anyway), one
 per run identity (directory, pages asked for, catalog, site settings), overwritten by the
 next run of that identity, so the cache holds one per way the tool is run, not one per
-change. The link groups are decoded only when an output reads them (``report.LinkGroups``):
-the text, github and badge outputs and the exit code need only the findings and counts.
+change. The link groups are not stored again: they are made from the page results the
+memo's page keys name, and only when an output reads them (``report.LinkGroups``); the text,
+github and badge outputs and the exit code need only the findings and counts.
 """
 
 from __future__ import annotations
