@@ -7,8 +7,9 @@ is the documented contract (version 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
@@ -46,8 +47,10 @@ __all__ = [
     "ExtraFlow",
     "FigmaDetails",
     "LinkGroup",
+    "LinkGroups",
     "Report",
     "ShardStamp",
+    "collect_links",
 ]
 
 
@@ -92,6 +95,83 @@ class LinkGroup:
     @property
     def locations(self) -> tuple[Location, ...]:
         return tuple(link.location for link in self.occurrences)
+
+
+def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:
+    """Distinct links by normalised URL, each with every occurrence, in first-seen order.
+
+    Each link's normalised form was worked out where it was extracted; links with a blank
+    URL are no links of the report (unless ``blank``).
+    """
+    grouped: dict[str, list[Link]] = {}
+    for link in links:
+        if not blank and not link.url.strip():
+            continue
+        grouped.setdefault(link.normalised, []).append(link)
+    return tuple(LinkGroup(key, tuple(occurrences)) for key, occurrences in grouped.items())
+
+
+class LinkGroups(Sequence[LinkGroup]):
+    """A report's link groups, made only when something reads them.
+
+    A warm run whose pages and settings are all unchanged takes its report from the run
+    memo (``pipeline.run_memo``); most outputs of such a run (text, github, badge, the
+    pre-commit hook) need only the number of links and of Figma links, which come with it.
+    The groups themselves (thousands of objects on a large handbook) are made by ``load``
+    the first time anything else is asked; equal to the tuple of them in every way that a
+    ``Sequence`` is compared (``==`` with a tuple or another ``LinkGroups``, ``hash``)."""
+
+    __slots__ = ("_count", "_figma", "_groups", "_load")
+
+    def __init__(self, count: int, figma: int, load: Callable[[], tuple[LinkGroup, ...]]) -> None:
+        self._count = count
+        self._figma = figma
+        self._load: Callable[[], tuple[LinkGroup, ...]] | None = load
+        self._groups: tuple[LinkGroup, ...] | None = None
+
+    @property
+    def groups(self) -> tuple[LinkGroup, ...]:
+        """Every group (made now when not made before)."""
+        if self._groups is None:
+            assert self._load is not None
+            groups = self._load()
+            if len(groups) != self._count:
+                raise ValueError("the run memo's links do not match their count")
+            self._groups, self._load = groups, None
+        return self._groups
+
+    @property
+    def figma_count(self) -> int:
+        """How many groups are Figma links (``Report.figma_link_count``), without making them."""
+        return self._figma
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> LinkGroup: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LinkGroup, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LinkGroup | tuple[LinkGroup, ...]:
+        return self.groups[index]
+
+    def __iter__(self) -> Iterator[LinkGroup]:
+        return iter(self.groups)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LinkGroups):
+            return self.groups == other.groups
+        if isinstance(other, tuple):
+            return self.groups == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.groups)
+
+    def __repr__(self) -> str:
+        return repr(self.groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +221,8 @@ class ReportContext:
 class Report:
     findings: tuple[Finding, ...]
     coverage: Coverage | None = None
-    links: tuple[LinkGroup, ...] = ()
+    #: a tuple, or (from the run memo) a ``LinkGroups`` equal to one
+    links: Sequence[LinkGroup] = ()
     sources: tuple[str, ...] = ()
     generated_at: str | None = field(default=None, compare=False)
     shard: ShardStamp | None = None
@@ -153,6 +234,8 @@ class Report:
 
     @property
     def figma_link_count(self) -> int:
+        if isinstance(self.links, LinkGroups):
+            return self.links.figma_count
         return sum(1 for link in self.links if link.figma is not None)
 
     def exit_code(self, *, strict: bool = False, fail_under: float | None = None) -> ExitCode:

@@ -243,7 +243,7 @@ def _compare(
         renders = RenderCache(path.with_name(path.name + ".renders"))
     try:
         result = compare(
-            report.links,
+            tuple(report.links),
             snapshot.by_key(),
             thumbnails,
             client,

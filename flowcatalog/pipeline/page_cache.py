@@ -114,15 +114,21 @@ W = TypeVar("W", bound=tuple[Any, ...])
 
 
 def cached_lint(
-    cache: PageCache, work: Sequence[W], lint: Callable[[list[W]], Iterable[LintResult]]
+    cache: PageCache,
+    work: Sequence[W],
+    lint: Callable[[list[W]], Iterable[LintResult]],
+    keys: Sequence[str | None] | None = None,
 ) -> list[LintResult]:
     """Each work item's result, in order: from the cache where it has one, else from
     ``lint`` (called once, with the items the cache has no result for), then stored.
 
-    A work item is a page's path followed by the settings its result depends on. A result
-    is stored only when the page's bytes are still those its key was made from.
+    A work item is a page's path followed by the settings its result depends on (``keys``:
+    their keys, when made already by ``page_keys``). A result is stored only when the
+    page's bytes are still those its key was made from; ``cache.unsteady`` counts those
+    that were not.
     """
-    keys = cache.page_keys(work)
+    if keys is None:
+        keys = cache.page_keys(work)
     found = cache.get_many([key for key in keys if key is not None])
     results: list[LintResult | None] = [None if key is None else found.get(key) for key in keys]
     todo = [i for i, result in enumerate(results) if result is None]
@@ -137,6 +143,8 @@ def cached_lint(
             continue
         if key_now == key:  # unchanged while it was linted
             store.append((key, PageResult(result.findings, result.page)))
+        else:
+            cache.unsteady += 1
     cache.put_many(store)
     return [result for result in results if result is not None]
 
@@ -185,6 +193,9 @@ class PageCache:
         self._clock = clock
         self._db: sqlite3.Connection | None = self._open(path)
         self._code = _code_fingerprint()
+        #: the hash state after the code's part of every key (a few kilobytes, hashed once)
+        self._keyed = hashlib.blake2b(digest_size=20)
+        self._keyed.update(framed(self._code))
         self.hits = 0
         #: how many pages were read and hashed to make their keys (their signature was
         #: unknown, changed, or too recent to trust)
@@ -192,10 +203,19 @@ class PageCache:
         #: the pages (as named) whose keys were made and whose bytes hold no suppression
         #: comment (``tuning.MARKER``): the tuning need not read them again
         self.unmarked: set[str] = set()
+        #: how many pages changed while they were linted (their results are not kept)
+        self.unsteady = 0
+        #: how many reports came from the run memo (``run_memo``)
+        self.memo_hits = 0
 
     @property
     def enabled(self) -> bool:
         return self._db is not None
+
+    @property
+    def code(self) -> str:
+        """The tool's version and code, as every key holds them."""
+        return self._code
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         from flowcatalog.cachedb import Damaged, Layout, NotOurs, Unusable, open_cache_db
@@ -223,11 +243,9 @@ class PageCache:
         return self._key(path, _digest(data), settings)
 
     def _key(self, path: str, digest: str, settings: object) -> str:
-        hasher = hashlib.blake2b(digest_size=20)
-        for part in (self._code, repr(settings), path, digest):
-            encoded = part.encode("utf-8", "surrogatepass")
-            hasher.update(len(encoded).to_bytes(8, "little"))
-            hasher.update(encoded)
+        hasher = self._keyed.copy()
+        for part in (repr(settings), path, digest):
+            hasher.update(framed(part))
         return hasher.hexdigest()
 
     def page_key(self, path: str, settings: tuple[Any, ...]) -> str | None:
@@ -477,6 +495,12 @@ def _answer_key(word: str, candidates: Sequence[str], cutoff: float) -> str:
         hasher.update(len(encoded).to_bytes(8, "little"))
         hasher.update(encoded)
     return hasher.hexdigest()
+
+
+def framed(part: str) -> bytes:
+    """A part of a key, with its length before it (so no two lists of parts hash alike)."""
+    encoded = part.encode("utf-8", "surrogatepass")
+    return len(encoded).to_bytes(8, "little") + encoded
 
 
 def _digest(data: bytes) -> str:

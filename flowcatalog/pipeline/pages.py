@@ -10,23 +10,22 @@ from typing import TYPE_CHECKING
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import contained, list_tree, repository_root
+from flowcatalog.fsio import repository_root
 from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
 from flowcatalog.pages.doc import (
     PAGE_OUTSIDE_REPOSITORY,
     PageLinks,
     catalog_page_paths,
     outside_catalog_pages,
-    page_type,
 )
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.pipeline import collector
+from flowcatalog.pipeline.site import SiteTree, check_internal_links, site_top
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 if TYPE_CHECKING:
     from flowcatalog.pipeline.page_cache import LintResult, PageCache
-    from flowcatalog.rules.internal_links import Closest
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +36,8 @@ class PageLint:
     findings: tuple[Finding, ...]
     links: tuple[Link, ...]
     sources: tuple[str, ...]
+    #: where the internal-link check listed the site's files (None: no page to check)
+    site_top: str | None = None
 
 
 PARALLEL_MIN_PAGES = 32
@@ -67,7 +68,33 @@ def lint_pages(
     ``cache``, unchanged pages are not read again (see ``page_cache``); drift and the
     internal links are checked on every run, from the cached links and ids.
     """
-    from flowcatalog.rules.page_content import drift, resolve_placeholders
+    plan = plan_pages(paths, catalog, placeholders, skip=skip, hidden=hidden, slug_style=slug_style)
+    return lint_planned(plan, catalog, jobs=jobs, root_dir=root_dir, cache=cache)
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """The pages a run lints, found before any is read: the files, what finding them found
+    (a listed page missing, a symlink out of the tree), and each file's work item (its path
+    and every setting its result depends on)."""
+
+    files: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    work: tuple[_Work, ...]
+    slug_style: str = DEFAULT_SLUG_STYLE
+
+
+def plan_pages(
+    paths: Sequence[str],
+    catalog: Catalog | None,
+    placeholders: Sequence[str] | None = None,
+    *,
+    skip: Sequence[str] = (),
+    hidden: bool = False,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+) -> PagePlan:
+    """The pages ``lint_pages`` lints (see there), and their work items."""
+    from flowcatalog.rules.page_content import resolve_placeholders
 
     if skip:
         skipped = {os.path.abspath(p) for p in skip}
@@ -107,26 +134,49 @@ def lint_pages(
                     subject=path,
                 )
             )
-    pages, page_findings = lint_files(
-        files,
-        resolve_placeholders(catalog, placeholders),
-        jobs,
-        hidden=hidden,
-        flow_pages=_flow_pages(files, catalog),
-        slug_style=slug_style,
-        cache=cache,
-    )
+    kept = tuple(resolve_placeholders(catalog, placeholders))
+    flow_pages = _flow_pages(files, catalog)
+    work = tuple((path, kept, hidden, path in flow_pages, slug_style) for path in files)
+    return PagePlan(tuple(files), tuple(findings), work, slug_style)
+
+
+def lint_planned(
+    plan: PagePlan,
+    catalog: Catalog | None,
+    *,
+    jobs: int | None = None,
+    root_dir: str | None = None,
+    cache: PageCache | None = None,
+    keys: Sequence[str | None] | None = None,
+    site: SiteTree | None = None,
+    on_read: Callable[[str], None] | None = None,
+) -> PageLint:
+    """``lint_pages`` of a plan. ``keys`` are the work items' page-cache keys when already
+    made (``PageCache.page_keys``), ``site`` the site tree when already listed (used when
+    its top is the one the linted pages call for); ``on_read`` is told of every other page
+    the internal-link check reads for its ids, before it is read."""
+    from flowcatalog.rules.page_content import drift
+
+    findings = list(plan.findings)
+    pages, page_findings = lint_work(plan.work, jobs, cache, keys)
     findings.extend(page_findings)
     if catalog is not None:
         findings.extend(drift(pages, catalog))
+    slug_style = plan.slug_style
+    top = site_top([os.path.abspath(page.path) for page in pages], root_dir) if pages else None
+    if site is not None and site[0] != top:
+        site = None
     if cache is not None and cache.enabled:
         remembered = cache.closest()
-        findings.extend(check_internal_links(pages, root_dir, slug_style, remembered))
+        findings.extend(
+            check_internal_links(pages, root_dir, slug_style, remembered, site, on_read)
+        )
         remembered.save()
     else:
-        findings.extend(check_internal_links(pages, root_dir, slug_style))
+        findings.extend(check_internal_links(pages, root_dir, slug_style, None, site, on_read))
     links = [link for page in pages for link in (*page.links, *page.hidden)]
-    return PageLint(tuple(findings), tuple(links), tuple(page.path for page in pages))
+    sources = tuple(page.path for page in pages)
+    return PageLint(tuple(findings), tuple(links), sources, top)
 
 
 def _flow_pages(files: Sequence[str], catalog: Catalog | None) -> frozenset[str]:
@@ -160,11 +210,23 @@ def lint_files(
     (``page_cache.cached_lint``).
     """
     work = [(path, tuple(placeholders), hidden, path in flow_pages, slug_style) for path in files]
+    return lint_work(work, jobs, cache)
+
+
+def lint_work(
+    work: Sequence[_Work],
+    jobs: int | None,
+    cache: PageCache | None,
+    keys: Sequence[str | None] | None = None,
+) -> tuple[list[PageLinks], list[Finding]]:
+    """The pages and findings of work items, through the ``cache`` when there is one
+    (``keys``: the items' keys, when made already); a page that cannot be read at all is
+    an ``InputError``."""
     results: Iterable[LintResult]
     if cache is not None and cache.enabled:
         from flowcatalog.pipeline.page_cache import cached_lint
 
-        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs))
+        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs), keys)
     else:
         results = _lint_results(work, jobs)
     pages: list[PageLinks] = []
@@ -366,63 +428,6 @@ def _figma(
         branch_key and string(branch_key),
         version_id,
     )
-
-
-def check_internal_links(
-    pages: Sequence[PageLinks],
-    root_dir: str | None,
-    slug_style: str = DEFAULT_SLUG_STYLE,
-    suggest: Closest | None = None,
-) -> list[Finding]:
-    """Internal-link findings of linted pages: the files under the site root (or the pages'
-    common directory) are listed once; a linked page that was not linted is read for its
-    ids only when a link names one of its anchors. ``suggest`` finds each "did you mean"
-    (default: ``internal_links.closest``; the page cache offers one that remembers)."""
-    from flowcatalog.rules.internal_links import Site, closest, internal_link_findings
-
-    if not pages:
-        return []
-    located = [os.path.abspath(page.path) for page in pages]  # normalised too
-    dirs = list(dict.fromkeys(map(os.path.dirname, located)))
-    here = os.getcwd()
-    if root_dir is not None:
-        top = os.path.abspath(root_dir)
-    elif all(os.path.commonpath([here, d]) == here for d in dirs):
-        top = here  # pages of the project run in (pre-commit passes a few): list all of it
-    else:
-        top = os.path.commonpath(dirs)
-    if not all(os.path.commonpath([top, d]) == top for d in dirs):
-        top = os.path.commonpath([top, *dirs])
-    tree = list_tree(top)
-    if tree is None:
-        return []
-    anchors = {path: page.anchors for path, page in zip(located, pages, strict=True)}
-    cache: dict[str, tuple[str, ...] | None] = {}
-
-    repository = repository_root(top)
-
-    def more_anchors(path: str) -> tuple[str, ...] | None:
-        if path not in cache and not contained(path, repository):
-            cache[path] = None  # a symlink out of the repository: never read
-        if path not in cache:
-            try:
-                doc, _ = read_page(path, run_keys=(), slug_style=slug_style)
-            except InputError:
-                doc = None
-            cache[path] = doc.anchors if doc is not None else None
-        return cache[path]
-
-    site = Site(
-        os.path.normpath(top),
-        tree[0],
-        tree[1],
-        os.path.normpath(os.path.abspath(root_dir)) if root_dir is not None else None,
-        anchors,
-        more_anchors,
-        has_assets=any(page_type(f) is None for f in tree[0]),
-        closest=closest if suggest is None else suggest,
-    )
-    return list(internal_link_findings(zip(located, (p.links for p in pages), strict=True), site))
 
 
 def _by_size(work: Sequence[_Work]) -> list[int]:

@@ -7,6 +7,7 @@ The CLI fills a ``CheckRequest``; ``run_check`` returns a ``Report``. Reading go
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,13 @@ from flowcatalog import fsio
 from flowcatalog.config.load import Config
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import Catalog, Link
-from flowcatalog.report import Coverage, LinkGroup, Report
+from flowcatalog.report import Coverage, Report, collect_links
 
 if TYPE_CHECKING:
     from flowcatalog.pipeline.page_cache import PageCache
+    from flowcatalog.pipeline.pages import PagePlan
+    from flowcatalog.pipeline.run_memo import RunMemo
+    from flowcatalog.report import ReportContext
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
 #: ``exclude:`` patterns in, the report with link statuses and online findings out
@@ -79,20 +83,6 @@ def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | N
     return catalog, findings
 
 
-def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:
-    """Distinct links by normalised URL, each with every occurrence, in first-seen order.
-
-    Each link's normalised form was worked out where it was extracted; links with a blank
-    URL are no links of the report (unless ``blank``).
-    """
-    grouped: dict[str, list[Link]] = {}
-    for link in links:
-        if not blank and not link.url.strip():
-            continue
-        grouped.setdefault(link.normalised, []).append(link)
-    return tuple(LinkGroup(key, tuple(occurrences)) for key, occurrences in grouped.items())
-
-
 def catalog_findings(catalog: Catalog, coverage: Coverage | None = None) -> list[Finding]:
     from flowcatalog.rules.catalog_checks import check_catalog
 
@@ -109,23 +99,12 @@ def build_report(
 ) -> Report:
     """Assemble the report: rule findings, coverage and the distinct links (``blank``: see
     ``collect_links``)."""
-    from flowcatalog.catalog.coverage import compute
-
     all_findings = list(findings)
     all_links = list(links)
-    coverage = compute(catalog) if catalog is not None else None
+    coverage, context = _catalog_parts(catalog)
     if catalog is not None:
         all_findings.extend(catalog_findings(catalog, coverage))
         all_links = [*catalog.links(), *all_links]
-    context = None
-    if catalog is not None:
-        from flowcatalog.report import ReportContext
-
-        context = ReportContext(
-            title=catalog.title,
-            catalog_path=catalog.path,
-            pages=tuple((page.path, page.url) for page in catalog.pages),
-        )
     return Report(
         findings=sort_findings(all_findings),
         coverage=coverage,
@@ -133,6 +112,21 @@ def build_report(
         sources=tuple(dict.fromkeys(sources)),
         context=context,
     )
+
+
+def _catalog_parts(catalog: Catalog | None) -> tuple[Coverage | None, ReportContext | None]:
+    """The coverage of a report on ``catalog`` and its context (none without one)."""
+    if catalog is None:
+        return None, None
+    from flowcatalog.catalog.coverage import compute
+    from flowcatalog.report import ReportContext
+
+    context = ReportContext(
+        title=catalog.title,
+        catalog_path=catalog.path,
+        pages=tuple((page.path, page.url) for page in catalog.pages),
+    )
+    return compute(catalog), context
 
 
 def run_check(request: CheckRequest) -> Report:
@@ -157,27 +151,80 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
         catalog, findings = load_catalog(request.catalog_path, cache)
         sources.append(request.catalog_path)
     page_links: list[Link] = []
+    report: Report | None = None
+    memo: RunMemo | None = None
     if request.pages or (catalog is not None and catalog.pages):
-        from flowcatalog.pipeline.pages import lint_pages
+        from flowcatalog.pipeline.pages import lint_planned, plan_pages
 
         skip = (request.catalog_path,) if request.catalog_path is not None else ()
         placeholders = request.config.placeholders if request.config is not None else None
-        linted = lint_pages(
+        plan = plan_pages(
             request.pages,
             catalog,
             placeholders,
             skip=skip,
             hidden=request.every_occurrence,
-            root_dir=request.root_dir,
             slug_style=request.slug_style,
-            cache=cache,
         )
-        findings = [*findings, *linted.findings]
-        page_links = list(linted.links)
-        sources.extend(linted.sources)
-    report = build_report(catalog, findings, page_links, sources, blank=request.every_occurrence)
+        memo = _memo(request, cache, plan, catalog, findings)
+        remembered = memo.get() if memo is not None else None
+        if remembered is not None:
+            coverage, context = _catalog_parts(catalog)
+            report = Report(
+                remembered.findings,
+                coverage,
+                remembered.links,
+                remembered.sources,
+                context=context,
+            )
+            memo = None
+        else:
+            linted = lint_planned(
+                plan,
+                catalog,
+                root_dir=request.root_dir,
+                cache=cache,
+                keys=memo.keys if memo is not None else None,
+                site=memo.site if memo is not None else None,
+                on_read=memo.on_read if memo is not None else None,
+            )
+            if memo is not None and linted.site_top not in (None, memo.top):
+                memo = None  # the pages that parsed call for another site than it listed
+            findings = [*findings, *linted.findings]
+            page_links = list(linted.links)
+            sources.extend(linted.sources)
+    if report is None:
+        report = build_report(
+            catalog, findings, page_links, sources, blank=request.every_occurrence
+        )
+    if memo is not None:
+        memo.put(report.findings, report.links, report.sources)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
     from flowcatalog.pipeline.tuning import tune
 
     return tune(report, request.config, unmarked=cache.unmarked if cache is not None else ())
+
+
+def _memo(
+    request: CheckRequest,
+    cache: PageCache | None,
+    plan: PagePlan,
+    catalog: Catalog | None,
+    catalog_findings: list[Finding],
+) -> RunMemo | None:
+    """The run memo of a run that may keep one: through the page cache, of enough pages,
+    hidden links not wanted (``run_memo``)."""
+    if cache is None or not cache.enabled or request.every_occurrence:
+        return None
+    from flowcatalog.pipeline.run_memo import MIN_PAGES, RunMemo
+
+    if len(plan.files) < MIN_PAGES:
+        return None
+    identity = (
+        request.catalog_path,
+        request.pages,
+        request.root_dir and os.path.abspath(request.root_dir),
+        request.slug_style,
+    )
+    return RunMemo(cache, plan, identity, catalog, catalog_findings, request.root_dir)

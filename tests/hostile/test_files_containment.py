@@ -185,16 +185,16 @@ def test_credentials_in_the_catalog_are_redacted_everywhere(run_cli: RunCli, rep
 def test_anchor_check_never_reads_a_linked_page_outside_the_repository(
     run_cli: RunCli, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flowcatalog.pipeline import pages
+    from flowcatalog.pipeline import site
 
     read: list[str] = []
-    original = pages.read_page  # type: ignore[attr-defined]
+    original = site.read_page  # type: ignore[attr-defined]
 
     def spy(path: str, **kwargs: object) -> object:
         read.append(os.path.realpath(path))
         return original(path, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pages, "read_page", spy)
+    monkeypatch.setattr(site, "read_page", spy)
     (repo / "docs" / "evil.md").symlink_to(repo.parent / "outside" / "secret.md")
     (repo / "docs" / "inside.md").write_text("# Inside\n\n## Part\n")
     (repo / "docs" / "a.md").write_text("# A\n\n[s](evil.md#secret) and [i](inside.md#part)\n")

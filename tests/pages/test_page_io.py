@@ -18,7 +18,7 @@ from flowcatalog.pages.doc import decode_page
 from flowcatalog.pages.html import parse_html
 from flowcatalog.pages.load import expand_pages, load_pages, parse_page, read_page
 from flowcatalog.pipeline import pages as lint
-from flowcatalog.pipeline.run import collect_links
+from flowcatalog.report import collect_links
 from tests.conftest import RunCli
 from tests.page_support import lint_files, lint_text
 

@@ -20,7 +20,7 @@ from flowcatalog.findings import Finding, Severity
 from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.online.cache import Cache
 from flowcatalog.pages.doc import PageLinks
-from flowcatalog.pipeline import page_cache, page_codec
+from flowcatalog.pipeline import page_cache, page_codec, run_memo
 from flowcatalog.pipeline import pages as lint
 from flowcatalog.pipeline.page_cache import PageCache, cache_file
 from flowcatalog.pipeline.page_codec import FORMAT, decode, encode
@@ -194,13 +194,25 @@ def _check_all_formats(run_cli: RunCli, *args: str) -> dict[str, str]:
     return outputs
 
 
+@pytest.mark.parametrize("memo", [False, True], ids=["pages", "run-memo"])
 def test_cache_hits_render_byte_identical_reports(
-    run_cli: RunCli, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: RunCli, in_tmp: Path, monkeypatch: pytest.MonkeyPatch, memo: bool
 ) -> None:
     """Every format, with drift (the repository's catalog and its page) and with more pages
     than one process lints: a cold run without the cache, the run that fills it and a run
-    from it write the same bytes."""
+    from it write the same bytes; from the page results, and from the run memo (which
+    holds this run's report after its first format)."""
     monkeypatch.setattr(lint, "PARALLEL_MIN_PAGES", 4)
+    monkeypatch.setattr(run_memo, "MIN_PAGES", 1 if memo else 10_000)
+    hits: list[int] = []
+    original = run_memo.RunMemo.get
+
+    def counted(self: run_memo.RunMemo) -> run_memo.Remembered | None:
+        found = original(self)
+        hits.append(found is not None)
+        return found
+
+    monkeypatch.setattr(run_memo.RunMemo, "get", counted)
     shutil.copy(REPO / "catalog.yaml", in_tmp / "catalog.yaml")
     shutil.copytree(REPO / "docs", in_tmp / "docs")
     _corpus(in_tmp / "docs" / "more", 4)
@@ -224,6 +236,7 @@ def test_cache_hits_render_byte_identical_reports(
     assert (in_tmp / "c-pages.sqlite3").exists()
     warm = _check_all_formats(run_cli, *args)
     assert cold == filling == warm
+    assert sum(hits) == (2 * len(REPORTERS) - 1 if memo else 0), hits
     report = json.loads(cold["json"])
     assert len(report["sources"]) == 1 + 1 + 1 + 8
     rules = {f["rule"] for f in report["findings"]}

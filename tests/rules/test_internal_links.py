@@ -174,7 +174,7 @@ def test_haml_sources_of_rendered_paths(tmp_path: Path) -> None:
 
 def test_edge_cases_of_the_site_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flowcatalog import fsio
-    from flowcatalog.pipeline import pages as pipeline
+    from flowcatalog.pipeline import site as pipeline
 
     root = site(tmp_path, "# L\n\n[gone](broken.md#x) [bin](blob.md#x) [v](values.md#nope)\n")
     (root / "handbook" / "broken.md").symlink_to(root / "nowhere.md")

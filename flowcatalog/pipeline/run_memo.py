@@ -1,0 +1,224 @@
+"""The run memo: the report of a check whose inputs are all as they were on the last run.
+
+A warm run of an unchanged handbook still turned every cached page back into objects,
+grouped thousands of links and checked every internal link again: most of its time, for a
+report equal to the last one. The memo keeps that report in the page cache (its findings
+and sources, and how many links and Figma links it has) and gives it back when everything
+it was made from is the same:
+
+- the tool's code and the directory run in;
+- the catalog (as parsed, with its findings) and what finding the pages found;
+- every page's key (``PageCache.page_keys``: its path and bytes, and every setting its
+  result depends on), unchanged pages known by their ``stat`` signature as usual;
+- the site tree the internal-link check lists (every file and directory name under its
+  top), the repository that top is in, the site root and the slug style;
+- the bytes of every other page that check read for its heading ids (read and hashed
+  again on every hit: they are few).
+
+Any difference is a miss, and the run is the usual one (which stores a new memo). A memo is
+not stored when a page changed while it was linted, when another page read for its ids
+changed during the run, or for ``links --occurrences`` (hidden links). What follows the
+memo (the online stage, inline suppression, the configured severities, the baseline) runs
+on every run as before.
+
+Only runs of ``MIN_PAGES`` pages or more keep one (below that, a run is quick anyway), one
+per run identity (directory, pages asked for, catalog, site settings), overwritten by the
+next run of that identity, so the cache holds one per way the tool is run, not one per
+change. The link groups are not stored again: they are made from the page results the
+memo's page keys name, and only when an output reads them (``report.LinkGroups``); the text,
+github and badge outputs and the exit code need only the findings and counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from flowcatalog.fsio import list_tree, repository_root
+from flowcatalog.pipeline import page_codec
+from flowcatalog.report import LinkGroup, LinkGroups, collect_links
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from flowcatalog.findings import Finding
+    from flowcatalog.model import Catalog
+    from flowcatalog.pipeline.page_cache import PageCache
+    from flowcatalog.pipeline.pages import PagePlan
+    from flowcatalog.pipeline.site import SiteTree
+
+#: the layout's tag, the first value of every memo
+FORMAT = "fc-run-1"
+#: runs of fewer pages keep no memo
+MIN_PAGES = 32
+#: a page read for its ids is hashed on every hit; above this size it is a miss instead
+_MAX_READ_BYTES = 10_000_000
+
+
+class Remembered:
+    """What a memo gives back: the report's sorted findings, its sources and its links."""
+
+    __slots__ = ("findings", "links", "sources")
+
+    def __init__(
+        self, findings: tuple[Finding, ...], links: LinkGroups, sources: tuple[str, ...]
+    ) -> None:
+        self.findings = findings
+        self.links = links
+        self.sources = sources
+
+
+class RunMemo:
+    """The memo of one run: its page keys and site tree (made once, for the run to use
+    too), the key of its inputs, and ``get``/``put``."""
+
+    def __init__(
+        self,
+        cache: PageCache,
+        plan: PagePlan,
+        identity: tuple[Any, ...],
+        catalog: Catalog | None,
+        catalog_findings: Sequence[Finding],
+        root_dir: str | None,
+    ) -> None:
+        from flowcatalog.pipeline.page_cache import framed
+        from flowcatalog.pipeline.site import site_top
+
+        self._cache = cache
+        self._plan = plan
+        self._catalog = catalog
+        #: each page's key, for the run to use (``lint_planned``)
+        self.keys = cache.page_keys(plan.work)
+        #: where the internal-link check lists the site's files (None: no pages), and that
+        #: listing (None: too many files to list), for the run to use
+        self.top = (
+            site_top([os.path.abspath(f) for f in plan.files], root_dir) if plan.files else None
+        )
+        tree = list_tree(self.top) if self.top is not None else None
+        self.site: SiteTree | None = None if tree is None or self.top is None else (self.top, *tree)
+        #: every other page the internal-link check read, with the digest of its bytes
+        self.reads: dict[str, str | None] = {}
+        here = os.getcwd()
+        self._slot = _hex(repr(("run-memo", cache.code, here, identity)))
+        hasher = hashlib.blake2b(digest_size=20)
+        parts: list[str] = [
+            FORMAT,
+            cache.code,
+            here,
+            repr(identity),
+            repr(catalog),
+            repr(tuple(catalog_findings)),
+            repr(plan.findings),
+            repr(plan.files),
+            "\n".join("" if key is None else key for key in self.keys),
+        ]
+        if self.top is not None:
+            parts += [self.top, repository_root(self.top)]
+        if self.site is None:
+            parts.append("no site tree")
+        else:
+            _, files, dirs = self.site
+            parts += ["\0".join(sorted(files)), "\0".join(sorted(dirs))]
+        for part in parts:
+            hasher.update(framed(part))
+        self._state = hasher.hexdigest()
+        self.usable = None not in self.keys
+
+    def on_read(self, path: str) -> None:
+        """Note a page the internal-link check is about to read (``lint_planned``)."""
+        if path not in self.reads:
+            self.reads[path] = _file_digest(path)
+
+    def get(self) -> Remembered | None:
+        """The remembered report when every input is as it was, else None."""
+        if not self.usable:
+            return None
+        blob = self._cache.get_blob(self._slot)
+        if blob is None:
+            return None
+        try:
+            tag, state, reads, findings_blob, sources, count, figma = marshal.loads(blob)
+            if tag != FORMAT or state != self._state:
+                return None
+            if any(_file_digest(path) != digest for path, digest in reads):
+                return None
+            decoded = page_codec.decode(findings_blob)
+            if decoded is None or not isinstance(sources, tuple):
+                return None
+            findings = decoded[0]
+            if not isinstance(count, int) or not isinstance(figma, int):
+                return None
+        except (ValueError, TypeError, EOFError):
+            return None
+        self._cache.memo_hits += 1
+        load = _loader(self._cache.path, self._plan, self.keys, self._catalog)
+        return Remembered(findings, LinkGroups(count, figma, load), sources)
+
+    def put(
+        self, findings: Sequence[Finding], links: Sequence[LinkGroup], sources: Sequence[str]
+    ) -> None:
+        """Remember a report made from these inputs (unless one of them changed meanwhile)."""
+        if not self.usable or self._cache.unsteady:
+            return
+        if any(_file_digest(path) != digest for path, digest in self.reads.items()):
+            return  # a page read for its ids changed during the run
+        if any(link.hidden for group in links for link in group.occurrences):
+            return
+        figma = sum(1 for group in links if group.figma is not None)
+        blob = marshal.dumps(
+            (
+                FORMAT,
+                self._state,
+                tuple(self.reads.items()),
+                page_codec.encode(tuple(findings), None),
+                tuple(sources),
+                len(links),
+                figma,
+            )
+        )
+        self._cache.put_blob(self._slot, blob)
+
+
+def _loader(
+    path: Path, plan: PagePlan, keys: Sequence[str | None], catalog: Catalog | None
+) -> Callable[[], tuple[LinkGroup, ...]]:
+    """Makes the link groups of a remembered report as the run that stored it did: the
+    catalog's links, then each page's, from the page results the memo's page keys name (a
+    page the cache lost meanwhile is linted again), grouped by ``collect_links``. The page
+    cache is opened again for it: the run's own is closed by the time an output asks."""
+
+    def load() -> tuple[LinkGroup, ...]:
+        from flowcatalog.pipeline.page_cache import PageCache
+        from flowcatalog.pipeline.pages import lint_work
+
+        cache = PageCache(path)
+        try:
+            pages, _ = lint_work(plan.work, None, cache, keys)
+        finally:
+            cache.close()
+        links = [*catalog.links()] if catalog is not None else []
+        links.extend(link for page in pages for link in page.links)
+        return collect_links(links)
+
+    return load
+
+
+def _hex(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _file_digest(path: str) -> str | None:
+    """The digest of a file's bytes; None when it cannot be read (or is too big to)."""
+    from flowcatalog.errors import InputError
+    from flowcatalog.fsio import read_source
+
+    try:
+        data, size = read_source(path, limit=_MAX_READ_BYTES, what="page")
+    except InputError:
+        return None
+    if size > _MAX_READ_BYTES:
+        return "too big"
+    return hashlib.blake2b(data, digest_size=20).hexdigest()

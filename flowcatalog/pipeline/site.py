@@ -1,0 +1,107 @@
+"""The internal links of linted pages, checked against the site they are part of: the files
+and directories under the site's top (listed once per run) and the heading ids of the pages
+(those linted, and others read for their ids only when a link names one of their anchors).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from flowcatalog.errors import InputError
+from flowcatalog.findings import Finding
+from flowcatalog.fsio import contained, list_tree, repository_root
+from flowcatalog.pages.doc import PageLinks, page_type
+from flowcatalog.pages.load import read_page
+from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
+
+if TYPE_CHECKING:
+    from flowcatalog.rules.internal_links import Closest
+
+
+#: the files and directories under a site's top (``fsio.list_tree``), with that top
+SiteTree = tuple[str, frozenset[str], frozenset[str]]
+
+
+def site_top(paths: Sequence[str], root_dir: str | None) -> str:
+    """Where the internal-link check lists files for pages at ``paths`` (absolute): the
+    site root when given, else the directory run in when every page is inside it, else the
+    pages' common directory (widened to hold them all)."""
+    dirs = list(dict.fromkeys(map(os.path.dirname, paths)))
+    here = os.getcwd()
+    if root_dir is not None:
+        top = os.path.abspath(root_dir)
+    elif all(os.path.commonpath([here, d]) == here for d in dirs):
+        top = here  # pages of the project run in (pre-commit passes a few): list all of it
+    else:
+        top = os.path.commonpath(dirs)
+    if not all(os.path.commonpath([top, d]) == top for d in dirs):
+        top = os.path.commonpath([top, *dirs])
+    return top
+
+
+def site_tree(paths: Sequence[str], root_dir: str | None) -> SiteTree | None:
+    """The site tree the internal-link check of pages at ``paths`` reads (None: too many
+    files to list, or no pages)."""
+    if not paths:
+        return None
+    top = site_top([os.path.abspath(p) for p in paths], root_dir)
+    tree = list_tree(top)
+    return None if tree is None else (top, *tree)
+
+
+def check_internal_links(
+    pages: Sequence[PageLinks],
+    root_dir: str | None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+    suggest: Closest | None = None,
+    site_listed: SiteTree | None = None,
+    on_read: Callable[[str], None] | None = None,
+) -> list[Finding]:
+    """Internal-link findings of linted pages: the files under the site root (or the pages'
+    common directory) are listed once (``site_listed``, when listed already for that top);
+    a linked page that was not linted is read for its ids only when a link names one of its
+    anchors (``on_read`` is told before). ``suggest`` finds each "did you mean" (default:
+    ``internal_links.closest``; the page cache offers one that remembers)."""
+    from flowcatalog.rules.internal_links import Site, closest, internal_link_findings
+
+    if not pages:
+        return []
+    located = [os.path.abspath(page.path) for page in pages]  # normalised too
+    top = site_top(located, root_dir)
+    if site_listed is not None and site_listed[0] == top:
+        tree: tuple[frozenset[str], frozenset[str]] | None = site_listed[1:]
+    else:
+        tree = list_tree(top)
+    if tree is None:
+        return []
+    anchors = {path: page.anchors for path, page in zip(located, pages, strict=True)}
+    cache: dict[str, tuple[str, ...] | None] = {}
+
+    repository = repository_root(top)
+
+    def more_anchors(path: str) -> tuple[str, ...] | None:
+        if path not in cache and not contained(path, repository):
+            cache[path] = None  # a symlink out of the repository: never read
+        if path not in cache:
+            if on_read is not None:
+                on_read(path)
+            try:
+                doc, _ = read_page(path, run_keys=(), slug_style=slug_style)
+            except InputError:
+                doc = None
+            cache[path] = doc.anchors if doc is not None else None
+        return cache[path]
+
+    site = Site(
+        os.path.normpath(top),
+        tree[0],
+        tree[1],
+        os.path.normpath(os.path.abspath(root_dir)) if root_dir is not None else None,
+        anchors,
+        more_anchors,
+        has_assets=any(page_type(f) is None for f in tree[0]),
+        closest=closest if suggest is None else suggest,
+    )
+    return list(internal_link_findings(zip(located, (p.links for p in pages), strict=True), site))
