@@ -205,7 +205,7 @@ def verify_online(
 
     # web links: cache first, then one probe per distinct URL
     probes: dict[str, tuple[Probe, bool]] = {}
-    to_check: list[str] = []
+    to_check: dict[str, None] = {}  # (in order; a set's lookups: thousands of links)
     for link in web_links:
         target = link.normalised
         if target in probes or target in to_check:
@@ -218,7 +218,7 @@ def verify_online(
             probes[target] = (hit.probe, True)
             tick(cached=True)
         else:
-            to_check.append(target)
+            to_check[target] = None
 
     # Figma links: excluded ones are skipped; without a token none is fetched
     figma_refs: list[FigmaRef] = []
