@@ -541,7 +541,7 @@ class ParallelChecker:
             failed = False
             helper_counts: dict[int, Finished] = {}
             try:
-                while running or any(t.is_alive() for t in run.threads) or not finished.empty():
+                while running or run.alive() or not finished.empty():
                     try:
                         message = finished.get(timeout=0.5)  # short: a Ctrl-C is seen at once
                     except Empty:

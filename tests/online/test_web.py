@@ -550,3 +550,31 @@ def test_a_proxy_from_the_environment_carries_the_request(
     assert request.environ["REQUEST_URI"] == "http://flowcatalog-proxied.invalid/page"
     assert request.headers["Host"] == "flowcatalog-proxied.invalid"
     assert request.headers["User-Agent"] == USER_AGENT
+
+
+def test_a_pool_that_gets_fewer_threads_than_asked_still_checks_every_url(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import _thread
+
+    real = _thread.start_new_thread
+    started: list[int] = []
+
+    def two_at_most(function: Any, args: Any) -> int:
+        if len(started) == 2:
+            raise RuntimeError("can't start new thread")
+        started.append(1)
+        return real(function, args)
+
+    monkeypatch.setattr(_thread, "start_new_thread", two_at_most)
+    targets = [url(server, f"/p{i}") for i in range(6)]
+    for i in range(6):
+        server.expect_request(f"/p{i}").respond_with_data("")
+    checker = WebChecker(replace(FAST, max_concurrency=8))
+    try:
+        results = checker.check_all(targets)
+    finally:
+        checker.close()
+    assert len(started) == 2
+    assert {probe.status for probe in results.values()} == {200}
+    assert sorted(results) == sorted(targets)
