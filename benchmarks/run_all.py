@@ -297,6 +297,11 @@ def format_rows(bench: Bench, folder: Path, count: int = 20_000) -> list[Row]:
     return rows
 
 
+def _requests(counts: list[int]) -> str:
+    """The requests the server saw in each run: one figure when every run sent as many."""
+    return f"{counts[0]:,}" if len(set(counts)) == 1 else "/".join(f"{c:,}" for c in counts)
+
+
 def online_rows(bench: Bench, shared: Path) -> list[Row]:
     import bench_online
 
@@ -313,10 +318,12 @@ def online_rows(bench: Bench, shared: Path) -> list[Row]:
     return [
         Row(
             f"online: {result['unique_urls']:,} URLs on one loopback host, 20 ms, "
-            "concurrency 128: wall",
+            "concurrency 128 and 128 per host for both tools (flowcatalog's default "
+            "politeness is 8 per host): wall",
             f"{ours['wall_s']:.2f} s, CPU {ours['cpu_s']:.2f} s, "
-            f"{ours['missed_404']} dead links missed",
-            f"lychee {peer['wall_s']:.2f} s, CPU {peer['cpu_s']:.2f} s",
+            f"{ours['missed_404']} dead links missed, requests {_requests(ours['requests'])}",
+            f"lychee {peer['wall_s']:.2f} s, CPU {peer['cpu_s']:.2f} s, "
+            f"requests {_requests(peer['requests'])}",
             ratio,
             "<= 1.0",
             ratio <= 1.0,
