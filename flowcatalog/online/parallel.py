@@ -48,7 +48,7 @@ from flowcatalog.online.processes import (
     helper_context,
     interrupts_deferred,
 )
-from flowcatalog.online.web import HostStats, HttpSettings, WebChecker
+from flowcatalog.online.web import HostStats, HttpSettings, WebChecker, by_turns
 
 #: below this many URLs a run is never split (a helper's start-up would cost more than it saves)
 MIN_URLS = 200
@@ -360,7 +360,7 @@ class ParallelChecker:
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
     ) -> dict[str, Probe]:
         """Probe every distinct URL once; ``on_done`` runs in the caller's thread."""
-        distinct = list(dict.fromkeys(urls))
+        distinct = by_turns(urls)
         processes = choose_processes(self.settings, distinct, self.processes)
         if len(distinct) < processes:
             processes = 1

@@ -36,6 +36,7 @@ from __future__ import annotations
 import _thread
 import collections
 import http.client
+import itertools
 import math
 import os
 import queue
@@ -226,6 +227,22 @@ class _Answer:
     attempts: int = 0
     retry_after: float | None = None
     method: str = "HEAD"
+
+
+def by_turns(urls: Iterable[str]) -> list[str]:
+    """The distinct URLs in the order to request them: the hosts in turn (the first URL of
+    each host, then the second of each, ...), each host's URLs in their own order.
+
+    A request waits for a slot of its host (``host_concurrency``) in the thread that took
+    it; with many URLs of one host side by side, every thread would wait on that host
+    while the others had nothing in flight."""
+    hosts: dict[str | None, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        hosts.setdefault(WebChecker._host_key(url), []).append(url)
+    if len(hosts) <= 1:
+        return [url for same in hosts.values() for url in same]
+    turns = itertools.zip_longest(*hosts.values())
+    return [url for turn in turns for url in turn if url is not None]
 
 
 def _find_cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
@@ -436,7 +453,7 @@ class WebChecker:
         self, urls: Iterable[str], on_done: Callable[[str, Probe], None] | None = None
     ) -> dict[str, Probe]:
         """Probe every distinct URL once, in parallel; ``on_done`` runs in the caller's thread."""
-        distinct = list(dict.fromkeys(urls))
+        distinct = by_turns(urls)
         results: dict[str, Probe] = {}
         if not distinct:
             return results

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
 from flowcatalog.online.policy import parse_retry_after
-from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker
+from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, by_turns
 from tests.online_support import (
     FAST,
     InFlight,
@@ -578,3 +578,43 @@ def test_a_pool_that_gets_fewer_threads_than_asked_still_checks_every_url(
     assert len(started) == 2
     assert {probe.status for probe in results.values()} == {200}
     assert sorted(results) == sorted(targets)
+
+
+def test_by_turns_takes_the_hosts_in_turn_each_in_its_own_order() -> None:
+    urls = [
+        "https://a.example/1",
+        "https://a.example/2",
+        "https://a.example/1",  # (twice: once in the order)
+        "https://b.example/1",
+        "https://a.example:8443/1",
+        "https://a.example/3",
+        "https://c.example/1",
+        "https://c.example/2",
+    ]
+    assert by_turns(urls) == [
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://a.example:8443/1",
+        "https://c.example/1",
+        "https://a.example/2",
+        "https://c.example/2",
+        "https://a.example/3",
+    ]
+    one_host = [f"https://a.example/{i}" for i in (3, 1, 2)]
+    assert by_turns(one_host) == one_host
+
+
+def test_a_run_requests_the_hosts_in_turn(server: HTTPServer) -> None:
+    """With one request at a time, the server sees the two host names alternate (URLs of
+    one host side by side would otherwise hold every thread waiting for that host)."""
+    for path in ("/a1", "/a2", "/a3", "/b1", "/b2"):
+        server.expect_request(path).respond_with_data("")
+    first = [url(server, path) for path in ("/a1", "/a2", "/a3")]
+    second = [f"http://localhost:{server.port}{path}" for path in ("/b1", "/b2")]
+    checker = WebChecker(replace(FAST, max_concurrency=1))
+    try:
+        results = checker.check_all([*first, *second])
+    finally:
+        checker.close()
+    assert {probe.status for probe in results.values()} == {200}
+    assert [path for _, path in methods(server)] == ["/a1", "/b1", "/a2", "/b2", "/a3"]
