@@ -6,10 +6,11 @@ Part 1 (web links): the shared loopback link server (``../shared/bench/linkserve
 URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --online
 --include-private`` on the pages and ``lychee --host-request-interval 0
 --host-concurrency 128`` on the same pages, alternately, in the same run. Reports median
-wall and CPU time (of the child process and its helper processes), their ratios, the
-requests the server saw, the peak number in flight (within the 128 asked for, whether
-flowcatalog splits the run over helper processes or not), and whether each tool found
-exactly the 404s the corpus holds. In the same runs, a minimal client (asyncio, raw
+wall and CPU time (of the child process and the children it waited for), their ratios,
+the peak RSS of the process tree (helper processes included), the requests the server saw,
+the peak number in flight (within the 128 asked for, whether flowcatalog splits the run
+over helper processes or not), and whether each tool found exactly the 404s the corpus
+holds. In the same runs, a minimal client (asyncio, raw
 ``HEAD`` requests on 128 keep-alive connections, no checks at all) requests the same URLs:
 the link server's own ceiling on this machine, to show how far both tools are from it.
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -48,19 +48,40 @@ FIGMA_TOKEN = "figd_benchmark-token"
 KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def timed(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, str, float]:
+    """Wall seconds, CPU seconds (the process and the children it waited for), stdout and
+    the peak RSS of the process tree in MiB (helper processes included), sampled as in
+    ``bench_pages.measure``."""
+    from bench_pages import _tree_rss_kib
 
+    peak = [0]
+    done = threading.Event()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    cpu0 = child_cpu()
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    if done.returncode not in (0, 1, 2):
-        sys.exit(f"{cmd[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return wall, child_cpu() - cpu0, done.stdout
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
+                done.wait(0.01)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    if proc.returncode not in (0, 1, 2):
+        sys.exit(f"{cmd[0]} failed ({proc.returncode}): {stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, stdout, max(peak[0], usage.ru_maxrss) / 1024
 
 
 def get_json(url: str) -> Any:
@@ -157,7 +178,15 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
         env = dict(os.environ, PYTHONPATH=str(REPO))
         env.pop("FIGMA_TOKEN", None)
         results: dict[str, dict[str, list[Any]]] = {
-            name: {"wall": [], "cpu": [], "requests": [], "missed": [], "extra": [], "peak": []}
+            name: {
+                "wall": [],
+                "cpu": [],
+                "requests": [],
+                "missed": [],
+                "extra": [],
+                "peak": [],
+                "rss": [],
+            }
             for name in ("flowcatalog", "lychee")
         }
         tools = [("flowcatalog", flowcatalog)] + ([("lychee", lychee)] if lychee_bin else [])
@@ -168,12 +197,13 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
             floor.append(minimal_client(distinct, 128))
             for name, cmd in tools:
                 get(base + "/__reset")
-                wall, cpu, out = timed(cmd, work, env)
+                wall, cpu, out, rss = timed(cmd, work, env)
                 stats = get_json(base + "/__stats")
                 failed = failures(name, out)
                 row = results[name]
                 row["wall"].append(wall)
                 row["cpu"].append(cpu)
+                row["rss"].append(rss)
                 row["requests"].append(stats["requests_total"])
                 row["peak"].append(stats["max_inflight"])
                 row["missed"].append(len(expected_404 - failed))
@@ -191,6 +221,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                     "cpu_s": round(statistics.median(row["cpu"]), 3),
                     "requests": row["requests"],
                     "peak_in_flight": max(row["peak"]),
+                    "peak_rss_mib": round(max(row["rss"]), 1),
                     "missed_404": max(row["missed"]),
                     "unexpected_failures": max(row["extra"]),
                 }
@@ -294,7 +325,7 @@ def figma_benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     try:
         for phase in ("cold", "warm"):
             FakeFigma.calls.clear()
-            wall, _, out = timed(cmd, work, env)
+            wall, _, out, _ = timed(cmd, work, env)
             data = json.loads(out)
             statuses = Counter(link["status"] for link in data["links"])
             report[phase] = {
