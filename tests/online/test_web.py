@@ -618,3 +618,65 @@ def test_a_run_requests_the_hosts_in_turn(server: HTTPServer) -> None:
         checker.close()
     assert {probe.status for probe in results.values()} == {200}
     assert [path for _, path in methods(server)] == ["/a1", "/b1", "/a2", "/b2", "/a3"]
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HTTPServer, str]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate (made with the openssl
+    command), and the certificate's path."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
+    server.start()
+    try:
+        yield server, str(cert)
+    finally:
+        server.clear()
+        server.stop()
+
+
+def test_a_certificate_nobody_vouches_for_is_a_tls_error(
+    tls_server: tuple[HTTPServer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, _ = tls_server
+    server.clear()
+    server.expect_request("/page").respond_with_data("")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    status, probe = check(f"https://127.0.0.1:{server.port}/page")
+    assert probe.error is ErrorKind.TLS
+    assert status is LinkStatus.UNREACHABLE
+    assert server.log == []  # (no request got through the handshake)
+
+
+def test_the_ca_bundle_named_in_the_environment_is_trusted(
+    tls_server: tuple[HTTPServer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, cert = tls_server
+    server.clear()
+    server.expect_request("/page").respond_with_data("")
+    server.expect_request("/other").respond_with_data("", status=404)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)
+    checker = WebChecker(FAST)
+    try:
+        results = checker.check_all(
+            [f"https://127.0.0.1:{server.port}/page", f"https://127.0.0.1:{server.port}/other"]
+        )
+    finally:
+        checker.close()
+    assert sorted(probe.status or 0 for probe in results.values()) == [200, 404]
+    assert sorted(path for _, path in methods(server)) == ["/other", "/page"]
