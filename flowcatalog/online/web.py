@@ -2,9 +2,11 @@
 
 One policy, in one place:
 
-- one request chain per distinct URL per run; a pooled ``requests.Session`` shared by a
-  bounded thread pool; ``max_concurrency`` in flight overall and ``host_concurrency`` per
-  host, with an optional pause ``host_interval`` between request starts to one host;
+- one request chain per distinct URL per run; the connection pools of a ``requests``
+  session's adapter shared by a bounded thread pool (a direct request goes from its
+  origin's pool to urllib3 at once, a proxied one through the adapter); the hosts taken
+  in turn (``by_turns``); ``max_concurrency`` in flight overall and ``host_concurrency``
+  per host, with an optional pause ``host_interval`` between request starts to one host;
 - HEAD first; GET when HEAD is refused (``HEAD_REFUSED``: 405 and 501, plus 400 and 403,
   which servers that mishandle HEAD commonly answer; 404 is *not* retried with GET, as
   that would double the requests for every dead link). Bodies are never needed: responses
