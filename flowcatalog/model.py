@@ -3,7 +3,7 @@
 Every type is a frozen dataclass. The two made by the hundred thousand on a large corpus
 (``Location`` and ``Link``: one of each per link occurrence, in the workers that find them
 and again in the process that gathers them) store their fields straight into their slots
-(``_slot_setters``) instead of through the generated ``__init__``, which calls
+(``slot_setters``) instead of through the generated ``__init__``, which calls
 ``object.__setattr__`` once per field (frozen classes must) and takes more than twice as
 long: equal objects, made faster.
 """
@@ -147,14 +147,14 @@ class Link:
         set_has_image(self, has_image)
 
 
-def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+def slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
     """Per field of a slotted dataclass, in order, what stores a value in its slot (the
     slot's own descriptor: no attribute look-up, no frozen check)."""
     return tuple(vars(cls)[spec.name].__set__ for spec in fields(cls))
 
 
-_LOCATION_SLOTS = _slot_setters(Location)
-_LINK_SLOTS = _slot_setters(Link)
+_LOCATION_SLOTS = slot_setters(Location)
+_LINK_SLOTS = slot_setters(Link)
 
 
 @dataclass(frozen=True, slots=True)

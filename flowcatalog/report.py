@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, overload
 from flowcatalog.catalog.coverage import Cell, CellState, Coverage, ExtraFlow
 from flowcatalog.errors import ExitCode
 from flowcatalog.findings import Finding, Rule, Severity
-from flowcatalog.model import FigmaRef, Link, Location
+from flowcatalog.model import FigmaRef, Link, Location, slot_setters
 
 if TYPE_CHECKING:  # (types only: a plain check imports none of the views)
     from collections.abc import Mapping
@@ -83,6 +83,30 @@ class LinkGroup:
     cached: bool = False
     details: FigmaDetails | None = None
 
+    def __init__(
+        self,
+        normalised: str,
+        occurrences: tuple[Link, ...],
+        status: str | None = None,
+        http_status: int | None = None,
+        final_url: str | None = None,
+        cached: bool = False,
+        details: FigmaDetails | None = None,
+    ) -> None:
+        # written out (as ``Link``'s): a run makes thousands, and the generated one of a
+        # frozen dataclass stores each field through ``object.__setattr__``
+        (
+            set_normalised, set_occurrences, set_status, set_http_status, set_final_url,
+            set_cached, set_details,
+        ) = _GROUP_SLOTS  # fmt: skip
+        set_normalised(self, normalised)
+        set_occurrences(self, occurrences)
+        set_status(self, status)
+        set_http_status(self, http_status)
+        set_final_url(self, final_url)
+        set_cached(self, cached)
+        set_details(self, details)
+
     @property
     def url(self) -> str:
         """The URL as first written."""
@@ -95,6 +119,9 @@ class LinkGroup:
     @property
     def locations(self) -> tuple[Location, ...]:
         return tuple(link.location for link in self.occurrences)
+
+
+_GROUP_SLOTS = slot_setters(LinkGroup)
 
 
 def collect_links(links: Iterable[Link], *, blank: bool = False) -> tuple[LinkGroup, ...]:

@@ -1,5 +1,6 @@
-"""The model's two most-made types store their fields straight into their slots: they must
-still take exactly their fields, with the same defaults, and stay frozen dataclasses."""
+"""The model's most-made types (and the report's link group) store their fields straight
+into their slots: they must still take exactly their fields, with the same defaults, and
+stay frozen dataclasses."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 import pytest
 
 from flowcatalog.model import FigmaRef, Link, LinkKind, Location
+from flowcatalog.report import FigmaDetails, LinkGroup
 
 
-@pytest.mark.parametrize("cls", [Location, Link])
-def test_the_constructor_takes_each_field_with_its_default(cls: type[Location | Link]) -> None:
+@pytest.mark.parametrize("cls", [Location, Link, LinkGroup])
+def test_the_constructor_takes_each_field_with_its_default(
+    cls: type[Location | Link | LinkGroup],
+) -> None:
     parameters = list(inspect.signature(vars(cls)["__init__"]).parameters.values())[1:]
     specs = dataclasses.fields(cls)
     assert [p.name for p in parameters] == [f.name for f in specs]
@@ -55,3 +59,15 @@ def test_they_stay_frozen_ordered_hashable_and_picklable() -> None:
     assert pickle.loads(pickle.dumps(link)) == link
     assert str(where) == "a.md:3:7"
     assert repr(where) == "Location(path='a.md', line=3, column=7)"
+
+
+def test_a_link_group_keeps_each_field_in_its_slot() -> None:
+    link = Link("u", Location("a.md", 1, 2), "n")
+    details = FigmaDetails(file_name="F")
+    values: tuple[Any, ...] = ("n", (link,), "ok", 200, "https://final/", True, details)
+    group = LinkGroup(*values)
+    assert tuple(getattr(group, f.name) for f in dataclasses.fields(LinkGroup)) == values
+    assert dataclasses.replace(group, status="broken").status == "broken"
+    assert LinkGroup("n", (link,)) == LinkGroup("n", (link,), None, None, None, False, None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        group.status = "x"  # type: ignore[misc]
