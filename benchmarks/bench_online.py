@@ -6,7 +6,7 @@ Part 1 (web links): the shared loopback link server (``../shared/bench/linkserve
 URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --online
 --include-private`` on the pages and ``lychee --host-request-interval 0
 --host-concurrency 128`` on the same pages, alternately, in the same run. Reports median
-wall and CPU time (of the child process and the children it waited for), their ratios,
+wall and CPU time (of the whole process tree, helper processes included), their ratios,
 the peak RSS of the process tree (helper processes included), the requests the server saw,
 the peak number in flight (within the 128 asked for, whether flowcatalog splits the run
 over helper processes or not), and whether each tool found exactly the 404s the corpus
@@ -48,15 +48,74 @@ FIGMA_TOKEN = "figd_benchmark-token"
 KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
+def _become_subreaper() -> bool:
+    """Make this process the one its descendants are handed to when their parent ends
+    (Linux ``PR_SET_CHILD_SUBREAPER``), so that their CPU time can be counted."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _tree(pid: int) -> tuple[int, set[int]]:
+    """The resident memory (KiB) of a process and all its descendants, and the descendants'
+    ids, from /proc (0 and none once it is gone)."""
+    rss = 0
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as kids:
+                    for kid in map(int, kids.read().split()):
+                        if kid not in found:
+                            found.add(kid)
+                            todo.append(kid)
+        except (OSError, ValueError):
+            continue
+    return rss, found
+
+
+def _orphans_cpu(pids: set[int], patience: float = 10.0) -> float:
+    """CPU seconds of the processes among ``pids`` that were handed to this process (the
+    subreaper) when their parent ended, each waited for until it ends (``patience`` s in
+    all); those their parent waited for are counted in its own figure already."""
+    cpu = 0.0
+    ends = time.monotonic() + patience
+    for pid in sorted(pids):
+        while True:
+            try:
+                done, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:  # not this process's child: its parent waited for it
+                break
+            if done:
+                cpu += usage.ru_utime + usage.ru_stime
+                break
+            if time.monotonic() > ends:
+                break
+            time.sleep(0.01)
+    return cpu
+
+
 def timed(
     cmd: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[float, float, str, float]:
-    """Wall seconds, CPU seconds (the process and the children it waited for), stdout and
-    the peak RSS of the process tree in MiB (helper processes included), sampled as in
-    ``bench_pages.measure``."""
-    from bench_pages import _tree_rss_kib
-
+    """Wall seconds, CPU seconds of the whole process tree, stdout and the peak RSS of the
+    process tree in MiB (sampled every 25 ms: a walk of /proc reads a file per thread, and
+    flowcatalog runs a hundred). The CPU of processes that outlive their parent
+    (flowcatalog's forkserver and helper processes end just after it) is counted too: this
+    process becomes their subreaper and waits for them."""
+    subreaper = _become_subreaper()
     peak = [0]
+    seen: set[int] = set()
     done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -64,8 +123,10 @@ def timed(
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
-                done.wait(0.01)
+                rss, below = _tree(proc.pid)
+                peak[0] = max(peak[0], rss)
+                seen.update(below)
+                done.wait(0.025)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -80,7 +141,7 @@ def timed(
         stderr = err.read().decode("utf-8", "replace")
     if proc.returncode not in (0, 1, 2):
         sys.exit(f"{cmd[0]} failed ({proc.returncode}): {stderr[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = usage.ru_utime + usage.ru_stime + (_orphans_cpu(seen) if subreaper else 0.0)
     return wall, cpu, stdout, max(peak[0], usage.ru_maxrss) / 1024
 
 
