@@ -1,6 +1,7 @@
 """Link liveness: the closed set of statuses, the raw facts of a probe, and their findings.
 
-Pure: no I/O. ``flowcatalog.online.web`` fills a ``Probe`` for a web link and
+Pure: no I/O. ``flowcatalog.online.web`` fills a ``Probe`` for a web link (``probes``, with
+``ErrorKind``; both importable from here too) and
 ``flowcatalog.online.figma_api`` a ``FigmaResult`` for a Figma link; this module turns either
 into a ``LinkStatus`` and the findings to report at every location of the link.
 """
@@ -13,6 +14,8 @@ from enum import StrEnum
 
 from flowcatalog.findings import Finding, Rule, Severity
 from flowcatalog.model import Location
+from flowcatalog.online.probes import ErrorKind as ErrorKind
+from flowcatalog.online.probes import Probe as Probe
 from flowcatalog.report import FigmaDetails
 
 
@@ -27,48 +30,6 @@ class LinkStatus(StrEnum):
     UNREACHABLE = "unreachable"
     SKIPPED = "skipped"
     SHAPE_ONLY = "shape-only"
-
-
-class ErrorKind(StrEnum):
-    """Why a probe got no usable HTTP status (or stopped following one)."""
-
-    TIMEOUT = "timeout"
-    DEADLINE = "deadline"
-    DNS = "dns"
-    REFUSED = "refused"
-    TLS = "tls"
-    RESET = "reset"
-    CONNECTION = "connection"
-    INVALID_URL = "invalid-url"
-    TOO_MANY_REDIRECTS = "too-many-redirects"
-    REDIRECT_LOOP = "redirect-loop"
-    PRIVATE_ADDRESS = "private-address"
-    EXCLUDED = "excluded"
-    RETRY_AFTER_TOO_LONG = "retry-after-too-long"
-    #: the server answered, but not in HTTP: a garbage status line, a header line or
-    #: header block past the parser's limits (not retried)
-    PROTOCOL = "protocol"
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """The raw HTTP facts of checking one URL (redirects followed by hand).
-
-    ``status`` is the last HTTP status seen (None when no response came back),
-    ``redirects`` the chain of URLs after ``url`` (the last one is ``final_url``),
-    ``retry_after`` the last Retry-After the server asked for, in seconds.
-    """
-
-    url: str
-    status: int | None = None
-    final_url: str | None = None
-    redirects: tuple[str, ...] = ()
-    error: ErrorKind | None = None
-    detail: str = ""
-    attempts: int = 0
-    elapsed: float = 0.0
-    retry_after: float | None = None
-    method: str = "HEAD"
 
 
 class FigmaStatus(StrEnum):

@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from flowcatalog.online.liveness import Probe
+from flowcatalog.online.probes import Probe
 from flowcatalog.online.processes import (
     available_cpus,
     end_forkserver,

@@ -24,7 +24,7 @@ One policy, in one place:
   checked, and the address a connection really reaches is checked again at connect time
   (so a DNS answer that changes between the two, "DNS rebinding", is caught too).
 
-The checker never prints; results are ``liveness.Probe`` values. A run that one interpreter
+The checker never prints; results are ``probes.Probe`` values. A run that one interpreter
 cannot drive fast enough is shared with helper processes by ``flowcatalog.online.parallel``,
 through ``WebChecker.start`` and the host events (``on_host_event``, ``pause_host``,
 ``limit_host``) that carry a 429's slow-down from one process to the others.
@@ -66,13 +66,13 @@ from flowcatalog.online.guard import (
     GuardedHTTPSPool,
     address_forbidden,
 )
-from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.policy import (
     HEAD_REFUSED,
     REDIRECT_CODES,
     RETRY_CODES,
     parse_retry_after,
 )
+from flowcatalog.online.probes import ErrorKind, Probe
 from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
 
 USER_AGENT = f"flowcatalog/{__version__} (link checker)"
