@@ -76,9 +76,10 @@ def _cut(sock: socket.socket) -> None:
 
 class Watchdog:
     """Cuts off the requests of every ``watch`` whose deadline passed; one thread, started
-    with the first watch, ending when no watch is left. The thread sleeps until the first
-    deadline and is woken only by a watch that ends sooner (or by ``abort``), not by every
-    request: watches that finished are dropped from the top of the heap as new ones come."""
+    with the first watch, ending a second after the last one ended. The thread sleeps until
+    the first deadline and is woken only by a watch that ends sooner, by the last watch
+    ending, or by ``abort``, not by every request: watches that finished are dropped from
+    the top of the heap as new ones come."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -117,6 +118,8 @@ class Watchdog:
             watch.finish()
             with self._cond:
                 self._watches.discard(watch)
+                if not self._watches:  # none left: the thread clears the heap and ends
+                    self._cond.notify()
 
     def abort(self) -> None:
         """Cut off every watched request now, and every one started from now on."""

@@ -56,3 +56,17 @@ def test_many_finished_watches_are_not_kept() -> None:
             pass
     assert len(watchdog._heap) <= 2
     assert not watchdog._watches
+
+
+def test_the_thread_ends_once_no_watch_is_left() -> None:
+    """(A process with a thread left over does not fork its page workers.)"""
+    watchdog = Watchdog()
+    with watchdog.watch(600.0):
+        with watchdog.watch(600.0):
+            pass
+        thread = watchdog._thread
+        assert thread is not None
+        assert thread.is_alive()
+    thread.join(10)  # a second after the last watch (not the 600 s of its deadline)
+    assert not thread.is_alive()
+    assert watchdog._heap == []
