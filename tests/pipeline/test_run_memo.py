@@ -235,3 +235,35 @@ def test_page_results_lost_after_a_hit_are_linted_again(tmp_path: Path, site: Pa
         pages = [key for key, blob in rows if page_codec.decode(blob) is not None]
         db.execute("DELETE FROM pages WHERE key = ?", (pages[0],))
     assert report.links == _plain().links
+
+
+def test_a_run_after_any_sequence_of_changes_equals_a_plain_run(tmp_path: Path, site: Path) -> None:
+    """Changes in turn, some undone later (an undone change meets an older memo's state, not
+    the one kept): after each, the cached run's report is the plain run's."""
+    import random
+
+    rng = random.Random(13)
+    docs = site / "docs"
+    image = docs / "img" / "diagram.png"
+    notes = site / "other" / "notes.md"
+    hits = []
+    for _ in range(12):
+        page = docs / f"p{rng.randrange(PAGES):02d}.md"
+        step = rng.choice(["edit", "undo", "image", "anchor", "touch", "none"])
+        if step == "edit" and page.exists():
+            page.write_text(page.read_text() + "\nTODO again.\n")
+        elif step == "undo" and page.exists():
+            page.write_text(page.read_text().replace("\nTODO again.\n", "", 1))
+        elif step == "image" and image.exists():
+            image.unlink()
+        elif step == "image":
+            image.write_bytes(b"\x89PNG")
+        elif step == "anchor":
+            text = notes.read_text()
+            notes.write_text(text.replace("Setup", "Install") if "Setup" in text else "# N\n")
+        elif step == "touch" and page.exists():
+            os.utime(page)
+        report, cache = _cached(tmp_path)
+        hits.append(cache.memo_hits)
+        assert report == _plain(), step
+    assert 0 < sum(hits) < len(hits), hits  # both hits and misses were met
