@@ -7,12 +7,13 @@ URLs cited 3,000 times over 100 pages, no Figma links). ``flowcatalog check --on
 --include-private`` on the pages and ``lychee --host-request-interval 0
 --host-concurrency 128`` on the same pages, alternately, in the same run. Reports median
 wall and CPU time (of the whole process tree, helper processes included), their ratios,
-the peak RSS of the process tree (helper processes included), the requests the server saw,
-the peak number in flight (within the 128 asked for, whether flowcatalog splits the run
-over helper processes or not), and whether each tool found exactly the 404s the corpus
-holds. In the same runs, a minimal client (asyncio, raw
-``HEAD`` requests on 128 keep-alive connections, no checks at all) requests the same URLs:
-the link server's own ceiling on this machine, to show how far both tools are from it.
+the peak RSS of the process tree, the requests the server saw and the time from the first
+to the last of them (the probing alone: start-up and the wait for the last answers left
+out), the peak number in flight (within the 128 asked for, whether flowcatalog splits the
+run over helper processes or not), and whether each tool found exactly the 404s the corpus
+holds. In the same runs, a minimal client (asyncio, raw ``HEAD`` requests on 128
+keep-alive connections, no checks at all) requests the same URLs: the link server's own
+ceiling on this machine, to show how far both tools are from it.
 
 Part 2 (Figma): 400 Figma links over 20 files in one page, checked against a small fake
 Figma API in this script (127.0.0.1), once with an empty cache (cold) and once again
@@ -246,6 +247,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                 "missed": [],
                 "extra": [],
                 "peak": [],
+                "span": [],
                 "rss": [],
             }
             for name in ("flowcatalog", "lychee")
@@ -267,6 +269,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                 row["rss"].append(rss)
                 row["requests"].append(stats["requests_total"])
                 row["peak"].append(stats["max_inflight"])
+                row["span"].append(stats["first_to_last_request_s"])
                 row["missed"].append(len(expected_404 - failed))
                 row["extra"].append(len(failed - expected_404))
         summary: dict[str, Any] = {
@@ -282,6 +285,7 @@ def web_benchmark(args: argparse.Namespace, shared: Path, work: Path) -> dict[st
                     "cpu_s": round(statistics.median(row["cpu"]), 3),
                     "requests": row["requests"],
                     "peak_in_flight": max(row["peak"]),
+                    "request_span_s": round(statistics.median(row["span"]), 3),
                     "peak_rss_mib": round(max(row["rss"]), 1),
                     "missed_404": max(row["missed"]),
                     "unexpected_failures": max(row["extra"]),

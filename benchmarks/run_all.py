@@ -335,10 +335,12 @@ def online_rows(bench: Bench, shared: Path) -> list[Row]:
             "concurrency 128 and 128 per host for both tools (flowcatalog's default "
             "politeness is 8 per host): wall",
             f"{ours['wall_s']:.2f} s, CPU {ours['cpu_s']:.2f} s, "
-            f"{ours['missed_404']} dead links missed, requests {_requests(ours['requests'])}, "
+            f"{ours['missed_404']} dead links missed, requests {_requests(ours['requests'])} "
+            f"(first to last {ours['request_span_s']:.2f} s), "
             f"peak RSS {ours['peak_rss_mib']:.0f} MiB",
             f"lychee {peer['wall_s']:.2f} s, CPU {peer['cpu_s']:.2f} s, "
-            f"requests {_requests(peer['requests'])}, peak RSS {peer['peak_rss_mib']:.0f} MiB",
+            f"requests {_requests(peer['requests'])} (first to last "
+            f"{peer['request_span_s']:.2f} s), peak RSS {peer['peak_rss_mib']:.0f} MiB",
             ratio,
             "<= 1.0",
             ratio <= 1.0,
