@@ -117,14 +117,25 @@ class SourceLinks:
     raw_base: str | None = None
 
     def blob(self, path: str, line: int | None = None) -> str | None:
+        """The URL of ``path`` (at ``line``, where the host shows lines); None for a path
+        that is absolute or climbs out (``..``)."""
+        url = self.file_url(path)
+        if url is not None and line and self.lines:
+            url += f"#L{line}"
+        return url
+
+    def file_url(self, path: str) -> str | None:
+        """``blob`` without a line: the part of it every line of one file shares."""
         # what PurePosixPath would say (absolute; a ".." part), said with str methods: the
         # HTML report asks this for every finding and link location
         if not path or path.startswith("/") or ".." in path.split("/"):
             return None
-        url = f"{self.base.rstrip('/')}/{quote(path)}"
-        if line and self.kind != "local":
-            url += f"#L{line}"
-        return url
+        return f"{self.base.rstrip('/')}/{quote(path)}"
+
+    @property
+    def lines(self) -> bool:
+        """Whether ``blob`` names a line (``#L12``): on GitLab and GitHub, not locally."""
+        return self.kind != "local"
 
     def raw(self, path: str) -> str | None:
         base = self.raw_base or (self.base if self.kind == "local" else None)

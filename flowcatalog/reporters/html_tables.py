@@ -48,9 +48,11 @@ class _Places:
     """
 
     def __init__(self, report: Report) -> None:
-        self._sources = context_of(report).sources
+        sources = context_of(report).sources
+        self._sources = sources
+        self._lines = sources is not None and sources.lines
         self._paths: dict[str, str] = {}
-        self._hrefs: dict[tuple[str, int | None], str | None] = {}
+        self._hrefs: dict[str, str | None] = {}  # each file's URL, escaped, without a line
 
     def html(self, where: Location) -> str:
         path, line, column = where.path, where.line, where.column
@@ -61,14 +63,15 @@ class _Places:
             label = f"{label}:{line}" if column is None else f"{label}:{line}:{column}"
         if self._sources is None:
             return f"<code>{label}</code>"
-        key = (path, line)
-        if key in self._hrefs:
-            href = self._hrefs[key]
+        if path in self._hrefs:
+            href = self._hrefs[path]
         else:
-            blob = self._sources.blob(path, line)
-            href = self._hrefs[key] = attr(blob) if blob is not None else None
+            url = self._sources.file_url(path)
+            href = self._hrefs[path] = attr(url) if url is not None else None
         if href is None:
             return f"<code>{label}</code>"
+        if line and self._lines:  # (``SourceLinks.blob``'s line part: nothing to escape)
+            return f'<a href="{href}#L{line}"><code>{label}</code></a>'
         return f'<a href="{href}"><code>{label}</code></a>'
 
 
