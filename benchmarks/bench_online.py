@@ -45,6 +45,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pages import run_sampled  # noqa: E402  (the other benchmark script, beside this one)
+
 FIGMA_TOKEN = "figd_benchmark-token"
 KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -58,31 +62,6 @@ def _become_subreaper() -> bool:
         return bool(ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
-
-
-def _tree(pid: int) -> tuple[int, set[int]]:
-    """The resident memory (KiB) of a process and all its descendants, and the descendants'
-    ids, from /proc (0 and none once it is gone)."""
-    rss = 0
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        rss += int(line.split()[1])
-                        break
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as kids:
-                    for kid in map(int, kids.read().split()):
-                        if kid not in found:
-                            found.add(kid)
-                            todo.append(kid)
-        except (OSError, ValueError):
-            continue
-    return rss, found
 
 
 def _orphans_cpu(pids: set[int], patience: float = 10.0) -> float:
@@ -115,35 +94,16 @@ def timed(
     (flowcatalog's forkserver and helper processes end just after it) is counted too: this
     process becomes their subreaper and waits for them."""
     subreaper = _become_subreaper()
-    peak = [0]
-    seen: set[int] = set()
-    done = threading.Event()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-
-        def sample() -> None:
-            while not done.is_set():
-                rss, below = _tree(proc.pid)
-                peak[0] = max(peak[0], rss)
-                seen.update(below)
-                done.wait(0.025)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall, code, usage, peak, seen = run_sampled(cmd, cwd, env, out, err, 0.025)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    if proc.returncode not in (0, 1, 2):
-        sys.exit(f"{cmd[0]} failed ({proc.returncode}): {stderr[-2000:]}")
+    if code not in (0, 1, 2):
+        sys.exit(f"{cmd[0]} failed ({code}): {stderr[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime + (_orphans_cpu(seen) if subreaper else 0.0)
-    return wall, cpu, stdout, max(peak[0], usage.ru_maxrss) / 1024
+    return wall, cpu, stdout, peak / 1024
 
 
 def get_json(url: str) -> Any:

@@ -45,6 +45,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 LOOPBACK = re.compile(r"http://127\.0\.0\.1:\d+/")
@@ -147,9 +148,11 @@ def make_corpus(out: Path, tool: Path, target_bytes: int) -> list[str]:
     return files
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB (0 once it is gone)."""
-    total = 0
+def process_tree(pid: int) -> tuple[int, set[int]]:
+    """The resident memory (KiB) of a process and all its descendants, and the descendants'
+    ids, from /proc (0 and none once it is gone)."""
+    rss = 0
+    found: set[int] = set()
     todo = [pid]
     while todo:
         current = todo.pop()
@@ -157,14 +160,45 @@ def _tree_rss_kib(pid: int) -> int:
             with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as status:
                 for line in status:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                        rss += int(line.split()[1])
                         break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as kids:
-                    todo.extend(int(kid) for kid in kids.read().split())
+                    for kid in map(int, kids.read().split()):
+                        if kid not in found:
+                            found.add(kid)
+                            todo.append(kid)
         except (OSError, ValueError):
             continue
-    return total
+    return rss, found
+
+
+def run_sampled(
+    cmd: list[str], cwd: Path, env: Mapping[str, str] | None, stdout: Any, stderr: Any, every: float
+) -> tuple[float, int, Any, int, set[int]]:
+    """Run ``cmd`` to its end, sampling its process tree every ``every`` seconds: wall
+    seconds, exit code, the ``rusage`` of it and the children it waited for, the peak RSS of
+    the tree in KiB, and every descendant seen."""
+    peak = [0]
+    seen: set[int] = set()
+    done = threading.Event()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr, env=env)
+
+    def sample() -> None:
+        while not done.is_set():
+            rss, below = process_tree(proc.pid)
+            peak[0] = max(peak[0], rss)
+            seen.update(below)
+            done.wait(every)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return wall, os.waitstatus_to_exitcode(status), usage, max(peak[0], usage.ru_maxrss), seen
 
 
 def measure(
@@ -172,27 +206,10 @@ def measure(
 ) -> tuple[float, float, int, int, float]:
     """Wall seconds, peak RSS of the process tree in MiB, exit code, bytes of stdout, and CPU
     seconds (user + system, the process and the children it waited for)."""
-    peak = [0]
-    done = threading.Event()
     with tempfile.TemporaryFile() as sink:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.DEVNULL, env=env)
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
-                done.wait(0.01)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall, code, usage, peak, _ = run_sampled(cmd, cwd, env, sink, subprocess.DEVNULL, 0.01)
         size = sink.tell()
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, max(peak[0], usage.ru_maxrss) / 1024, proc.returncode, size, cpu
+    return wall, peak / 1024, code, size, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
