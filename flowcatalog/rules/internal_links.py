@@ -164,7 +164,11 @@ def _children(files: frozenset[str], dirs: frozenset[str]) -> dict[str, frozense
             parent, name = os.path.split(head)
             if not name or parent == head:
                 break
-            children.setdefault(parent, set()).add(name)
+            known = children.get(parent)
+            if known is not None:  # its own ancestors were filed when it was first met
+                known.add(name)
+                break
+            children[parent] = {name}
             head = parent
     return {parent: frozenset(names) for parent, names in children.items()}
 

@@ -3,9 +3,12 @@ files of rendered paths, anchors with duplicate headings and explicit ids."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flowcatalog.pipeline.pages import lint_pages
 
@@ -209,3 +212,32 @@ def test_a_misspelt_site_section_is_judged(tmp_path: Path) -> None:
             "link target '/handbok/values/' does not exist; did you mean '/handbook/values/'?",
         )
     ]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "c.md", "d.png", "x y"]), min_size=1, max_size=5),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_the_children_index_names_what_lies_directly_under_each_directory(
+    parts: list[list[str]], relative: bool
+) -> None:
+    """Built in one pass that stops at a directory met before, it equals the plain
+    definition: every name one level under each ancestor of every path."""
+    from flowcatalog.rules.internal_links import _children
+
+    paths = [("" if relative else "/") + "/".join(p) for p in parts]
+    files = frozenset(paths[::2])
+    dirs = frozenset(paths[1::2])
+    expected: dict[str, set[str]] = {}
+    for path in (*files, *dirs):
+        head = path
+        while True:
+            parent, name = os.path.split(head)
+            if not name or parent == head:
+                break
+            expected.setdefault(parent, set()).add(name)
+            head = parent
+    assert _children.__wrapped__(files, dirs) == {k: frozenset(v) for k, v in expected.items()}
