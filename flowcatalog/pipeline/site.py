@@ -32,23 +32,19 @@ def site_top(paths: Sequence[str], root_dir: str | None) -> str:
     here = os.getcwd()
     if root_dir is not None:
         top = os.path.abspath(root_dir)
-    elif all(os.path.commonpath([here, d]) == here for d in dirs):
+    elif all(_inside(d, here) for d in dirs):
         top = here  # pages of the project run in (pre-commit passes a few): list all of it
     else:
         top = os.path.commonpath(dirs)
-    if not all(os.path.commonpath([top, d]) == top for d in dirs):
+    if not all(_inside(d, top) for d in dirs):
         top = os.path.commonpath([top, *dirs])
     return top
 
 
-def site_tree(paths: Sequence[str], root_dir: str | None) -> SiteTree | None:
-    """The site tree the internal-link check of pages at ``paths`` reads (None: too many
-    files to list, or no pages)."""
-    if not paths:
-        return None
-    top = site_top([os.path.abspath(p) for p in paths], root_dir)
-    tree = list_tree(top)
-    return None if tree is None else (top, *tree)
+def _inside(path: str, top: str) -> bool:
+    """Whether ``path`` is ``top`` or below it (both absolute and normalised): what
+    ``os.path.commonpath([top, path]) == top`` says, said with string methods."""
+    return path == top or path.startswith(top if top.endswith(os.sep) else top + os.sep)
 
 
 def check_internal_links(
@@ -60,7 +56,8 @@ def check_internal_links(
     on_read: Callable[[str], None] | None = None,
 ) -> list[Finding]:
     """Internal-link findings of linted pages: the files under the site root (or the pages'
-    common directory) are listed once (``site_listed``, when listed already for that top);
+    common directory) are listed once (``site_listed``: listed already, for the top these
+    pages call for, ``site_top``);
     a linked page that was not linted is read for its ids only when a link names one of its
     anchors (``on_read`` is told before). ``suggest`` finds each "did you mean" (default:
     ``internal_links.closest``; the page cache offers one that remembers)."""
@@ -69,10 +66,11 @@ def check_internal_links(
     if not pages:
         return []
     located = [os.path.abspath(page.path) for page in pages]  # normalised too
-    top = site_top(located, root_dir)
-    if site_listed is not None and site_listed[0] == top:
-        tree: tuple[frozenset[str], frozenset[str]] | None = site_listed[1:]
+    tree: tuple[frozenset[str], frozenset[str]] | None
+    if site_listed is not None:
+        top, tree = site_listed[0], site_listed[1:]
     else:
+        top = site_top(located, root_dir)
         tree = list_tree(top)
     if tree is None:
         return []

@@ -241,3 +241,16 @@ def test_the_children_index_names_what_lies_directly_under_each_directory(
             expected.setdefault(parent, set()).add(name)
             head = parent
     assert _children.__wrapped__(files, dirs) == {k: frozenset(v) for k, v in expected.items()}
+
+
+@given(
+    st.lists(st.sampled_from(["a", "ab", "b", "a.b"]), max_size=4),
+    st.lists(st.sampled_from(["a", "ab", "b", "a.b"]), max_size=3),
+)
+def test_inside_is_what_commonpath_says(path: list[str], top: list[str]) -> None:
+    """The site's top is chosen with a string test; it agrees with ``os.path.commonpath``
+    (``a/ab`` is not inside ``a/a``, ``/`` holds everything)."""
+    from flowcatalog.pipeline.site import _inside
+
+    p, t = os.path.normpath("/" + "/".join(path)), os.path.normpath("/" + "/".join(top))
+    assert _inside(p, t) == (os.path.commonpath([t, p]) == t)
