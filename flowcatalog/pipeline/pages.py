@@ -261,11 +261,17 @@ def default_jobs() -> int:
 
 
 def _can_fork() -> bool:
-    """Fork is cheap and safe here only on Linux, from a process with a single thread."""
+    """Fork is cheap and safe here only on Linux, from a process with a single thread.
+
+    ``threading`` does not count threads started with ``_thread`` (the web checker's
+    workers are, and the last of a run may still be ending when a library caller lints
+    again); the interpreter's own list of running threads does."""
     import sys
     import threading
 
-    return sys.platform == "linux" and threading.active_count() == 1
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return False
+    return len(sys._current_frames()) == 1
 
 
 @dataclass(frozen=True, slots=True)

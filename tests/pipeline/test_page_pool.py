@@ -248,3 +248,32 @@ def test_the_collector_pause_ends_as_it_began() -> None:
     with collector.paused():
         pass
     assert not gc.isenabled()  # off before, off after
+
+
+def test_no_fork_while_a_thread_threading_does_not_count_runs() -> None:
+    """The web checker starts its workers with ``_thread``: one still running (the last of
+    a run, ending) keeps a later lint from forking, though ``threading`` does not see it.
+    (In a fresh interpreter: this one may run threads of other tests.)"""
+    import subprocess
+    import sys
+
+    if sys.platform != "linux":
+        pytest.skip("pages are linted in forked processes on Linux only")
+    code = (
+        "import _thread, threading\n"
+        "from flowcatalog.pipeline import pages\n"
+        "before = pages._can_fork()\n"
+        "started, release = threading.Event(), threading.Event()\n"
+        "def work():\n"
+        "    started.set()\n"
+        "    release.wait(10)\n"
+        "_thread.start_new_thread(work, ())\n"
+        "assert started.wait(10)\n"
+        "print(before, threading.active_count(), pages._can_fork())\n"
+        "release.set()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "1", "False"]
