@@ -13,7 +13,8 @@ it was made from is the same:
 - the site tree the internal-link check lists (every file and directory name under its
   top), the repository that top is in, the site root and the slug style;
 - the bytes of every other page that check read for its heading ids (read and hashed
-  again on every hit: they are few).
+  again on every hit: they are few), and of those it left unread, that they still resolve
+  outside the repository.
 
 Any difference is a miss, and the run is the usual one (which stores a new memo). A memo is
 not stored when a page changed while it was linted, when another page read for its ids
@@ -37,7 +38,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from flowcatalog.fsio import list_tree, repository_root
+from flowcatalog.fsio import contained, list_tree, repository_root
 from flowcatalog.pipeline import page_codec
 from flowcatalog.report import LinkGroup, LinkGroups, collect_links
 
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 FORMAT = "fc-run-1"
 #: runs of fewer pages keep no memo
 MIN_PAGES = 32
+#: the state of a page the internal-link check left unread: it resolves outside the repository
+OUTSIDE = "outside the repository"
 #: a page read for its ids is hashed on every hit; above this size it is a miss instead
 _MAX_READ_BYTES = 10_000_000
 
@@ -115,8 +118,10 @@ class RunMemo:
             repr(plan.files),
             "\n".join("" if key is None else key for key in self.keys),
         ]
-        if self.top is not None:
-            parts += [self.top, repository_root(self.top)]
+        #: the repository the site's top is in (what the check reads inside of)
+        self._repository = repository_root(self.top) if self.top is not None else None
+        if self.top is not None and self._repository is not None:
+            parts += [self.top, self._repository]
         if self.site is None:
             parts.append("no site tree")
         else:
@@ -128,9 +133,18 @@ class RunMemo:
         self.usable = None not in self.keys
 
     def on_read(self, path: str) -> None:
-        """Note a page the internal-link check is about to read (``lint_planned``)."""
+        """Note a page the internal-link check is about to read for its ids, or to leave
+        unread as it resolves outside the repository (``lint_planned``)."""
         if path not in self.reads:
-            self.reads[path] = _file_digest(path)
+            self.reads[path] = self._state_of(path)
+
+    def _state_of(self, path: str) -> str | None:
+        """What the check would find of a page it consults: ``OUTSIDE`` the repository (a
+        symlink out of it: never read, so never hashed either), else the digest of its
+        bytes (None: unreadable)."""
+        if self._repository is None or not contained(path, self._repository):
+            return OUTSIDE
+        return _file_digest(path)
 
     def get(self) -> Remembered | None:
         """The remembered report when every input is as it was, else None."""
@@ -143,7 +157,7 @@ class RunMemo:
             tag, state, reads, findings_blob, sources, count, figma = marshal.loads(blob)
             if tag != FORMAT or state != self._state:
                 return None
-            if any(_file_digest(path) != digest for path, digest in reads):
+            if any(self._state_of(path) != state for path, state in reads):
                 return None
             decoded = page_codec.decode(findings_blob)
             if decoded is None or not isinstance(sources, tuple):
@@ -163,7 +177,7 @@ class RunMemo:
         """Remember a report made from these inputs (unless one of them changed meanwhile)."""
         if not self.usable or self._cache.unsteady:
             return
-        if any(_file_digest(path) != digest for path, digest in self.reads.items()):
+        if any(self._state_of(path) != state for path, state in self.reads.items()):
             return  # a page read for its ids changed during the run
         if any(link.hidden for group in links for link in group.occurrences):
             return

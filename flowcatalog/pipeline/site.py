@@ -59,7 +59,8 @@ def check_internal_links(
     common directory) are listed once (``site_listed``: listed already, for the top these
     pages call for, ``site_top``);
     a linked page that was not linted is read for its ids only when a link names one of its
-    anchors (``on_read`` is told before). ``suggest`` finds each "did you mean" (default:
+    anchors (``on_read`` is told of each before it is read, or found to resolve outside the
+    repository and left unread). ``suggest`` finds each "did you mean" (default:
     ``internal_links.closest``; the page cache offers one that remembers)."""
     from flowcatalog.rules.internal_links import Site, closest, internal_link_findings
 
@@ -80,11 +81,11 @@ def check_internal_links(
     repository = repository_root(top)
 
     def more_anchors(path: str) -> tuple[str, ...] | None:
+        if path not in cache and on_read is not None:
+            on_read(path)
         if path not in cache and not contained(path, repository):
             cache[path] = None  # a symlink out of the repository: never read
         if path not in cache:
-            if on_read is not None:
-                on_read(path)
             try:
                 doc, _ = read_page(path, run_keys=(), slug_style=slug_style)
             except InputError:

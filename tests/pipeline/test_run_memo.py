@@ -267,3 +267,22 @@ def test_a_run_after_any_sequence_of_changes_equals_a_plain_run(tmp_path: Path, 
         hits.append(cache.memo_hits)
         assert report == _plain(), step
     assert 0 < sum(hits) < len(hits), hits  # both hits and misses were met
+
+
+def test_a_symlink_pointed_back_into_the_repository_is_a_miss(tmp_path: Path, site: Path) -> None:
+    """A linked page that resolves outside the repository is never read; pointed at a page
+    inside it instead (the names in the tree unchanged), the memo's report is not used."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Secret\n\n## Install\n", encoding="utf-8")
+    link = site / "other" / "elsewhere.md"  # not among the pages linted: read for its ids
+    link.symlink_to(outside)
+    page = site / "docs" / "p01.md"
+    page.write_text(page.read_text() + "\n[there](../other/elsewhere.md#install)\n")
+    first, _ = _cached(tmp_path)
+    assert first == _plain()
+    link.unlink()
+    link.symlink_to(site / "other" / "notes.md")  # inside now: read, and no "install"
+    report, cache = _cached(tmp_path)
+    assert cache.memo_hits == 0
+    assert report == _plain()
+    assert report.findings != first.findings
