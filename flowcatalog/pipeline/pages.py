@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import repository_root
+from flowcatalog.fsio import list_tree, repository_root
 from flowcatalog.model import Catalog, FigmaRef, Link, LinkKind, Location
 from flowcatalog.pages.doc import (
     PAGE_OUTSIDE_REPOSITORY,
@@ -153,8 +153,8 @@ def lint_planned(
 ) -> PageLint:
     """``lint_pages`` of a plan. ``keys`` are the work items' page-cache keys when already
     made (``PageCache.page_keys``), ``site`` the site tree when already listed (used when
-    its top is the one the linted pages call for); ``on_read`` is told of every other page
-    the internal-link check reads for its ids, before it is read."""
+    its top is the one the linted pages call for, else listed here, once); ``on_read`` is
+    told of every other page the internal-link check consults for its ids."""
     from flowcatalog.rules.page_content import drift
 
     findings = list(plan.findings)
@@ -164,16 +164,16 @@ def lint_planned(
         findings.extend(drift(pages, catalog))
     slug_style = plan.slug_style
     top = site_top([os.path.abspath(page.path) for page in pages], root_dir) if pages else None
-    if site is not None and site[0] != top:
-        site = None
-    if cache is not None and cache.enabled:
-        remembered = cache.closest()
+    if top is not None and (site is None or site[0] != top):
+        tree = list_tree(top)
+        site = None if tree is None else (top, *tree)
+    if site is not None:  # (none: no page, or too many files to list; nothing is judged)
+        remembered = cache.closest() if cache is not None and cache.enabled else None
         findings.extend(
             check_internal_links(pages, root_dir, slug_style, remembered, site, on_read)
         )
-        remembered.save()
-    else:
-        findings.extend(check_internal_links(pages, root_dir, slug_style, None, site, on_read))
+        if remembered is not None:
+            remembered.save()
     links = [link for page in pages for link in (*page.links, *page.hidden)]
     sources = tuple(page.path for page in pages)
     return PageLint(tuple(findings), tuple(links), sources, top)
