@@ -901,9 +901,8 @@ class WebChecker:
         if delay > 0:
             self._sleep(delay)
 
-    def _release(self, response: urllib3.BaseHTTPResponse, method: str) -> None:
+    def _release(self, raw: urllib3.BaseHTTPResponse, method: str) -> None:
         """Give the connection back to the pool when that costs at most ``drain_bytes``."""
-        raw = response
         if method == "HEAD":
             # no body follows a HEAD answer; reading its empty one closes it, so the
             # connection is idle before another thread takes it from the pool
@@ -914,7 +913,7 @@ class WebChecker:
                 return
             raw.release_conn()
             return
-        length = response.headers.get("Content-Length", "")
+        length = raw.headers.get("Content-Length", "")
         if length.isdigit() and int(length) <= self.settings.drain_bytes:
             try:
                 raw.read(int(length), decode_content=False)
