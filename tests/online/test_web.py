@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
 from flowcatalog.online.policy import parse_retry_after
-from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, by_turns
+from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, build_session, by_turns
 from tests.online_support import (
     FAST,
     InFlight,
@@ -464,23 +464,24 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("", now) is None
 
 
-def test_adapter_reuses_an_origins_pool_until_it_is_closed(server: HTTPServer) -> None:
+def test_a_sessions_adapter_reuses_an_origins_pool_until_it_is_closed(server: HTTPServer) -> None:
+    """(The sessions ``build_session`` makes: thumbnails and requests through a proxy.)"""
     server.expect_request("/a").respond_with_data("")
     server.expect_request("/b").respond_with_data("")
-    checker = WebChecker(FAST)
-    adapter: Any = checker._adapter
-    checker.probe(url(server, "/a"))
+    session = build_session(FAST)
+    adapter: Any = session.get_adapter("http://")
+    assert session.head(url(server, "/a")).status_code == 200
     first = adapter.get_connection_with_tls_context(_prepared(url(server, "/a")), True)
     assert adapter.get_connection_with_tls_context(_prepared(url(server, "/b")), True) is first
     adapter.poolmanager.clear()  # the pool manager forgets it (evicted) ...
     first.close()  # ... and closes it, as urllib3 before 2.8 does
     fresh = adapter.get_connection_with_tls_context(_prepared(url(server, "/b")), True)
     assert fresh is not first
-    assert checker.probe(url(server, "/b")).status == 200
+    assert session.head(url(server, "/b")).status_code == 200
     for port in range(1, 3 * adapter._direct_max):  # many origins: memory stays bounded
         adapter.get_connection_with_tls_context(_prepared(f"http://127.0.0.1:{port}/"), True)
     assert len(adapter._direct) <= adapter._direct_max
-    checker.close()
+    session.close()
 
 
 def _prepared(target: str) -> Any:
