@@ -20,17 +20,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit
-
-import requests
-import requests.adapters
-import requests.utils
 
 from flowcatalog.model import FigmaRef
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus
-from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
+from flowcatalog.online.watchdog import Watchdog
 from flowcatalog.report import FigmaDetails
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_API = "https://api.figma.com"
 _REDACTED = "<redacted>"
@@ -229,7 +228,11 @@ class FigmaClient:
         self._token = token
         self._cache = cache
         self._sleep = sleep
-        self._session = session or _watched_session()
+        import requests.utils  # (only a run with a token makes a client)
+
+        from flowcatalog.online.sessions import watched_session
+
+        self._session = session or watched_session()
         self._watchdog = Watchdog()
         self._session.trust_env = False  # no netrc: the token is the only credential sent
         self._proxies = dict(requests.utils.get_environ_proxies(self._base))
@@ -461,6 +464,8 @@ class FigmaClient:
     ) -> tuple[requests.Response, bytes | None] | str:
         """One GET and its answer, read within the call deadline and the size cap: the
         response and its body (None when over the cap), or why there is none."""
+        import requests
+
         settings = self.settings
         with self._watchdog.watch(settings.call_deadline) as watch:
             try:
@@ -565,21 +570,6 @@ def _json(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):
         return None
-
-
-def _watched_session() -> requests.Session:
-    """A session whose connections are under the calling thread's watch (call deadline)."""
-    session = requests.Session()
-    adapter = _WatchedAdapter(max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(WATCHED_POOLS)
 
 
 def _text(value: Any, scrub: Callable[[str], str]) -> str | None:

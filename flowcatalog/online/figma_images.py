@@ -32,7 +32,8 @@ from flowcatalog.errors import InputError
 from flowcatalog.online.figma_api import FigmaClient
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import FigmaResult
-from flowcatalog.online.web import HttpSettings, build_session
+from flowcatalog.online.sessions import build_session
+from flowcatalog.online.web import HttpSettings
 from flowcatalog.views import Thumbnail
 
 DEFAULT_SCALE = 0.5

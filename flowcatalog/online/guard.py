@@ -7,10 +7,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-import urllib3.connectionpool
-
-from flowcatalog.online.watchdog import WatchedHTTPConnection, WatchedHTTPSConnection
-
 
 class BlockedAddressError(OSError):
     """A connection reached (or would reach) an address the policy forbids."""
@@ -54,25 +50,3 @@ def check_peer(sock: socket.socket) -> None:
     if address_forbidden(str(peer)):
         sock.close()
         raise BlockedAddressError(f"connected to non-public address {peer}")
-
-
-class _GuardedHTTPConnection(WatchedHTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        check_peer(sock)
-        return sock
-
-
-class _GuardedHTTPSConnection(WatchedHTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        check_peer(sock)
-        return sock
-
-
-class GuardedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class GuardedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection

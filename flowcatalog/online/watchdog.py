@@ -19,10 +19,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
-
-import urllib3.connection
-import urllib3.connectionpool
 
 _current = threading.local()
 
@@ -158,41 +154,3 @@ def watch_socket(sock: socket.socket | None) -> None:
     watch: Watch | None = getattr(_current, "watch", None)
     if watch is not None:
         watch.attach(sock)
-
-
-class WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    """Its socket, new or reused, is under the calling thread's watch."""
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        watch_socket(sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        watch_socket(self.sock)  # a pooled connection reused: its socket exists already
-        super().request(*args, **kwargs)
-
-
-class WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        watch_socket(sock)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        watch_socket(self.sock)
-        super().request(*args, **kwargs)
-
-
-class WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = WatchedHTTPConnection
-
-
-class WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = WatchedHTTPSConnection
-
-
-WATCHED_POOLS: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
-    "http": WatchedHTTPPool,
-    "https": WatchedHTTPSPool,
-}

@@ -49,23 +49,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import requests
-import requests.adapters
-import requests.structures
-import requests.utils
-import urllib3.connection
-import urllib3.connectionpool
-
 from flowcatalog import __version__
-from flowcatalog.online.guard import (
-    BlockedAddressError,
-    GuardedHTTPPool,
-    GuardedHTTPSPool,
-    address_forbidden,
-)
+from flowcatalog.online.guard import BlockedAddressError, address_forbidden
 from flowcatalog.online.policy import (
     HEAD_REFUSED,
     REDIRECT_CODES,
@@ -80,7 +68,10 @@ from flowcatalog.online.transport import (
     ReadTimeoutError,
     TLSError,
 )
-from flowcatalog.online.watchdog import WATCHED_POOLS, Watchdog
+from flowcatalog.online.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = f"flowcatalog/{__version__} (link checker)"
 
@@ -115,89 +106,6 @@ class HostStats:
     urls: int = 0
     busy: float = 0.0
     slowest: float = 0.0
-
-
-class _CheckAdapter(requests.adapters.HTTPAdapter):
-    """The checker's adapter: responses without cookie handling (no cookie is ever sent), and
-    the connection pool of a direct (unproxied) origin looked up once, not per request."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._direct: dict[tuple[str, str, Any], urllib3.connectionpool.ConnectionPool] = {}
-        super().__init__(*args, **kwargs)
-        self._direct_max = max(1, int(getattr(self, "_pool_connections", 10)))
-
-    def get_connection_with_tls_context(
-        self,
-        request: requests.PreparedRequest,
-        verify: bool | str | None,
-        proxies: Any = None,
-        cert: Any = None,
-    ) -> urllib3.connectionpool.ConnectionPool:
-        # requests builds a pool key and takes the pool manager's lock on every request;
-        # with a hundred threads that costs about a tenth of each request's CPU time
-        if proxies or cert is not None or not request.url:
-            return super().get_connection_with_tls_context(request, verify, proxies, cert)
-        parts = urlsplit(request.url)
-        key = (parts.scheme, parts.netloc, verify)
-        pool = self._direct.get(key)
-        if pool is None or getattr(pool, "pool", None) is None:  # new, or closed (evicted)
-            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
-            # what ``send`` sets on the pool before every request, set once: the same
-            # ``verify`` for every request of this pool (it is part of the key)
-            self.cert_verify(pool, request.url, verify, None)  # type: ignore[no-untyped-call]
-            if len(self._direct) >= self._direct_max:  # hold no more pools than requests does
-                self._direct.clear()
-            self._direct[key] = pool
-        return pool
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(WATCHED_POOLS)
-
-    def close(self) -> None:
-        self._direct.clear()
-        super().close()
-
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        response = requests.Response()
-        response.status_code = resp.status
-        response.headers = requests.structures.CaseInsensitiveDict(resp.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        response.url = req.url or ""
-        response.request = req
-        response.connection = self
-        return response
-
-
-class _GuardedAdapter(_CheckAdapter):
-    """Direct connections re-check the peer address after connecting (DNS rebinding)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": GuardedHTTPPool,
-            "https": GuardedHTTPSPool,
-        }
-
-
-def build_session(settings: HttpSettings) -> requests.Session:
-    """A pooled session: pool size per host matches ``host_concurrency``; no cookies, no netrc."""
-    session = requests.Session()
-    session.trust_env = False  # no netrc credentials; proxies are resolved per host instead
-    adapter_cls = _CheckAdapter if settings.include_private else _GuardedAdapter
-    adapter = adapter_cls(
-        pool_connections=max(10, min(settings.max_concurrency, 100)),
-        pool_maxsize=max(1, min(settings.host_concurrency, settings.max_concurrency)),
-        max_retries=0,
-    )
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.update({"User-Agent": settings.user_agent, "Accept": "*/*"})
-    from http.cookiejar import DefaultCookiePolicy
-
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    return session
 
 
 def request_headers(settings: HttpSettings) -> dict[str, str]:
@@ -297,35 +205,13 @@ def _classify_exception(exc: BaseException) -> tuple[ErrorKind, str]:
         return ErrorKind.TLS, "TLS error: " + _short(exc)
     if isinstance(exc, InvalidURLError):
         return ErrorKind.INVALID_URL, "invalid URL"
-    # (through a proxy, the same failures come as requests' exceptions)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ErrorKind.TIMEOUT, "connect timeout"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return ErrorKind.TIMEOUT, "read timeout"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return ErrorKind.TLS, "TLS error: " + _short(exc)
-    if isinstance(
-        exc,
-        (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.InvalidSchema,
-            requests.exceptions.MissingSchema,
-            urllib3.exceptions.LocationParseError,
-        ),
-    ):
-        return ErrorKind.INVALID_URL, "invalid URL"
-    if _find_cause(exc, (socket.gaierror, urllib3.exceptions.NameResolutionError)) is not None:
+    if _find_cause(exc, (socket.gaierror,)) is not None:
         return ErrorKind.DNS, "host name does not resolve"
     if _find_cause(exc, (ConnectionRefusedError,)) is not None:
         return ErrorKind.REFUSED, "connection refused"
     if _find_cause(exc, (socket.timeout, TimeoutError)) is not None:
         return ErrorKind.TIMEOUT, "timeout"
-    reset = (
-        ConnectionResetError,
-        ConnectionAbortedError,
-        BrokenPipeError,
-        urllib3.exceptions.ProtocolError,
-    )
+    reset = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
     if _find_cause(exc, reset) is not None:
         return ErrorKind.RESET, "connection reset by the server"
     return ErrorKind.CONNECTION, "connection failed: " + _short(exc)
@@ -416,6 +302,12 @@ class WebChecker:
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._proxies: dict[str, dict[str, str]] = {}
+        #: a proxy may apply (``*_proxy`` variables other than ``no_proxy``, as ``urllib``
+        #: reads them); without one no URL is looked up
+        self._proxy_variables = any(
+            name.lower().endswith("_proxy") and name.lower() != "no_proxy" and value
+            for name, value in os.environ.items()
+        )
         self._exclude = tuple(re.compile(p) for p in settings.exclude)
         self._verify: bool | str = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -687,7 +579,11 @@ class WebChecker:
         key = f"{parts.scheme}://{parts.netloc}"
         proxies = self._proxies.get(key)
         if proxies is None:
-            proxies = dict(requests.utils.get_environ_proxies(url))
+            proxies = {}
+            if self._proxy_variables:  # (``requests`` is imported only then)
+                import requests.utils
+
+                proxies = dict(requests.utils.get_environ_proxies(url))
             self._proxies[key] = proxies
         return proxies
 
@@ -752,13 +648,7 @@ class WebChecker:
                     try:
                         response = self._send(method, url, timeout)
                         response.release(settings.drain_bytes)
-                    except (
-                        requests.RequestException,
-                        urllib3.exceptions.HTTPError,
-                        http.client.HTTPException,
-                        OSError,
-                        ValueError,
-                    ) as exc:
+                    except (http.client.HTTPException, OSError, ValueError) as exc:
                         failure = exc
                     finally:
                         took = self._clock() - started
@@ -844,19 +734,12 @@ class WebChecker:
     def _send_proxied(
         self, method: str, url: str, timeout: tuple[float, float], proxies: dict[str, str]
     ) -> Response:
+        from flowcatalog.online.sessions import build_session, send_proxied
+
         session = self._session
         if session is None:
             session = self._session = build_session(self.settings)
-        adapter = session.get_adapter(url)
-        prepared = requests.PreparedRequest()
-        prepared.prepare_url(url, None)  # the URL as requests sends it (IDNA, quoting)
-        prepared.method = method
-        prepared.headers = requests.structures.CaseInsensitiveDict(self._headers)
-        prepared.body = None
-        response = adapter.send(
-            prepared, stream=True, timeout=timeout, verify=self._verify, proxies=proxies
-        )
-        return _ProxiedAnswer(response.raw, method == "HEAD")
+        return send_proxied(session, method, url, self._headers, timeout, self._verify, proxies)
 
     def _pause(self, host: _Host, wait: float, *, key: str = "", share: bool = True) -> None:
         with host.lock:
@@ -878,7 +761,7 @@ class WebChecker:
 
 class Response(Protocol):
     """An answer's status line and headers, until ``release``: ``transport.Answer`` or,
-    through a proxy, ``_ProxiedAnswer``."""
+    through a proxy, ``sessions.ProxiedAnswer``."""
 
     status: int
     reason: str
@@ -886,39 +769,3 @@ class Response(Protocol):
     def header(self, name: str) -> str | None: ...
 
     def release(self, drain_bytes: int) -> None: ...
-
-
-class _ProxiedAnswer:
-    """A urllib3 response (through a proxy) as a ``Response``."""
-
-    __slots__ = ("_head", "_raw", "reason", "status")
-
-    def __init__(self, raw: urllib3.BaseHTTPResponse, head: bool) -> None:
-        self._raw = raw
-        self._head = head
-        self.status = raw.status
-        self.reason = raw.reason or ""
-
-    def header(self, name: str) -> str | None:
-        value = self._raw.headers.get(name)
-        return None if value is None else str(value)
-
-    def release(self, drain_bytes: int) -> None:
-        """Give the connection back to the pool when that costs at most ``drain_bytes``."""
-        raw = self._raw
-        if self._head:
-            # no body follows a HEAD answer; reading its empty one closes it, so the
-            # connection is idle before another thread takes it from the pool
-            length = "0"
-        else:
-            length = raw.headers.get("Content-Length", "")
-            if not (length.isdigit() and int(length) <= drain_bytes):
-                raw.close()  # unknown or large body: drop the connection rather than read it
-                raw.release_conn()
-                return
-        try:
-            raw.read(int(length) or None, decode_content=False)
-        except (urllib3.exceptions.HTTPError, OSError):
-            raw.close()
-            return
-        raw.release_conn()

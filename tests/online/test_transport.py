@@ -135,12 +135,14 @@ def test_a_kept_connection_closed_as_the_request_goes_is_tried_once_more_anew() 
     """The server reads the second request and closes without a byte of answer (its
     keep-alive ran out just then): the request goes again on a new connection."""
 
+    seen: list[int] = []
+
     def handle(conn: socket.socket, head: bytes) -> None:
+        seen.append(1)
         conn.sendall(OK)
         read_head(conn)  # the next request: dropped
 
-    seen: list[int] = []
-    with raw_server(lambda conn, head: (seen.append(1), handle(conn, head))[1]) as port:
+    with raw_server(handle) as port:
         direct = pool()
         direct.send("HEAD", f"http://127.0.0.1:{port}/a", TIMEOUT).release(0)
         answer = direct.send("HEAD", f"http://127.0.0.1:{port}/b", TIMEOUT)
@@ -276,3 +278,29 @@ def test_the_plain_url_shortcut_agrees_with_requests(
 def test_a_url_that_cannot_be_sent(link: str) -> None:
     with pytest.raises(InvalidURLError):
         target(link)
+
+
+def test_a_check_without_a_proxy_imports_neither_requests_nor_urllib3() -> None:
+    """They take a tenth of a second to import; only a proxy, a Figma token or thumbnails
+    need them."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from flowcatalog.online.verify import verify_online\n"
+        "from flowcatalog.online.web import WebChecker\n"
+        "from tests.online_support import FAST\n"
+        "checker = WebChecker(FAST)\n"
+        "print(checker.probe(sys.argv[1]).status)\n"
+        "checker.close()\n"
+        "print(sorted({'requests', 'urllib3'} & set(sys.modules)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    with conversation([[OK]]) as (port, _):
+        done = subprocess.run(
+            [sys.executable, "-c", script, f"http://127.0.0.1:{port}/a"],
+            capture_output=True, text=True, env=env, check=True, timeout=60,
+        )  # fmt: skip
+    assert done.stdout.split("\n")[:2] == ["200", "[]"]

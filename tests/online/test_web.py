@@ -17,7 +17,8 @@ from werkzeug import Request, Response
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
 from flowcatalog.online.policy import parse_retry_after
-from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, build_session, by_turns
+from flowcatalog.online.sessions import build_session
+from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, by_turns
 from tests.online_support import (
     FAST,
     InFlight,
