@@ -24,8 +24,9 @@ module does that work, and only it:
 - the answer read as ``http.client`` reads one, with its limits (a line of 64 KiB, 100
   header lines) and its exceptions for what is not HTTP (``BadStatusLine``, ``LineTooLong``,
   ``RemoteDisconnected`` for a connection closed before any answer); interim 1xx answers
-  skipped; the connection kept only when HTTP/1.x says it stays open and no byte of this
-  answer is left unread (a body is read only when small: ``drain_bytes``);
+  skipped, up to ``MAX_INTERIM`` of them; the connection kept only when HTTP/1.x says it
+  stays open and no byte of this answer is left unread (a body is read only when small:
+  ``drain_bytes``);
 - any other failure raised as one of the errors below, which names its phase, or as the
   standard library's own (refused, host name unknown, reset).
 
@@ -134,6 +135,8 @@ def tls_context(verify: bool | str) -> ssl.SSLContext:
 #: ``http.client``'s limits: the longest status or header line, and the most header lines
 MAX_LINE = 65536
 MAX_HEADERS = 100
+#: the most interim (1xx) answers taken before the real one
+MAX_INTERIM = 10
 #: what a request target or Host header may not hold (``http.client`` refuses the same)
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
@@ -302,9 +305,13 @@ class Answer:
     ) -> None:
         version, status, reason = _status_line(conn)
         headers = _headers(conn)
-        while 100 <= status < 200 and status != 101:  # interim answers: the real one follows
+        for _ in range(MAX_INTERIM):  # interim answers: the real one follows
+            if not 100 <= status < 200 or status == 101:
+                break
             version, status, reason = _status_line(conn)
             headers = _headers(conn)
+        else:
+            raise http.client.HTTPException(f"more than {MAX_INTERIM} interim (1xx) answers")
         self._pool = pool
         self._origin = origin
         self._conn = conn

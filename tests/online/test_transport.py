@@ -193,8 +193,17 @@ def test_interim_answers_are_skipped_and_headers_read_as_http_says() -> None:
         (b"HTTP/1.1\r\n\r\n", http.client.BadStatusLine),
         (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", http.client.HTTPException),
         (b"HTTP/1.1 200 " + b"K" * 70_000 + b"\r\n\r\n", http.client.LineTooLong),
+        (b"HTTP/1.1 102 Processing\r\n\r\n" * 11 + OK, http.client.HTTPException),
     ],
-    ids=["http-2", "low-code", "two-digits", "no-code", "101-headers", "long-status-line"],
+    ids=[
+        "http-2",
+        "low-code",
+        "two-digits",
+        "no-code",
+        "101-headers",
+        "long-status-line",
+        "endless-interim",
+    ],
 )
 def test_what_is_not_http_1(answer: bytes, error: type[Exception]) -> None:
     with conversation([[answer]]) as (port, _):
