@@ -72,6 +72,10 @@ _TABLES = ("pages", "files", "facts", "answers")
 _BATCH = 500
 #: at most this many "did you mean" answers are kept (``RememberedClosest``)
 MAX_ANSWERS = 20_000
+#: results kept beside those of the run that stores new ones: past this, the oldest stored
+#: go (``PageCache.prune``). Every edit of a page stores one more result, and the default
+#: cache file serves every repository a user checks: without a bound it only grows.
+MAX_KEPT = 20_000
 #: a file whose times are this close to the moment it is read (or later) may change again
 #: within the same tick of its file system's clock (2 s on FAT): its signature is not kept
 RACY_SECONDS = 2.0
@@ -145,7 +149,9 @@ def cached_lint(
             store.append((key, PageResult(result.findings, result.page)))
         else:
             cache.unsteady += 1
-    cache.put_many(store)
+    if store:
+        cache.put_many(store)
+        cache.prune([key for key in keys if key is not None])
     return [result for result in results if result is not None]
 
 
@@ -410,6 +416,24 @@ class PageCache:
 
         rows = [(key, encode(result.findings, result.page)) for key, result in entries]
         self._write("INSERT OR REPLACE INTO pages (key, result) VALUES (?, ?)", rows)
+
+    def prune(self, keep: Sequence[str]) -> None:
+        """Drop the results stored longest ago (other repositories', other versions of
+        pages, memos of other ways of running) while more than ``MAX_KEPT`` beside
+        ``keep``, this run's keys, are stored. Called when a run stored new results: a run
+        that stores nothing only reads."""
+        rows = self._read("SELECT count(*) FROM pages")
+        excess = (rows[0][0] if rows else 0) - MAX_KEPT - len(keep)
+        if excess <= 0:
+            return
+        kept = set(keep)
+        doomed: list[tuple[int]] = []
+        for rowid, key in self._read("SELECT rowid, key FROM pages ORDER BY rowid"):
+            if len(doomed) >= excess:
+                break
+            if key not in kept:
+                doomed.append((rowid,))
+        self._write("DELETE FROM pages WHERE rowid = ?", doomed)
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         """The rows of a query; none without a database or when it fails (a cache that

@@ -408,3 +408,43 @@ def test_kept_answers_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     kept = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     db.close()
     assert kept == 2  # four would be over the bound: only the last run's answers stay
+
+
+def test_stored_results_are_bounded_and_the_oldest_go_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edit stores one more result; past ``MAX_KEPT`` beside this run's own, the
+    results stored longest ago go, never one of this run's."""
+    monkeypatch.setattr(page_cache, "MAX_KEPT", 2)
+    files = _corpus(tmp_path / "pages", 1)
+    work: list[lint._Work] = [(path, ("TODO",), False, False, "gitlab") for path in files]
+    path = tmp_path / "c-pages.sqlite3"
+    linted: list[int] = []
+
+    def counting(todo: list[lint._Work]) -> list[lint._Linted]:
+        linted.append(len(todo))
+        return [lint._lint_one(item) for item in todo]
+
+    def stored() -> list[str]:
+        db = sqlite3.connect(path)
+        keys = [key for (key,) in db.execute("SELECT key FROM pages ORDER BY rowid")]
+        db.close()
+        return keys
+
+    versions: list[str] = []  # the edited page's key after each edit
+    for edit in range(4):
+        with open(files[-1], "a", encoding="utf-8") as page:  # (its first result is newest)
+            page.write(f"\nedit {edit}\n")
+        cache = PageCache(path)
+        page_cache.cached_lint(cache, work, counting)
+        keys = [key for key in cache.page_keys(work) if key is not None]
+        cache.close()
+        versions.append(keys[-1])
+        assert len(stored()) <= page_cache.MAX_KEPT + len(work)
+        assert set(keys) <= set(stored())  # this run's results all stay
+    assert linted == [len(work), 1, 1, 1]  # one page edited each time: one miss
+    assert [key for key in stored() if key in versions] == versions[1:]  # the first went
+    cache = PageCache(path)
+    page_cache.cached_lint(cache, work, counting)  # nothing changed: nothing linted
+    cache.close()
+    assert len(linted) == 4
