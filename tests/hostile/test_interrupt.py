@@ -82,7 +82,7 @@ def interrupt_run(
             [sys.executable, "-m", "flowcatalog", "check", str(page), "--online",
              "--include-private", "--no-cache", "--timeout", "30", "--max-concurrency", "64",
              "--host-concurrency", "64", "-o", str(reports[0]), "--report",
-             f"json={reports[1]}"],
+             f"json={reports[1]}", *(["--processes", "2"] if links > 200 else [])],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             preexec_fn=_like_a_terminal,
         )  # fmt: skip

@@ -142,8 +142,18 @@ def test_when_a_run_is_split() -> None:
     assert choose_processes(replace(wide, host_concurrency=8), many, None) == 1  # latency-bound
     assert choose_processes(replace(wide, host_interval=0.1), many, 4) == 1  # an interval
     assert choose_processes(replace(wide, host_concurrency=3), many, 4) == 3  # per-host slots
-    expected = min(available_cpus(), http_workers.MAX_AUTO_PROCESSES)
+    cpus = available_cpus()
+    expected = min(cpus, http_workers.MAX_AUTO_PROCESSES) if cpus >= 4 else 1
     assert choose_processes(wide, many, None) == expected
+
+
+def test_a_big_run_is_split_only_with_cpus_to_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    many = [f"https://example.org/{i}" for i in range(500)]
+    wide = replace(FAST, max_concurrency=128, host_concurrency=128)
+    for cpus, processes in ((1, 1), (2, 1), (3, 1), (4, 2), (16, 2)):
+        monkeypatch.setattr(http_workers, "available_cpus", lambda cpus=cpus: cpus)
+        assert choose_processes(wide, many, None) == processes
+    assert choose_processes(wide, many, 2) == 2  # asked for: on any machine
 
 
 def test_small_runs_stay_in_this_process(server: HTTPServer) -> None:
@@ -397,7 +407,7 @@ def test_cli_split_run_reports_what_one_process_reports(
     args = ["check", str(page), "--online", "--include-private", "--no-cache", "--format",
             "json", "--max-concurrency", "64", "--host-concurrency", "64"]  # fmt: skip
     monkeypatch.chdir(tmp_path)  # no catalog.yaml here: only the page's links
-    monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
+    monkeypatch.setattr(http_workers, "available_cpus", lambda: 4)
     spawned = record_spawns(monkeypatch)
     split = run_cli(*args)
     split_log = sorted(methods(server))
@@ -436,7 +446,7 @@ def test_no_helper_starts_before_the_links_are_known(
 ) -> None:
     """Three links, or a run that fails on a missing file, start no helper process, even
     where a big run would use one."""
-    monkeypatch.setattr(http_workers, "available_cpus", lambda: 2)
+    monkeypatch.setattr(http_workers, "available_cpus", lambda: 4)
     spawned = record_spawns(monkeypatch)
     server.expect_request("/a").respond_with_data("")
     page = tmp_path / "few.md"
