@@ -86,14 +86,22 @@ class InvalidURLError(TransportError):
 def target(url: str) -> tuple[Origin, str]:
     """The origin and request target (path and query) of ``url``, as ``requests`` sends
     them; ``InvalidURLError`` for a URL it would refuse."""
+    plain = plain_target(url)
+    return plain if plain is not None else _prepared_target(url)
+
+
+def plain_target(url: str) -> tuple[Origin, str] | None:
+    """``target`` of a plain URL (see ``_PLAIN``), worked out without ``requests``; None
+    for any other."""
     plain = _PLAIN.fullmatch(url)
-    if plain is not None and "/." not in url:  # (dot segments: requests removes them)
-        scheme, host, port, path, query = plain.groups()
-        number = int(port) if port else _DEFAULT_PORTS[scheme]
-        if 0 < number < 65536:
-            sent = path or "/"
-            return (scheme, host, number), f"{sent}?{query}" if query else sent
-    return _prepared_target(url)
+    if plain is None or "/." in url:  # (dot segments: requests removes them)
+        return None
+    scheme, host, port, path, query = plain.groups()
+    number = int(port) if port else _DEFAULT_PORTS[scheme]
+    if not 0 < number < 65536:
+        return None
+    sent = path or "/"
+    return (scheme, host, number), f"{sent}?{query}" if query else sent
 
 
 def _prepared_target(url: str) -> tuple[Origin, str]:

@@ -67,6 +67,7 @@ from flowcatalog.online.transport import (
     InvalidURLError,
     ReadTimeoutError,
     TLSError,
+    plain_target,
 )
 from flowcatalog.online.watchdog import Watchdog
 
@@ -521,6 +522,10 @@ class WebChecker:
 
     @staticmethod
     def _host_key(url: str) -> str | None:
+        plain = plain_target(url)  # (most URLs: a fifth of the time of ``urlsplit``)
+        if plain is not None:
+            scheme, name, number = plain[0]
+            return name if number == (443 if scheme == "https" else 80) else f"{name}:{number}"
         try:
             parts = urlsplit(url)
             host = parts.hostname

@@ -313,3 +313,27 @@ def test_a_check_without_a_proxy_imports_neither_requests_nor_urllib3() -> None:
             capture_output=True, text=True, env=env, check=True, timeout=60,
         )  # fmt: skip
     assert done.stdout.split("\n")[:2] == ["200", "[]"]
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.from_regex(r"[a-zA-Z0-9]([a-z0-9.-]{0,12}[a-z0-9])?", fullmatch=True),
+    st.one_of(st.none(), st.integers(0, 70000)),
+    st.text(alphabet="ab/.%?#", max_size=8),
+)
+def test_the_host_key_shortcut_agrees_with_urlsplit(
+    scheme: str, host: str, port: int | None, rest: str
+) -> None:
+    from urllib.parse import urlsplit
+
+    link = f"{scheme}://{host}{'' if port is None else f':{port}'}/{rest}"
+    try:
+        parts = urlsplit(link)
+        name, number = parts.hostname, parts.port
+    except ValueError:
+        expected = None
+    else:
+        default = 443 if parts.scheme == "https" else 80
+        expected = None if not name else name if number in (None, default) else f"{name}:{number}"
+    assert WebChecker._host_key(link) == expected
