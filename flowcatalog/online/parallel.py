@@ -1,12 +1,10 @@
 """Web-link checking spread over worker processes, for runs where one interpreter is the limit.
 
-With many URLs and many requests in flight (say 2,000 URLs at 128 at once), the checker is
-bound by CPU: every request costs a few hundred microseconds of Python in requests, urllib3
-and http.client, all under one GIL. ``ParallelChecker`` shares such a run between this
-process and ``processes - 1`` helper processes, each running its own ``web.WebChecker``:
+When one interpreter's CPU bounds a run (many requests in flight to fast hosts, each about
+0.25 ms of CPU under one GIL), ``ParallelChecker`` shares it between this process and
+``processes - 1`` helpers (by itself only on ``MIN_AUTO_CPUS`` CPUs), each with its own
+``web.WebChecker``:
 
-- helpers are started automatically only for a big run on a machine of ``MIN_AUTO_CPUS``
-  CPUs or more (``choose_processes``); ``processes`` asks for them on any;
 - helpers are the workers of a standard ``ProcessPoolExecutor`` on the ``forkserver``
   context: fresh interpreters forked from a server process that is started with this
   process's environment less ``FIGMA_TOKEN`` (and any variable holding a secret the caller
@@ -26,8 +24,7 @@ process and ``processes - 1`` helper processes, each running its own ``web.WebCh
   (those a helper had already requested are then requested twice, in that failure case only);
 - Ctrl-C (``abort``): every process cuts off its requests and the helpers end at once.
 
-Messages between the processes are the typed values below (``Done``, ``HostSignal``,
-``Finished``, ``Stop``), carried by ``multiprocessing`` queues.
+Messages are the typed values below (``Done``, ``HostSignal``, ``Finished``, ``Stop``).
 """
 
 from __future__ import annotations
@@ -58,20 +55,12 @@ MIN_URLS = 200
 MIN_IN_FLIGHT = 32
 #: at most this many processes in all (the parent included) when chosen automatically
 MAX_AUTO_PROCESSES = 2
-#: and only on a machine with this many CPUs: a helper pays only when this process is bound
-#: by its own CPU *and* a core sits idle. Since the checker sends requests itself
-#: (``transport``: about 0.25 ms of CPU each), one process keeps 128 requests in flight
-#: to a host 20 ms away, and on 2 CPUs a helper only took cores from it and from the
-#: servers or page workers beside it: 2,000 URLs took 1.66 s alone against 1.83 s split,
-#: 6,000 took 2.0 s against 2.3 s (``benchmarks/bench_online.py``, a local server)
+#: and only with this many CPUs: a helper pays when this process is CPU-bound *and* a core
+#: is idle. On 2 CPUs (0.25 ms of CPU a request, ``transport``) it only took cores from the
+#: parent and its neighbours: 2,000 URLs 1.66 s alone, 1.83 s split (``benchmarks/``)
 MIN_AUTO_CPUS = 4
 #: the parent's own index in messages (helpers are 0, 1, ...)
 PARENT = -1
-
-
-def host_key(url: str) -> str | None:
-    """The host (and non-default port) a URL's requests count against."""
-    return WebChecker._host_key(url)
 
 
 def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int | None) -> int:
@@ -88,7 +77,7 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
         per_host: dict[str | None, int] = {}
         in_flight = 0  # requests that can be in flight at once, counted up to the threshold
         for url in urls:
-            key = host_key(url)
+            key = WebChecker._host_key(url)
             seen = per_host.get(key, 0)
             per_host[key] = seen + 1
             in_flight += seen < settings.host_concurrency
@@ -97,9 +86,7 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
         else:
             return 1
         cpus = available_cpus()
-        if cpus < MIN_AUTO_CPUS:
-            return 1
-        requested = min(cpus, MAX_AUTO_PROCESSES)
+        requested = min(cpus, MAX_AUTO_PROCESSES) if cpus >= MIN_AUTO_CPUS else 1
     return max(1, min(requested, settings.max_concurrency, settings.host_concurrency))
 
 
