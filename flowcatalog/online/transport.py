@@ -464,7 +464,10 @@ class DirectPool:
     def _context(self) -> ssl.SSLContext:
         context = self._tls
         if context is None:
-            context = self._tls = tls_context(self._verify)
+            try:
+                context = self._tls = tls_context(self._verify)
+            except (OSError, ssl.SSLError) as exc:  # (REQUESTS_CA_BUNDLE naming no bundle)
+                raise TLSError(f"the CA bundle {self._verify!r} cannot be used: {exc}") from exc
         return context
 
 

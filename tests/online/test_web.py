@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -682,3 +683,17 @@ def test_the_ca_bundle_named_in_the_environment_is_trusted(
         checker.close()
     assert sorted(probe.status or 0 for probe in results.values()) == [200, 404]
     assert sorted(path for _, path in methods(server)) == ["/other", "/page"]
+
+
+def test_a_ca_bundle_that_is_not_there_is_a_tls_error_that_names_it(
+    tls_server: tuple[HTTPServer, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server, _ = tls_server
+    server.clear()
+    missing = str(tmp_path / "no-such-bundle.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", missing)
+    status, probe = check(f"https://127.0.0.1:{server.port}/page")
+    assert probe.error is ErrorKind.TLS
+    assert status is LinkStatus.UNREACHABLE
+    assert missing in probe.detail
+    assert server.log == []
