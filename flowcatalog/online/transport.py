@@ -121,20 +121,18 @@ def _prepared_target(url: str) -> tuple[Origin, str]:
 
 
 def tls_context(verify: bool | str) -> ssl.SSLContext:
-    """The TLS settings of every HTTPS connection: ``verify`` True trusts certifi's
-    bundle, a string the bundle file or certificate directory it names."""
-    if verify is True:
+    """The TLS settings of every HTTPS connection: ``verify`` a string trusts the bundle
+    file or certificate directory it names, anything else certifi's bundle (verification
+    is never turned off)."""
+    if isinstance(verify, str):
+        if os.path.isdir(verify):
+            context = ssl.create_default_context(capath=verify)
+        else:
+            context = ssl.create_default_context(cafile=verify)
+    else:
         import certifi
 
         context = ssl.create_default_context(cafile=certifi.where())
-    elif isinstance(verify, str) and os.path.isdir(verify):
-        context = ssl.create_default_context(capath=verify)
-    elif isinstance(verify, str):
-        context = ssl.create_default_context(cafile=verify)
-    else:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_alpn_protocols(["http/1.1"])
     return context
