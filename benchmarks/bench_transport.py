@@ -65,8 +65,8 @@ def main() -> int:
 
     import requests
 
-    from flowcatalog.online.transport import DirectPool
-    from flowcatalog.online.web import HttpSettings, WebChecker, request_headers
+    from flowcatalog.online.transport import DirectPool, request_headers
+    from flowcatalog.online.web import HttpSettings, WebChecker
 
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:
@@ -74,7 +74,7 @@ def main() -> int:
         port = int(server.stdout.readline())
         urls = [f"http://127.0.0.1:{port}/page/{i}" for i in range(args.requests)]
         settings = HttpSettings(include_private=True)
-        headers = request_headers(settings)
+        headers = request_headers(settings.user_agent)
 
         session = requests.Session()
         session.headers.update(headers)

@@ -29,6 +29,7 @@ from flowcatalog.online.transport import (
     ReadTimeoutError,
     TLSError,
     TransportError,
+    request_headers,
 )
 from flowcatalog.online.watchdog import watch_socket
 
@@ -182,7 +183,8 @@ def build_session(settings: SessionLimits) -> requests.Session:
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update({"User-Agent": settings.user_agent, "Accept": "*/*"})
+    session.headers.clear()  # (requests' defaults: the same names, its own User-Agent)
+    session.headers.update(request_headers(settings.user_agent))
     from http.cookiejar import DefaultCookiePolicy
 
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))

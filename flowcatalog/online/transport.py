@@ -83,6 +83,17 @@ class InvalidURLError(TransportError):
     """The URL cannot be sent."""
 
 
+def request_headers(user_agent: str) -> dict[str, str]:
+    """The headers of every web-link request, direct or through a ``requests`` session
+    (``sessions.build_session`` sends the same)."""
+    return {
+        "User-Agent": user_agent,
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": "*/*",
+        "Connection": "keep-alive",
+    }
+
+
 def target(url: str) -> tuple[Origin, str]:
     """The origin and request target (path and query) of ``url``, as ``requests`` sends
     them; ``InvalidURLError`` for a URL it would refuse."""

@@ -68,6 +68,7 @@ from flowcatalog.online.transport import (
     ReadTimeoutError,
     TLSError,
     plain_target,
+    request_headers,
 )
 from flowcatalog.online.watchdog import Watchdog
 
@@ -107,16 +108,6 @@ class HostStats:
     urls: int = 0
     busy: float = 0.0
     slowest: float = 0.0
-
-
-def request_headers(settings: HttpSettings) -> dict[str, str]:
-    """The headers of every request: those of ``build_session``'s sessions."""
-    return {
-        "User-Agent": settings.user_agent,
-        "Accept-Encoding": "gzip, deflate",
-        "Accept": "*/*",
-        "Connection": "keep-alive",
-    }
 
 
 @dataclass(slots=True)
@@ -293,7 +284,7 @@ class WebChecker:
         self._headers = (
             {k: str(v) for k, v in session.headers.items()}
             if session is not None
-            else request_headers(settings)
+            else request_headers(settings.user_agent)
         )
         self._sleep = sleep
         self._clock = clock
