@@ -60,7 +60,8 @@ _PLAIN = re.compile(
     r"(/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?(?:\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]*))?(?:#.*)?",
     re.ASCII,
 )
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: the port a URL of each scheme names when it names none
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class TransportError(OSError):
@@ -108,7 +109,7 @@ def plain_target(url: str) -> tuple[Origin, str] | None:
     if plain is None or "/." in url:  # (dot segments: requests removes them)
         return None
     scheme, host, port, path, query = plain.groups()
-    number = int(port) if port else _DEFAULT_PORTS[scheme]
+    number = int(port) if port else DEFAULT_PORTS[scheme]
     if not 0 < number < 65536:
         return None
     sent = path or "/"
@@ -126,9 +127,9 @@ def _prepared_target(url: str) -> tuple[Origin, str]:
         scheme, host, port = parts.scheme, parts.hostname, parts.port
     except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
         raise InvalidURLError(f"invalid URL: {exc}") from exc
-    if scheme not in _DEFAULT_PORTS or not host:
+    if scheme not in DEFAULT_PORTS or not host:
         raise InvalidURLError("invalid URL")
-    return (scheme, host, port or _DEFAULT_PORTS[scheme]), prepared.path_url
+    return (scheme, host, port or DEFAULT_PORTS[scheme]), prepared.path_url
 
 
 def tls_context(verify: bool | str) -> ssl.SSLContext:
@@ -433,7 +434,7 @@ class DirectPool:
         if _UNSAFE.search(path) or _UNSAFE.search(host):
             raise InvalidURLError("invalid URL: a control character or space")
         named = f"[{host}]" if ":" in host else host
-        if port != _DEFAULT_PORTS[scheme]:
+        if port != DEFAULT_PORTS[scheme]:
             named = f"{named}:{port}"
         text = f"{method} {path} HTTP/1.1\r\nHost: {named}\r\n{self._header_lines}\r\n"
         try:

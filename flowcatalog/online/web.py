@@ -62,6 +62,7 @@ from flowcatalog.online.policy import (
 )
 from flowcatalog.online.probes import ErrorKind, Probe
 from flowcatalog.online.transport import (
+    DEFAULT_PORTS,
     ConnectTimeoutError,
     DirectPool,
     InvalidURLError,
@@ -516,7 +517,7 @@ class WebChecker:
         plain = plain_target(url)  # (most URLs: a fifth of the time of ``urlsplit``)
         if plain is not None:
             scheme, name, number = plain[0]
-            return name if number == (443 if scheme == "https" else 80) else f"{name}:{number}"
+            return name if number == DEFAULT_PORTS[scheme] else f"{name}:{number}"
         try:
             parts = urlsplit(url)
             host = parts.hostname
@@ -525,7 +526,7 @@ class WebChecker:
             return None
         if not host:
             return None
-        default = 443 if parts.scheme == "https" else 80
+        default = DEFAULT_PORTS.get(parts.scheme, 80)
         return host if port in (None, default) else f"{host}:{port}"
 
     def _host(self, key: str) -> _Host:
@@ -546,7 +547,7 @@ class WebChecker:
         try:
             parts = urlsplit(url)
             name = parts.hostname
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme, 80)
         except ValueError:
             return ErrorKind.INVALID_URL, "invalid URL"
         if not name:
