@@ -122,6 +122,7 @@ def cached_lint(
     work: Sequence[W],
     lint: Callable[[list[W]], Iterable[LintResult]],
     keys: Sequence[str | None] | None = None,
+    keep: Sequence[str] | None = None,
 ) -> list[LintResult]:
     """Each work item's result, in order: from the cache where it has one, else from
     ``lint`` (called once, with the items the cache has no result for), then stored.
@@ -129,7 +130,8 @@ def cached_lint(
     A work item is a page's path followed by the settings its result depends on (``keys``:
     their keys, when made already by ``page_keys``). A result is stored only when the
     page's bytes are still those its key was made from; ``cache.unsteady`` counts those
-    that were not.
+    that were not. Storing makes room by dropping the oldest results but the items' own
+    (and those of ``keep``: the run's other pages, when it lints only some).
     """
     if keys is None:
         keys = cache.page_keys(work)
@@ -151,7 +153,7 @@ def cached_lint(
             cache.unsteady += 1
     if store:
         cache.put_many(store)
-        cache.prune([key for key in keys if key is not None])
+        cache.prune([key for key in (keys if keep is None else keep) if key is not None])
     return [result for result in results if result is not None]
 
 
@@ -213,6 +215,8 @@ class PageCache:
         self.unsteady = 0
         #: how many reports came from the run memo (``run_memo``)
         self.memo_hits = 0
+        #: how many reports were made by patching the last run's (``run_patch``)
+        self.memo_patches = 0
 
     @property
     def enabled(self) -> bool:

@@ -21,7 +21,8 @@ from flowcatalog.pages.doc import (
 from flowcatalog.pages.load import expand_pages, read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
 from flowcatalog.pipeline import collector
-from flowcatalog.pipeline.site import SiteTree, check_internal_links, site_top
+from flowcatalog.pipeline.layout import Layout
+from flowcatalog.pipeline.site import SiteTree, internal_by_page, site_top
 from flowcatalog.rules.page_content import PAGE_NOT_FOUND
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class PageLint:
     sources: tuple[str, ...]
     #: where the internal-link check listed the site's files (None: no page to check)
     site_top: str | None = None
+    #: the findings by page and rule family (what a run that patches this one needs)
+    layout: Layout | None = None
 
 
 PARALLEL_MIN_PAGES = 32
@@ -158,25 +161,40 @@ def lint_planned(
     from flowcatalog.rules.page_content import drift
 
     findings = list(plan.findings)
-    pages, page_findings = lint_work(plan.work, jobs, cache, keys)
-    findings.extend(page_findings)
-    if catalog is not None:
-        findings.extend(drift(pages, catalog))
+    results = lint_items(plan.work, jobs, cache, keys)
+    pages = [result.page for result in results if result.page is not None]
+    own = tuple(tuple(result.findings) for result in results)
+    findings.extend(finding for found in own for finding in found)
+    drifted = tuple(drift(pages, catalog)) if catalog is not None else ()
+    findings.extend(drifted)
     slug_style = plan.slug_style
     top = site_top([os.path.abspath(page.path) for page in pages], root_dir) if pages else None
     if top is not None and (site is None or site[0] != top):
         tree = list_tree(top)
         site = None if tree is None else (top, *tree)
+    internal: list[tuple[Finding, ...]] = [() for _ in results]
+    consulted: list[tuple[int, ...]] = [() for _ in results]
     if site is not None:  # (none: no page, or too many files to list; nothing is judged)
         remembered = cache.closest() if cache is not None and cache.enabled else None
-        findings.extend(
-            check_internal_links(pages, root_dir, slug_style, remembered, site, on_read)
-        )
+        by_page = internal_by_page(pages, root_dir, slug_style, remembered, site, on_read)
         if remembered is not None:
             remembered.save()
+        paged = [i for i, result in enumerate(results) if result.page is not None]
+        index = {os.path.abspath(pages[n].path): i for n, i in enumerate(paged)}
+        for i, (found, seen) in zip(paged, by_page, strict=True):
+            internal[i] = tuple(found)
+            consulted[i] = tuple(sorted(index[path] for path in seen))
+            findings.extend(found)
     links = [link for page in pages for link in (*page.links, *page.hidden)]
     sources = tuple(page.path for page in pages)
-    return PageLint(tuple(findings), tuple(links), sources, top)
+    layout = Layout(
+        own,
+        drifted,
+        tuple(internal),
+        tuple(consulted),
+        tuple(result.page is not None for result in results),
+    )
+    return PageLint(tuple(findings), tuple(links), sources, top, layout)
 
 
 def _flow_pages(files: Sequence[str], catalog: Catalog | None) -> frozenset[str]:
@@ -222,23 +240,38 @@ def lint_work(
     """The pages and findings of work items, through the ``cache`` when there is one
     (``keys``: the items' keys, when made already); a page that cannot be read at all is
     an ``InputError``."""
-    results: Iterable[LintResult]
-    if cache is not None and cache.enabled:
-        from flowcatalog.pipeline.page_cache import cached_lint
-
-        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs), keys)
-    else:
-        results = _lint_results(work, jobs)
     pages: list[PageLinks] = []
     findings: list[Finding] = []
-    for result in results:
-        if result.error is not None:
-            message, location = result.error
-            raise InputError(message, location=location)
+    for result in lint_items(work, jobs, cache, keys):
         findings.extend(result.findings)
         if result.page is not None:
             pages.append(result.page)
     return pages, findings
+
+
+def lint_items(
+    work: Sequence[_Work],
+    jobs: int | None,
+    cache: PageCache | None,
+    keys: Sequence[str | None] | None = None,
+    keep: Sequence[str] | None = None,
+) -> list[LintResult]:
+    """``lint_work`` item by item: each work item's result, in order (``keep``: the keys
+    the cache must not drop to make room, when more than these items' own)."""
+    results: Iterable[LintResult]
+    if cache is not None and cache.enabled:
+        from flowcatalog.pipeline.page_cache import cached_lint
+
+        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs), keys, keep)
+    else:
+        results = _lint_results(work, jobs)
+    out: list[LintResult] = []
+    for result in results:
+        if result.error is not None:
+            message, location = result.error
+            raise InputError(message, location=location)
+        out.append(result)
+    return out
 
 
 def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:

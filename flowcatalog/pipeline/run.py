@@ -20,9 +20,10 @@ from flowcatalog.model import Catalog, Link
 from flowcatalog.report import Coverage, Report, collect_links
 
 if TYPE_CHECKING:
+    from flowcatalog.pipeline.layout import Layout
     from flowcatalog.pipeline.page_cache import PageCache
     from flowcatalog.pipeline.pages import PagePlan
-    from flowcatalog.pipeline.run_memo import RunMemo
+    from flowcatalog.pipeline.run_memo import Remembered, RunMemo
     from flowcatalog.report import ReportContext
 
 #: the online stage (``cli_online.online_stage``): the offline report and the catalog's
@@ -96,14 +97,18 @@ def build_report(
     sources: Iterable[str] = (),
     *,
     blank: bool = False,
+    tail: list[Finding] | None = None,
 ) -> Report:
     """Assemble the report: rule findings, coverage and the distinct links (``blank``: see
-    ``collect_links``)."""
+    ``collect_links``). The catalog rules' findings are added to ``tail`` too, when given."""
     all_findings = list(findings)
     all_links = list(links)
     coverage, context = _catalog_parts(catalog)
     if catalog is not None:
-        all_findings.extend(catalog_findings(catalog, coverage))
+        found = catalog_findings(catalog, coverage)
+        all_findings.extend(found)
+        if tail is not None:
+            tail.extend(found)
         all_links = [*catalog.links(), *all_links]
     return Report(
         findings=sort_findings(all_findings),
@@ -153,6 +158,7 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
     page_links: list[Link] = []
     report: Report | None = None
     memo: RunMemo | None = None
+    layout: Layout | None = None
     if request.pages or (catalog is not None and catalog.pages):
         from flowcatalog.pipeline.pages import lint_planned, plan_pages
 
@@ -168,6 +174,8 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
         )
         memo = _memo(request, cache, plan, catalog, findings)
         remembered = memo.get() if memo is not None else None
+        if remembered is None and memo is not None and cache is not None:
+            remembered = _patched(request, memo, plan, catalog, cache, findings)
         if remembered is not None:
             coverage, context = _catalog_parts(catalog)
             report = Report(
@@ -193,17 +201,39 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
             findings = [*findings, *linted.findings]
             page_links = list(linted.links)
             sources.extend(linted.sources)
+            layout = linted.layout
+    tail: list[Finding] = []
     if report is None:
         report = build_report(
-            catalog, findings, page_links, sources, blank=request.every_occurrence
+            catalog, findings, page_links, sources, blank=request.every_occurrence, tail=tail
         )
     if memo is not None:
-        memo.put(report.findings, report.links, report.sources)
+        memo.put(report.findings, report.links, report.sources, layout, tail)
     if request.online is not None:
         report = request.online(report, catalog.exclude if catalog is not None else ())
     from flowcatalog.pipeline.tuning import tune
 
     return tune(report, request.config, unmarked=cache.unmarked if cache is not None else ())
+
+
+def _patched(
+    request: CheckRequest,
+    memo: RunMemo,
+    plan: PagePlan,
+    catalog: Catalog | None,
+    cache: PageCache,
+    catalog_load: list[Finding],
+) -> Remembered | None:
+    """The report of a run in which only some pages changed, from the last run's
+    (``run_patch``), remembered for the next run; None when it cannot be made so."""
+    from flowcatalog.pipeline.run_patch import patch
+
+    patched = patch(memo, plan, catalog, cache, request.root_dir, [*catalog_load, *plan.findings])
+    if patched is None:
+        return None
+    memo.put(patched.findings, patched.links, patched.sources, patched.layout, patched.tail)
+    memo.patched()
+    return memo.remembered(patched.findings, patched.links, patched.sources)
 
 
 def _memo(

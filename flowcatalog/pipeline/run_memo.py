@@ -22,6 +22,11 @@ changed during the run, or for ``links --occurrences`` (hidden links). What foll
 memo (the online stage, inline suppression, the configured severities, the baseline) runs
 on every run as before.
 
+Beside it, the memo keeps what a run in which only a few pages changed needs to make its
+report without the others (``run_patch``): every input but the page keys as above, the page
+keys one by one, the findings by page and rule family (``layout.Layout``), and how many
+times each distinct link occurs. It is read only when the report itself is a miss.
+
 Only runs of ``MIN_PAGES`` pages or more keep one (below that, a run is quick anyway), one
 per run identity (directory, pages asked for, catalog, site settings), overwritten by the
 next run of that identity, so the cache holds one per way the tool is run, not one per
@@ -40,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowcatalog.fsio import contained, list_tree, repository_root
 from flowcatalog.pipeline import page_codec
+from flowcatalog.pipeline.layout import Layout
 from flowcatalog.report import LinkGroup, LinkGroups, collect_links
 
 if TYPE_CHECKING:
@@ -52,7 +58,7 @@ if TYPE_CHECKING:
     from flowcatalog.pipeline.site import SiteTree
 
 #: the layout's tag, the first value of every memo
-FORMAT = "fc-run-1"
+FORMAT = "fc-run-2"
 #: runs of fewer pages keep no memo
 MIN_PAGES = 32
 #: the state of a page the internal-link check left unread: it resolves outside the repository
@@ -72,6 +78,35 @@ class Remembered:
         self.findings = findings
         self.links = links
         self.sources = sources
+
+
+#: a distinct link of a report, by its normalised URL: how many times it occurs, and
+#: whether it is a Figma link
+LinkCounts = dict[str, tuple[int, bool]]
+
+
+class Previous:
+    """What the last run of the same inputs but for some pages kept for a run that patches
+    its report (``run_patch``): its page keys, findings by page, the catalog rules'
+    findings (``tail``) and its links, counted."""
+
+    __slots__ = ("keys", "layout", "links", "reads", "sources", "tail")
+
+    def __init__(
+        self,
+        keys: tuple[str, ...],
+        layout: Layout,
+        tail: tuple[Finding, ...],
+        links: LinkCounts,
+        sources: tuple[str, ...],
+        reads: dict[str, str | None],
+    ) -> None:
+        self.keys = keys
+        self.layout = layout
+        self.tail = tail
+        self.links = links
+        self.sources = sources
+        self.reads = reads
 
 
 class RunMemo:
@@ -106,6 +141,7 @@ class RunMemo:
         self.reads: dict[str, str | None] = {}
         here = os.getcwd()
         self._slot = _hex(repr(("run-memo", cache.code, here, identity)))
+        self._patch_slot = _hex(repr(("run-patch", cache.code, here, identity)))
         hasher = hashlib.blake2b(digest_size=20)
         parts: list[str] = [
             FORMAT,
@@ -116,7 +152,6 @@ class RunMemo:
             repr(tuple(catalog_findings)),
             repr(plan.findings),
             repr(plan.files),
-            "\n".join("" if key is None else key for key in self.keys),
         ]
         #: the repository the site's top is in (what the check reads inside of)
         self._repository = repository_root(self.top) if self.top is not None else None
@@ -129,6 +164,9 @@ class RunMemo:
             parts += ["\0".join(sorted(files)), "\0".join(sorted(dirs))]
         for part in parts:
             hasher.update(framed(part))
+        #: every input but the page keys
+        self._base = hasher.hexdigest()
+        hasher.update(framed("\n".join("" if key is None else key for key in self.keys)))
         self._state = hasher.hexdigest()
         self.usable = None not in self.keys
 
@@ -171,27 +209,114 @@ class RunMemo:
         load = _loader(self._cache.path, self._plan, self.keys, self._catalog)
         return Remembered(findings, LinkGroups(count, figma, load), sources)
 
+    def previous(self) -> Previous | None:
+        """What the last run of these inputs but for its page keys kept for a patch (None:
+        nothing usable, or an input other than the pages' bytes changed)."""
+        if not self.usable:
+            return None
+        blob = self._cache.get_blob(self._patch_slot)
+        if blob is None:
+            return None
+        try:
+            tag, base, keys, reads, findings_blob, sizes, consulted, paged, links, sources = (
+                marshal.loads(blob)
+            )
+            if tag != FORMAT or base != self._base or len(keys) != len(self.keys):
+                return None
+            if any(self._state_of(path) != state for path, state in reads):
+                return None
+            decoded = page_codec.decode(findings_blob)
+            if decoded is None:
+                return None
+            flat = iter(decoded[0])
+            count = len(keys)
+            if len(sizes) != 2 * count + 2 or len(consulted) != count or len(paged) != count:
+                return None
+            parts = [tuple(next(flat) for _ in range(size)) for size in sizes]
+            layout = Layout(
+                tuple(parts[:count]),
+                parts[count],
+                tuple(parts[count + 1 : 2 * count + 1]),
+                tuple(consulted),
+                tuple(paged),
+            )
+            if not isinstance(links, dict) or not isinstance(sources, tuple):
+                return None
+            return Previous(tuple(keys), layout, parts[-1], links, sources, dict(reads))
+        except (ValueError, TypeError, EOFError, StopIteration):
+            return None
+
     def put(
-        self, findings: Sequence[Finding], links: Sequence[LinkGroup], sources: Sequence[str]
+        self,
+        findings: Sequence[Finding],
+        links: Sequence[LinkGroup] | LinkCounts,
+        sources: Sequence[str],
+        layout: Layout | None = None,
+        tail: Sequence[Finding] = (),
     ) -> None:
-        """Remember a report made from these inputs (unless one of them changed meanwhile)."""
+        """Remember a report made from these inputs (unless one of them changed meanwhile),
+        and, given its ``layout`` and the catalog rules' findings (``tail``), what a later
+        run needs to patch it. ``links``: the report's link groups, or their counts."""
         if not self.usable or self._cache.unsteady:
             return
         if any(self._state_of(path) != state for path, state in self.reads.items()):
             return  # a page read for its ids changed during the run
-        figma = sum(1 for group in links if group.figma is not None)
+        counts = links if isinstance(links, dict) else link_counts(links)
+        figma = sum(1 for _, is_figma in counts.values() if is_figma)
+        reads = tuple(self.reads.items())
         blob = marshal.dumps(
             (
                 FORMAT,
                 self._state,
-                tuple(self.reads.items()),
+                reads,
                 page_codec.encode(tuple(findings), None),
                 tuple(sources),
-                len(links),
+                len(counts),
                 figma,
             )
         )
         self._cache.put_blob(self._slot, blob)
+        if layout is None:
+            return
+        flat = [*layout.findings(), *tail]
+        sizes = (
+            *map(len, layout.own),
+            len(layout.drift),
+            *map(len, layout.internal),
+            len(tail),
+        )
+        patch = marshal.dumps(
+            (
+                FORMAT,
+                self._base,
+                tuple("" if key is None else key for key in self.keys),
+                reads,
+                page_codec.encode(tuple(flat), None),
+                sizes,
+                layout.consulted,
+                layout.paged,
+                counts,
+                tuple(sources),
+            )
+        )
+        self._cache.put_blob(self._patch_slot, patch)
+
+    def patched(self) -> None:
+        """Count a report made by patching the last run's (``run_patch``)."""
+        self._cache.memo_patches += 1
+
+    def remembered(
+        self, findings: tuple[Finding, ...], counts: LinkCounts, sources: tuple[str, ...]
+    ) -> Remembered:
+        """A report of these inputs whose link groups are made only when read."""
+        figma = sum(1 for _, is_figma in counts.values() if is_figma)
+        load = _loader(self._cache.path, self._plan, self.keys, self._catalog)
+        return Remembered(findings, LinkGroups(len(counts), figma, load), sources)
+
+
+def link_counts(groups: Sequence[LinkGroup]) -> LinkCounts:
+    """How many times each distinct link occurs, and whether it is a Figma link."""
+    return {group.normalised: (len(group.occurrences), group.figma is not None) for group in groups}
 
 
 def _loader(

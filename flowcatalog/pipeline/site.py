@@ -6,8 +6,8 @@ and directories under the site's top (listed once per run) and the heading ids o
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
@@ -62,6 +62,51 @@ def check_internal_links(
     anchors (``on_read`` is told of each before it is read, or found to resolve outside the
     repository and left unread). ``suggest`` finds each "did you mean" (default:
     ``internal_links.closest``; the page cache offers one that remembers)."""
+    by_page = internal_by_page(pages, root_dir, slug_style, suggest, site_listed, on_read)
+    return [finding for found, _ in by_page for finding in found]
+
+
+class Consulted(Mapping[str, tuple[str, ...]]):
+    """The ids of the linted pages (by absolute path), noting which pages were asked for
+    (``seen``): whose ids a page's internal links depended on."""
+
+    def __init__(self, ids: Mapping[str, tuple[str, ...]]) -> None:
+        self._ids = ids
+        self.seen: set[str] = set()
+
+    def __getitem__(self, path: str) -> tuple[str, ...]:
+        found = self._ids[path]
+        self.seen.add(path)
+        return found
+
+    def get(self, path: str, default: Any = None) -> Any:
+        found = self._ids.get(path)
+        if found is None:
+            return default
+        self.seen.add(path)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def internal_by_page(
+    pages: Sequence[PageLinks],
+    root_dir: str | None,
+    slug_style: str = DEFAULT_SLUG_STYLE,
+    suggest: Closest | None = None,
+    site_listed: SiteTree | None = None,
+    on_read: Callable[[str], None] | None = None,
+    ids: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[tuple[list[Finding], frozenset[str]]]:
+    """``check_internal_links`` page by page: each page's findings, and the linted pages
+    whose ids its links consulted (the pages its findings depend on, beside its own links
+    and the site's files). ``ids``: the linted pages' ids by absolute path, when ``pages``
+    are only some of them (a run that checks again only the pages a change affects);
+    default: those of ``pages``."""
     from flowcatalog.rules.internal_links import Site, closest, internal_link_findings
 
     if not pages:
@@ -74,8 +119,10 @@ def check_internal_links(
         top = site_top(located, root_dir)
         tree = list_tree(top)
     if tree is None:
-        return []
-    anchors = {path: page.anchors for path, page in zip(located, pages, strict=True)}
+        return [([], frozenset()) for _ in pages]
+    if ids is None:
+        ids = {path: page.anchors for path, page in zip(located, pages, strict=True)}
+    anchors = Consulted(ids)
     cache: dict[str, tuple[str, ...] | None] = {}
 
     repository = repository_root(top)
@@ -103,4 +150,9 @@ def check_internal_links(
         has_assets=any(page_type(f) is None for f in tree[0]),
         closest=closest if suggest is None else suggest,
     )
-    return list(internal_link_findings(zip(located, (p.links for p in pages), strict=True), site))
+    out: list[tuple[list[Finding], frozenset[str]]] = []
+    for path, page in zip(located, pages, strict=True):
+        anchors.seen = set()
+        found = list(internal_link_findings([(path, page.links)], site))
+        out.append((found, frozenset(anchors.seen)))
+    return out

@@ -5,64 +5,18 @@ report a run without any cache gives."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from flowcatalog.pipeline import page_codec, run_memo
-from flowcatalog.pipeline.page_cache import PageCache
-from flowcatalog.pipeline.run import CheckRequest, _run_check, run_check
 from flowcatalog.report import LinkGroups, Report
 from flowcatalog.reporters import get_reporter
-
-PAGES = 34  # above ``run_memo.MIN_PAGES``
-
-
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A handbook of ``PAGES`` pages under ``docs`` that link each other, a Figma design, an
-    image that is missing, and an anchor of a page outside ``docs`` (read for its ids only);
-    the run's directory is its root."""
-    root = tmp_path / "site"
-    docs = root / "docs"
-    docs.mkdir(parents=True)
-    (root / "other").mkdir()
-    (docs / "img").mkdir()
-    (docs / "img" / "logo.png").write_bytes(b"\x89PNG")  # a tree with assets: they are judged
-    (root / "other" / "notes.md").write_text("# Notes\n\n## Setup\n", encoding="utf-8")
-    for n in range(PAGES):
-        (docs / f"p{n:02d}.md").write_text(
-            f"# Page {n}\n\n## Flow\n\n"
-            f"[next](p{(n + 1) % PAGES:02d}.md#flow) [design]"
-            f"(https://www.figma.com/design/AbCdEfGhIjKlMnOpQrStUv/x?node-id={n}-1) "
-            f"[shared](https://example.com/shared) TODO\n\n"
-            "![diagram](img/diagram.png) [setup](../other/notes.md#install)\n",
-            encoding="utf-8",
-        )
-    monkeypatch.chdir(root)
-    return root
-
-
-def _request(**fields: Any) -> CheckRequest:
-    return dataclasses.replace(CheckRequest(catalog_path=None, pages=("docs",)), **fields)
-
-
-def _cached(tmp_path: Path, **fields: Any) -> tuple[Report, PageCache]:
-    """A run through the page cache in ``tmp_path``, and that cache (closed)."""
-    cache = PageCache(tmp_path / "cache-pages.sqlite3")
-    try:
-        report = _run_check(_request(page_cache=True, **fields), cache)
-    finally:
-        cache.close()
-    return report, cache
-
-
-def _plain(**fields: Any) -> Report:
-    return run_check(_request(**fields))
+from tests.pipeline.memo_support import PAGES
+from tests.pipeline.memo_support import cached as _cached
+from tests.pipeline.memo_support import plain as _plain
 
 
 def _rules(report: Report) -> list[tuple[str, str]]:
@@ -214,13 +168,14 @@ def test_no_memo_below_its_size_nor_for_every_occurrence(
 def test_a_damaged_memo_is_a_miss(tmp_path: Path, site: Path) -> None:
     _cached(tmp_path)
     with sqlite3.connect(tmp_path / "cache-pages.sqlite3") as db:
-        # the memo is the one entry that is not a page result
+        # the memo's two entries (the report, what a patch needs) are no page results
         rows = db.execute("SELECT key, result FROM pages").fetchall()
         memos = [key for key, blob in rows if page_codec.decode(blob) is None]
-        assert len(memos) == 1
-        db.execute("UPDATE pages SET result = ? WHERE key = ?", (b"\x00damaged", memos[0]))
+        assert len(memos) == 2
+        for key in memos:
+            db.execute("UPDATE pages SET result = ? WHERE key = ?", (b"\x00damaged", key))
     report, cache = _cached(tmp_path)
-    assert cache.memo_hits == 0
+    assert (cache.memo_hits, cache.memo_patches) == (0, 0)
     assert report == _plain()
 
 
