@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from json.encoder import encode_basestring
+from typing import TYPE_CHECKING
 
 from flowcatalog.findings import Finding, Severity
-from flowcatalog.model import FigmaRef, Link
-from flowcatalog.report import FigmaDetails, LinkGroup, ReportContext
-from flowcatalog.views import NodeView
+
+if TYPE_CHECKING:  # (the views module costs a run that writes JSON a tenth of its render)
+    from flowcatalog.model import FigmaRef, Link
+    from flowcatalog.report import FigmaDetails, LinkGroup, ReportContext
+    from flowcatalog.views import NodeView
 
 #: the JSON text of a string (quoted and escaped, UTF-8 kept as is)
 string = encode_basestring
@@ -93,9 +96,7 @@ def _occurrence(link: Link, texts: Texts) -> str:
     )
 
 
-def _figma(ref: FigmaRef | None, texts: Texts) -> str:
-    if ref is None:
-        return "null"
+def _figma(ref: FigmaRef, texts: Texts) -> str:
     return (
         f'{{"kind":{texts[ref.kind]},"file_key":{texts[ref.file_key]},'
         f'"branch_key":{texts[ref.branch_key]},"node_id":{optional(ref.node_id)},'
@@ -129,15 +130,29 @@ def links(
     append = out.append
     append("[")
     comma = ""
+    views = context is not None and bool(context.nodes)
     for link in items:
         occurrences = link.occurrences
-        first = occurrences[0] if occurrences else None
-        url = first.url if first is not None else link.normalised
-        figma = first.figma if first is not None else None
         if len(occurrences) == 1:
-            locations = _occurrence(occurrences[0], texts)
-        else:
+            first = occurrences[0]
+            where = first.location
+            locations = (
+                f'{{"path":{texts[where.path]},"line":{texts[where.line]},'
+                f'"column":{texts[where.column]},"text":{string(first.text)},'
+                f'"context":{texts[first.context]}}}'
+            )
+        elif occurrences:
+            first = occurrences[0]
             locations = ",".join([_occurrence(occurrence, texts) for occurrence in occurrences])
+        else:
+            first = None
+            locations = ""
+        if first is not None:
+            url = first.url
+            figma = first.figma
+        else:
+            url = link.normalised
+            figma = None
         online = ""
         if link.status is not None:
             online = (
@@ -147,13 +162,14 @@ def links(
             )
         if link.details is not None:
             online += f',"figma_details":{_details(link.details, texts)}'
-        view = context.view(figma) if context is not None and context.nodes else None
-        if view is not None:
-            online += f',"figma_node":{_node(view, texts)}'
+        if views:
+            view = context.view(figma)  # type: ignore[union-attr]
+            if view is not None:
+                online += f',"figma_node":{_node(view, texts)}'
+        ref = "null" if figma is None else _figma(figma, texts)
         append(
             f'{comma}{{"url":{texts[url]},"normalised":{texts[link.normalised]},'
-            f'"locations":[{locations}],"figma":{_figma(figma, texts)},'
-            f'"status":{texts[link.status]}{online}}}'
+            f'"locations":[{locations}],"figma":{ref},"status":{texts[link.status]}{online}}}'
         )
         comma = ","
     append("]")
