@@ -4,6 +4,9 @@ these tests name the modules a command must not load."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -102,14 +105,85 @@ def test_the_process_starts_without_collections_and_runs_the_command_with_them(
 
     monkeypatch.setattr(cli_main, "main", command)
     monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
+    monkeypatch.setattr(os, "_exit", _ended)
     try:
-        with pytest.raises(SystemExit) as done:
+        with pytest.raises(_Ended) as done:
             entry.program()
     finally:
         gc.unfreeze()
     assert done.value.code == 0
     assert seen == [(True, True)]
     assert gc.isenabled()
+
+
+class _Ended(BaseException):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _ended(code: int) -> None:
+    """``os._exit`` in a test: the process goes on."""
+    raise _Ended(code)
+
+
+class _Unwritable(io.StringIO):
+    def flush(self) -> None:
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("code", [0, 1, 2])
+def test_the_process_ends_at_once_once_its_output_is_written(
+    monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    """No interpreter shutdown after the command (``os._exit`` with its code), but only
+    once standard output is written out: when that fails, the exit is the usual one, which
+    reports it (as it would any failed write of the output)."""
+    from flowcatalog.cli import entry
+    from flowcatalog.cli import main as cli_main
+
+    monkeypatch.setattr(cli_main, "main", lambda args: code)
+    monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
+    monkeypatch.setattr(os, "_exit", _ended)
+    try:
+        with pytest.raises(_Ended) as ended:
+            entry.program()
+        assert ended.value.code == code
+        monkeypatch.setattr(sys, "stdout", _Unwritable())
+        with pytest.raises(SystemExit) as exited:
+            entry.program()
+        assert exited.value.code == code
+    finally:
+        import gc
+
+        gc.unfreeze()
+
+
+def test_a_large_report_through_a_pipe_arrives_whole(tmp_path: Path) -> None:
+    """The quick exit loses nothing written: a report of megabytes read through a pipe is
+    whole, and the exit code is the command's."""
+    lines = [f"- [link {n}](https://www.figma.com/file/KEY{n % 7}/x)\n" for n in range(6000)]
+    (tmp_path / "page.md").write_text("# Page\n\n" + "".join(lines), encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowcatalog",
+            "check",
+            "page.md",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "json",
+            "--pretty",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr  # the links have no node-id: findings
+    report = json.loads(done.stdout)
+    assert len(report["findings"]) == 6000
+    assert len(done.stdout) > 1_000_000
 
 
 def test_the_entry_point_answers_version_as_click_does(
