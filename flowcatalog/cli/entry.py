@@ -58,9 +58,10 @@ def program() -> None:
     (and would be whole anyway: SQLite survives a process ending at any point), helper
     processes end by themselves when this process goes (their lifeline pipe closes), and
     nothing of ours runs at exit. Should writing out the output fail, the exit is the usual
-    one, which reports it. After a Ctrl-C (exit 130) the exit is at once in any case: a
-    worker pool that the interrupt caught half-started could otherwise hold the exit while
-    its threads are joined."""
+    one, which reports it; so it is under a profiler or tracer (``python -m cProfile``,
+    coverage), which writes its results at exit. After a Ctrl-C (exit 130) the exit is at
+    once in any case: a worker pool that the interrupt caught half-started could otherwise
+    hold the exit while its threads are joined."""
     import gc
     import os
 
@@ -69,6 +70,7 @@ def program() -> None:
         code = main(loaded=_collect_again)
     finally:
         gc.enable()
-    if _flushed() or code == 130:
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if (_flushed() and not watched) or code == 130:
         os._exit(code)
     sys.exit(code)

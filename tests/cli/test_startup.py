@@ -137,17 +137,25 @@ def test_the_process_ends_at_once_once_its_output_is_written(
 ) -> None:
     """No interpreter shutdown after the command (``os._exit`` with its code), but only
     once standard output is written out: when that fails, the exit is the usual one, which
-    reports it (as it would any failed write of the output)."""
+    reports it (as it would any failed write of the output); so it is under a profiler,
+    which writes its results at exit."""
     from flowcatalog.cli import entry
     from flowcatalog.cli import main as cli_main
 
     monkeypatch.setattr(cli_main, "main", lambda args: code)
     monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
     monkeypatch.setattr(os, "_exit", _ended)
+    monkeypatch.setattr(sys, "gettrace", lambda: None)  # (the test run's own coverage aside)
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
     try:
         with pytest.raises(_Ended) as ended:
             entry.program()
         assert ended.value.code == code
+        monkeypatch.setattr(sys, "getprofile", lambda: print)  # a profiler: writes at exit
+        with pytest.raises(SystemExit) as exited:
+            entry.program()
+        assert exited.value.code == code
+        monkeypatch.setattr(sys, "getprofile", lambda: None)
         monkeypatch.setattr(sys, "stdout", _Unwritable())
         with pytest.raises(SystemExit) as exited:
             entry.program()
