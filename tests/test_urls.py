@@ -398,3 +398,74 @@ def test_plain_figma_short_cut_examples(url: str) -> None:
 def test_plain_figma_short_cut_leaves_other_links_to_the_full_analysis(url: str) -> None:
     assert urls._plain_figma_file(url) is None
     assert analyse.__wrapped__(url) == urls._analyse_in_full(url, 0)
+
+
+#: the parts of a web link of the short cut's shape: each first option fits it, the others
+#: are just off it (or fit it another way)
+_WEB_PARTS = (
+    ("https://", "http://", "HTTP://", " https://", "ftp://", "https:/", "//"),
+    ("docs.", "", "a-b.", "_x.", "-a.", "a-.", "..", "x" * 63 + ".", "x" * 64 + ".", "é."),
+    ("example.com", "Example.com", "figma.com", "www.figma.com", "127.0.0.1", "[::1]", "h_"),
+    ("", ":8080", ":0", ":65535", ":65536", ":99999", ":080", ":", ":x", ":١"),
+    ("/path", "", "/", "?q=1", "#frag", "/a b", "/\t", "/é", "/\x7f", "@evil", "\\x"),
+    ("", "?a=b&c", "#x", " ", "\u2028", "/%20", "user@host"),
+)
+
+
+@st.composite
+def _web_like(draw: st.DrawFn) -> str:
+    """A web link that fits the short cut's shape, with a few of its parts changed."""
+    changed = set(draw(st.lists(st.integers(0, len(_WEB_PARTS) - 1), max_size=3)))
+    return "".join(
+        draw(st.sampled_from(options)) if i in changed else options[0]
+        for i, options in enumerate(_WEB_PARTS)
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_web_like())
+def test_plain_web_short_cut_agrees_with_the_full_analysis(url: str) -> None:
+    plain = urls._plain_web(url)
+    if plain is not None:
+        assert plain == urls._analyse_in_full(url, 0)
+        assert plain.normalised == urls._analyse_in_full(url, 0).normalised
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://docs.example.com/path",
+        "http://127.0.0.1:44931/ok/1170",
+        "https://h_1.example-2.com:65535/a?b=c#d",
+        "https://example.com",
+        "https://example.com?x",
+        "https://a.b/%E2%9C%93/@user:x",
+    ],
+)
+def test_plain_web_short_cut_examples(url: str) -> None:
+    plain = urls._plain_web(url)
+    assert plain is not None, "the short cut reads this link"
+    assert plain == urls._analyse_in_full(url, 0)
+    assert plain.kind is UrlKind.WEB
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://Example.com/",  # urlsplit lowers the host: read in full
+        "https://help.figma.com/hc",  # Figma's hosts: read in full
+        "https://user@example.com/",  # credentials: a problem
+        "https://example.com:0/",  # port 0: a problem
+        "https://example.com:70000/",  # out of range: a problem
+        "https://example.com./",  # a trailing dot
+        "https://exa mple.com/",
+        "https://[::1]:8080/",
+        "https://bücher.example/",
+        "https://example.com/a b",
+        "mailto:x@example.com",
+        " https://example.com/",
+    ],
+)
+def test_plain_web_short_cut_leaves_other_links_to_the_full_analysis(url: str) -> None:
+    assert urls._plain_web(url) is None
+    assert analyse.__wrapped__(url) == urls._analyse_in_full(url, 0)
