@@ -65,8 +65,9 @@ def main() -> int:
 
     import requests
 
+    from flowcatalog.online.settings import HttpSettings
     from flowcatalog.online.transport import DirectPool, request_headers
-    from flowcatalog.online.web import HttpSettings, WebChecker
+    from flowcatalog.online.web import WebChecker
 
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-from flowcatalog.online.web import HttpSettings
+from flowcatalog.online.settings import HttpSettings
 
 #: millisecond timings so a whole test file runs in a second or two
 FAST = HttpSettings(

@@ -17,7 +17,7 @@ import click
 
 from flowcatalog import __version__
 from flowcatalog.cli.adopt import adopt_options, config_options
-from flowcatalog.cli.online import online_options, online_stage
+from flowcatalog.cli.online import online_options, online_stage, prefetch
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
 from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
@@ -317,6 +317,7 @@ def _configured_check(
             "page_cache": page_cache[0],
             "cache_path": page_cache[1],
             "warn": _warn,
+            "meanwhile": prefetch if stage is not None else None,
         },
     )
     if len(each) > 1:

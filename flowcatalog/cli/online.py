@@ -19,7 +19,7 @@ import click
 from flowcatalog.errors import UsageError
 
 if TYPE_CHECKING:
-    from flowcatalog.online.verify import OnlineSettings
+    from flowcatalog.online.settings import OnlineSettings
     from flowcatalog.report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,9 +146,7 @@ def online_settings(values: dict[str, Any]) -> OnlineSettings:
     """The settings of an online run from the option values (UsageError when one is bad)."""
     from pathlib import Path
 
-    from flowcatalog.online.figma_api import api_origin
-    from flowcatalog.online.verify import OnlineSettings
-    from flowcatalog.online.web import HttpSettings
+    from flowcatalog.online.settings import HttpSettings, OnlineSettings, api_origin
     from flowcatalog.urls import exclude_problem
 
     for pattern in values["exclude"]:
@@ -211,6 +209,14 @@ class ProgressBar:
         if self._drawn:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+def prefetch() -> None:
+    """Import the online checkers (HTTP and TLS, the cache, the Figma client, helper
+    processes): called while worker processes lint the pages (``CheckRequest.meanwhile``),
+    where it costs the run no time of its own, instead of after them, before the first
+    request."""
+    import flowcatalog.online.verify  # noqa: F401
 
 
 def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], Report] | None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from flowcatalog.findings import Finding
     from flowcatalog.model import FigmaRef
     from flowcatalog.online.figma_images import ImageFetcher
-    from flowcatalog.online.verify import OnlineSettings
+    from flowcatalog.online.settings import OnlineSettings
     from flowcatalog.report import Report
     from flowcatalog.snapshot import Snapshot
     from flowcatalog.views import NodeKey, NodeView, Thumbnail

@@ -46,12 +46,12 @@ from flowcatalog.cachedb import (
 )
 from flowcatalog.online.figma_api import CachedFile
 from flowcatalog.online.liveness import ErrorKind, Probe
+from flowcatalog.online.settings import DEFAULT_MAX_AGE
 
 SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of a flowcatalog cache: "FlCa"
 APPLICATION_ID = 0x466C4361
 _OWN_TABLES = frozenset({"web", "figma"})
-DEFAULT_MAX_AGE = 86400.0
 _SCHEMA = (
     """CREATE TABLE web (
     url TEXT NOT NULL,

@@ -25,13 +25,13 @@ from urllib.parse import quote, urlsplit
 
 from flowcatalog.model import FigmaRef
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus
+from flowcatalog.online.settings import DEFAULT_API, api_origin, origin_of
 from flowcatalog.online.watchdog import Watchdog
 from flowcatalog.report import FigmaDetails
 
 if TYPE_CHECKING:
     import requests
 
-DEFAULT_API = "https://api.figma.com"
 _REDACTED = "<redacted>"
 #: a run of this many consecutive characters of the token is scrubbed wherever it shows
 SCRUB_RUN = 8
@@ -174,22 +174,6 @@ class _FileAnswer:
     last_modified: str | None = None
     version: str | None = None
     nodes: dict[str, tuple[str | None, str | None] | None] = field(default_factory=dict)
-
-
-def api_origin(base: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of an API base URL; ValueError when it is not http(s)."""
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {base!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("the Figma API URL must not carry credentials, a query or a fragment")
-    return _origin_of(base)
-
-
-def _origin_of(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def _message(body: Any, fallback: str, scrub: Callable[[str], str]) -> str:
@@ -419,7 +403,7 @@ class FigmaClient:
     ) -> dict[str, Any] | _Failure:
         """One GET to the API origin with the token; never follows a redirect."""
         url = self._base + path_and_query
-        if _origin_of(url) != self._origin:  # pragma: no cover - defensive, built from base
+        if origin_of(url) != self._origin:  # pragma: no cover - defensive, built from base
             raise RuntimeError("refusing to send the Figma token to another origin")
         headers = {
             "X-Figma-Token": self._token.reveal(),

@@ -33,7 +33,7 @@ from flowcatalog.online.figma_api import FigmaClient
 from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import FigmaResult
 from flowcatalog.online.sessions import build_session
-from flowcatalog.online.web import HttpSettings
+from flowcatalog.online.settings import HttpSettings
 from flowcatalog.views import Thumbnail
 
 DEFAULT_SCALE = 0.5

@@ -47,7 +47,8 @@ from flowcatalog.online.processes import (
     helper_context,
     interrupts_deferred,
 )
-from flowcatalog.online.web import HostStats, HttpSettings, WebChecker, by_turns
+from flowcatalog.online.settings import HttpSettings
+from flowcatalog.online.web import HostStats, WebChecker, by_turns
 
 #: below this many URLs a run is never split (a helper's start-up would cost more than it saves)
 MIN_URLS = 200

@@ -13,15 +13,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from flowcatalog.findings import Finding, sort_findings
 from flowcatalog.model import FigmaRef
-from flowcatalog.online.cache import DEFAULT_MAX_AGE, Cache, default_path
+from flowcatalog.online.cache import Cache, default_path
 from flowcatalog.online.figma_api import (
-    DEFAULT_API,
     FigmaClient,
     FigmaOutcome,
     FigmaSettings,
@@ -41,7 +39,7 @@ from flowcatalog.online.liveness import (
 )
 from flowcatalog.online.parallel import ParallelChecker
 from flowcatalog.online.protocols import FigmaVerifier, Prober
-from flowcatalog.online.web import HttpSettings
+from flowcatalog.online.settings import HttpSettings, OnlineSettings
 from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import FILE_KEY, UrlKind, analyse
 
@@ -49,17 +47,6 @@ from flowcatalog.urls import FILE_KEY, UrlKind, analyse
 Progress = Callable[[int, int, int], None]
 Warn = Callable[[str], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class OnlineSettings:
-    http: HttpSettings = field(default_factory=HttpSettings)
-    figma_api: str = DEFAULT_API
-    use_cache: bool = True
-    cache_path: Path | None = None  # None: the default path under the user's cache dir
-    max_cache_age: float = DEFAULT_MAX_AGE
-    #: processes checking web links, this one included; None: chosen by the run's size
-    processes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from flowcatalog import __version__
 from flowcatalog.online.guard import BlockedAddressError, address_forbidden
 from flowcatalog.online.policy import (
     HEAD_REFUSED,
@@ -61,6 +60,7 @@ from flowcatalog.online.policy import (
     parse_retry_after,
 )
 from flowcatalog.online.probes import ErrorKind, Probe
+from flowcatalog.online.settings import HttpSettings
 from flowcatalog.online.transport import (
     DEFAULT_PORTS,
     ConnectTimeoutError,
@@ -75,30 +75,6 @@ from flowcatalog.online.watchdog import Watchdog
 
 if TYPE_CHECKING:
     import requests
-
-USER_AGENT = f"flowcatalog/{__version__} (link checker)"
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    """Every limit, timing and switch of the web checker (seconds, counts, bytes)."""
-
-    max_concurrency: int = 64
-    host_concurrency: int = 8
-    host_interval: float = 0.0
-    connect_timeout: float = 5.0
-    read_timeout: float = 10.0
-    deadline: float = 30.0
-    max_retries: int = 2
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
-    max_retry_wait: float = 60.0
-    max_redirects: int = 10
-    drain_bytes: int = 16 * 1024
-    accept: frozenset[int] = frozenset()
-    exclude: tuple[str, ...] = ()
-    include_private: bool = False
-    user_agent: str = USER_AGENT
 
 
 @dataclass(slots=True)

@@ -153,15 +153,17 @@ def lint_planned(
     keys: Sequence[str | None] | None = None,
     site: SiteTree | None = None,
     on_read: Callable[[str], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> PageLint:
     """``lint_pages`` of a plan. ``keys`` are the work items' page-cache keys when already
     made (``PageCache.page_keys``), ``site`` the site tree when already listed (used when
     its top is the one the linted pages call for, else listed here, once); ``on_read`` is
-    told of every other page the internal-link check consults for its ids."""
+    told of every other page the internal-link check consults for its ids; ``meanwhile``
+    is called while worker processes lint (``_lint_forked``), if any do."""
     from flowcatalog.rules.page_content import drift
 
     findings = list(plan.findings)
-    results = lint_items(plan.work, jobs, cache, keys)
+    results = lint_items(plan.work, jobs, cache, keys, meanwhile=meanwhile)
     pages = [result.page for result in results if result.page is not None]
     own = tuple(tuple(result.findings) for result in results)
     findings.extend(finding for found in own for finding in found)
@@ -255,16 +257,21 @@ def lint_items(
     cache: PageCache | None,
     keys: Sequence[str | None] | None = None,
     keep: Sequence[str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[LintResult]:
     """``lint_work`` item by item: each work item's result, in order (``keep``: the keys
-    the cache must not drop to make room, when more than these items' own)."""
+    the cache must not drop to make room, when more than these items' own; ``meanwhile``:
+    see ``lint_planned``)."""
     results: Iterable[LintResult]
     if cache is not None and cache.enabled:
         from flowcatalog.pipeline.page_cache import cached_lint
 
-        results = cached_lint(cache, work, lambda todo: _lint_results(todo, jobs), keys, keep)
+        def lint(todo: list[_Work]) -> Iterable[LintResult]:
+            return _lint_results(todo, jobs, meanwhile)
+
+        results = cached_lint(cache, work, lint, keys, keep)
     else:
-        results = _lint_results(work, jobs)
+        results = _lint_results(work, jobs, meanwhile)
     out: list[LintResult] = []
     for result in results:
         if result.error is not None:
@@ -274,8 +281,11 @@ def lint_items(
     return out
 
 
-def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
-    """Each work item's result, in order, maybe from worker processes."""
+def _lint_results(
+    work: Sequence[_Work], jobs: int | None, meanwhile: Callable[[], None] | None = None
+) -> Iterable[_Linted]:
+    """Each work item's result, in order, maybe from worker processes (``meanwhile`` is
+    called while they work)."""
     if not work:
         return []
     from flowcatalog.pages import markdown  # noqa: F401  (imported once, before forking)
@@ -284,7 +294,7 @@ def _lint_results(work: Sequence[_Work], jobs: int | None) -> Iterable[_Linted]:
     if jobs is None:
         jobs = default_jobs()
     if jobs > 1 and len(work) >= PARALLEL_MIN_PAGES and _can_fork():
-        return _lint_forked(work, min(jobs, len(work)))
+        return _lint_forked(work, min(jobs, len(work)), meanwhile)
     return map(_lint_one, work)
 
 
@@ -524,8 +534,11 @@ def _lint_batch(batch: list[_Work]) -> list[_Compact]:
     return [_compact(_lint_one(work)) for work in batch]
 
 
-def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
-    """Lint ``work`` in ``jobs`` forked worker processes, results in order.
+def _lint_forked(
+    work: Sequence[_Work], jobs: int, meanwhile: Callable[[], None] | None = None
+) -> list[_Linted]:
+    """Lint ``work`` in ``jobs`` forked worker processes, results in order; ``meanwhile``
+    is called once they are started, before the first result is read.
 
     A standard ``ProcessPoolExecutor`` on the fork context (the page modules are imported
     already, so a worker starts at once), forked before any result is here, so that no
@@ -556,6 +569,8 @@ def _lint_forked(work: Sequence[_Work], jobs: int) -> list[_Linted]:
             pool.submit(_lint_batch, [work[i] for i in batch]): batch
             for batch in _batches(work, jobs)
         }
+        if meanwhile is not None:
+            meanwhile()
         for future in as_completed(batches):
             batch = batches.pop(future)
             try:

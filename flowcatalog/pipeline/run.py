@@ -51,6 +51,9 @@ class CheckRequest:
     #: the configuration file's settings (placeholders, per-rule severities); inline
     #: suppression comments are honoured with or without one
     config: Config | None = None
+    #: work this process does while worker processes lint its pages, rather than after
+    #: (the online stage's imports); not done when no worker lints
+    meanwhile: Callable[[], None] | None = None
 
 
 def load_catalog(path: str, cache: PageCache | None = None) -> tuple[Catalog | None, list[Finding]]:
@@ -195,6 +198,7 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
                 keys=memo.keys if memo is not None else None,
                 site=memo.site if memo is not None else None,
                 on_read=memo.on_read if memo is not None else None,
+                meanwhile=request.meanwhile,
             )
             if memo is not None and linted.site_top not in (None, memo.top):
                 memo = None  # the pages that parsed call for another site than it listed

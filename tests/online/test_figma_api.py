@@ -14,8 +14,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from flowcatalog.model import FigmaRef
-from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken, api_origin
+from flowcatalog.online.figma_api import FigmaClient, FigmaSettings, FigmaToken
 from flowcatalog.online.liveness import FigmaStatus
+from flowcatalog.online.settings import api_origin
 from tests.online_support import FakeFigma, local_server, url
 
 TOKEN = "figd_canary-7c1e2b9d-secret"

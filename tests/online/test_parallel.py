@@ -28,8 +28,8 @@ from flowcatalog.online.processes import (
     helper_environment,
     interrupts_deferred,
 )
-from flowcatalog.online.verify import OnlineSettings
-from flowcatalog.online.web import HttpSettings, WebChecker
+from flowcatalog.online.settings import HttpSettings, OnlineSettings
+from flowcatalog.online.web import WebChecker
 from flowcatalog.report import Report
 from tests.conftest import RunCli
 from tests.online.test_verify import L1, L2, link

@@ -16,7 +16,8 @@ from flowcatalog.online.cache import Cache
 from flowcatalog.online.figma_api import FigmaCall, FigmaOutcome
 from flowcatalog.online.liveness import FigmaResult, FigmaStatus, Probe
 from flowcatalog.online.protocols import OnProbe
-from flowcatalog.online.verify import OnlineParts, OnlineSettings, OnlineSummary, verify_online
+from flowcatalog.online.settings import OnlineSettings
+from flowcatalog.online.verify import OnlineParts, OnlineSummary, verify_online
 from flowcatalog.online.web import HostStats
 from flowcatalog.report import LinkGroup, Report
 from flowcatalog.urls import analyse

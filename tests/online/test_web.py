@@ -19,7 +19,8 @@ from flowcatalog.online.guard import address_forbidden
 from flowcatalog.online.liveness import ErrorKind, LinkStatus, classify
 from flowcatalog.online.policy import parse_retry_after
 from flowcatalog.online.sessions import build_session
-from flowcatalog.online.web import USER_AGENT, HttpSettings, WebChecker, by_turns
+from flowcatalog.online.settings import USER_AGENT, HttpSettings
+from flowcatalog.online.web import WebChecker, by_turns
 from tests.online_support import (
     FAST,
     InFlight,

@@ -8,7 +8,7 @@ import dataclasses
 import gc
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,9 +62,11 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     real = lint._lint_forked
 
-    def counting(work: list[lint._Work], jobs: int) -> list[lint._Linted]:
+    def counting(
+        work: list[lint._Work], jobs: int, meanwhile: Callable[[], None] | None = None
+    ) -> list[lint._Linted]:
         started.append(jobs)
-        return real(work, jobs)
+        return real(work, jobs, meanwhile)
 
     monkeypatch.setattr(lint, "_lint_forked", counting)
     monkeypatch.setattr(lint, "_can_fork", lambda: True)
@@ -277,3 +279,55 @@ def test_no_fork_while_a_thread_threading_does_not_count_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "1", "False"]
+
+
+def test_meanwhile_runs_here_while_the_workers_lint(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The online stage's imports are made while worker processes lint the pages: once,
+    with the workers started and no result read yet; not at all when no worker lints (one
+    job, or few pages), and the online run hands the prefetch over."""
+    import multiprocessing
+
+    pages = _site(tmp_path / "site", lint.PARALLEL_MIN_PAGES + 4)
+    plan = lint.plan_pages(pages, None)
+    calls: list[tuple[int, int]] = []
+    expanded: list[object] = []
+    real_expand = lint._expand
+
+    def expand(compact: lint._Compact, shared: lint._Shared) -> lint._Linted:
+        expanded.append(compact)
+        return real_expand(compact, shared)
+
+    monkeypatch.setattr(lint, "_expand", expand)
+
+    def meanwhile() -> None:
+        calls.append((len(multiprocessing.active_children()), len(expanded)))
+
+    together = lint.lint_planned(plan, None, jobs=2, meanwhile=meanwhile)
+    assert forks == [2]
+    assert calls == [(2, 0)]
+    alone = lint.lint_planned(plan, None, jobs=1, meanwhile=meanwhile)
+    few = lint.lint_planned(lint.plan_pages(pages[:3], None), None, jobs=2, meanwhile=meanwhile)
+    assert len(calls) == 1
+    assert together == alone
+    assert few.sources == tuple(pages[:3])
+
+
+def test_an_online_run_imports_the_checkers_while_its_pages_are_linted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowcatalog.cli import main as cli_main
+    from flowcatalog.cli.online import prefetch
+    from flowcatalog.pipeline.run import CheckRequest
+
+    seen: list[CheckRequest] = []
+
+    def stop_here(request: CheckRequest, cache: object) -> None:
+        seen.append(request)
+        raise RuntimeError("stop")  # the run ends: what it was asked is all this test wants
+
+    monkeypatch.setattr("flowcatalog.pipeline.run._run_check", stop_here)
+    assert cli_main.main(["check", "--no-config", "--no-cache", "--online", "x.md"]) == 3
+    assert cli_main.main(["check", "--no-config", "--no-cache", "x.md"]) == 3
+    assert [request.meanwhile for request in seen] == [prefetch, None]
