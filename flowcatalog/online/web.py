@@ -548,15 +548,15 @@ class WebChecker:
         return None
 
     def _proxies_for(self, url: str) -> dict[str, str]:
+        if not self._proxy_variables:  # no proxy set in the environment: none for any URL
+            return {}
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         proxies = self._proxies.get(key)
         if proxies is None:
-            proxies = {}
-            if self._proxy_variables:  # (``requests`` is imported only then)
-                import requests.utils
+            import requests.utils  # (imported only when a proxy is set)
 
-                proxies = dict(requests.utils.get_environ_proxies(url))
+            proxies = dict(requests.utils.get_environ_proxies(url))
             self._proxies[key] = proxies
         return proxies
 
