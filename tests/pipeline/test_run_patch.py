@@ -257,3 +257,31 @@ def test_any_sequence_of_page_edits_equals_a_plain_run(tmp_path: Path, site: Pat
         patches += cache.memo_patches
         _same_as_plain(report)
     assert patches >= runs // 2, patches
+
+
+def test_a_catalog_that_lists_no_page_compares_them_all(tmp_path: Path, site: Path) -> None:
+    """Without ``pages:``, every page given documents the catalog: drift compares all of
+    them, so no change is patched."""
+    (site / "catalog.yaml").write_text(CATALOG.split("pages:")[0], encoding="utf-8")
+    cached(tmp_path, catalog_path="catalog.yaml")
+    _edit(site / "docs" / "p05.md", "node-id=5-1", "node-id=0-1")
+    report, cache = cached(tmp_path, catalog_path="catalog.yaml")
+    assert cache.memo_patches == 0
+    fresh = _same_as_plain(report, catalog_path="catalog.yaml")
+    assert fresh.coverage is not None
+
+
+def test_site_absolute_links_and_their_anchors(tmp_path: Path, site: Path) -> None:
+    """With a site root, ``/docs/p10.md#flow`` names p10's anchor too: a page linking so is
+    checked again when p10's headings change."""
+    _edit(site / "docs" / "p03.md", "TODO", "[abs](/docs/p10.md#flow) [up](/other/notes.md)")
+    cached(tmp_path, root_dir=".")
+    _edit(site / "docs" / "p10.md", "## Flow", "## Other")
+    report, cache = cached(tmp_path, root_dir=".")
+    assert cache.memo_patches == 1
+    fresh = _same_as_plain(report, root_dir=".")
+    assert any(
+        f.location.path == "docs/p03.md" and "/docs/p10.md" in f.message
+        for f in fresh.findings
+        if f.rule == "page-anchor-missing"
+    )
