@@ -141,6 +141,8 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
 
 #: the formats that show node views (names, thumbnails); the others never read the snapshot
 VISUAL_FORMATS = frozenset({"html", "markdown", "json"})
+#: the formats that link to the sources (``ReportContext.sources``)
+SOURCE_FORMATS = frozenset({"html", "markdown"})
 
 
 def enrich(
@@ -153,10 +155,13 @@ def enrich(
 
     The snapshot is read only when one of ``formats`` shows it or an online run compares
     with it, so a pre-commit run with text output reads no thumbnail; when none of them
-    shows a context at all, none is made (nor its module imported).
+    shows a context at all, none is made (nor its module imported), and so it is when
+    there is no catalog to show the snapshot of and no format links to the sources.
     """
     comparing = bool(online and online.get("online") and _token())
     if not comparing and not formats & VISUAL_FORMATS:
+        return report
+    if (catalog_path is None or report.coverage is None) and not formats & SOURCE_FORMATS:
         return report
     from flowcatalog.findings import sort_findings
     from flowcatalog.report import ReportContext

@@ -76,6 +76,17 @@ def test_offline_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert "fastjsonschema" in _loaded(["check", "--no-cache"], tmp_path, warm)
 
 
+def test_a_json_report_of_pages_alone_makes_no_views(tmp_path: Path) -> None:
+    """JSON shows a snapshot's node views, when there is a catalog; of pages alone it shows
+    none and links to no source (html and markdown do): the views module is not imported,
+    and the report is the one it was."""
+    (tmp_path / "p.md").write_text("# P\n\n[x](https://e.example/x)\n", encoding="utf-8")
+    args = ["check", "p.md", "--no-config", "--format", "json", "-o", "r.json"]
+    assert _loaded(args, tmp_path, ("flowcatalog.views",)) == []
+    html = ["check", "p.md", "--no-config", "--format", "html", "-o", "r.html"]
+    assert _loaded(html, tmp_path, ("flowcatalog.views",)) == ["flowcatalog.views"]
+
+
 def test_warm_page_check_imports_no_parser_and_no_rule_registry(tmp_path: Path) -> None:
     """Pages only, every one from the page cache: no parser, no YAML, and (no page holds a
     suppression comment) not the registry of every rule either."""
