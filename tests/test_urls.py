@@ -345,17 +345,18 @@ _FIGMA_PARTS = (
 
 
 @st.composite
-def _figma_like(draw: st.DrawFn) -> str:
-    """A Figma link that fits the short cut's shape, with a few of its parts changed."""
-    changed = set(draw(st.lists(st.integers(0, len(_FIGMA_PARTS) - 1), max_size=3)))
+def _nearly(draw: st.DrawFn, parts: tuple[tuple[str, ...], ...]) -> str:
+    """A URL of ``parts`` (each the options of one part: the first fits a short cut's
+    shape, the others are just off it), with a few of its parts changed."""
+    changed = set(draw(st.lists(st.integers(0, len(parts) - 1), max_size=3)))
     return "".join(
         draw(st.sampled_from(options)) if i in changed else options[0]
-        for i, options in enumerate(_FIGMA_PARTS)
+        for i, options in enumerate(parts)
     )
 
 
 @settings(max_examples=1500, deadline=None)
-@given(_figma_like())
+@given(_nearly(_FIGMA_PARTS))
 def test_plain_figma_short_cut_agrees_with_the_full_analysis(url: str) -> None:
     plain = urls._plain_figma_file(url)
     if plain is not None:
@@ -412,18 +413,8 @@ _WEB_PARTS = (
 )
 
 
-@st.composite
-def _web_like(draw: st.DrawFn) -> str:
-    """A web link that fits the short cut's shape, with a few of its parts changed."""
-    changed = set(draw(st.lists(st.integers(0, len(_WEB_PARTS) - 1), max_size=3)))
-    return "".join(
-        draw(st.sampled_from(options)) if i in changed else options[0]
-        for i, options in enumerate(_WEB_PARTS)
-    )
-
-
 @settings(max_examples=1500, deadline=None)
-@given(_web_like())
+@given(_nearly(_WEB_PARTS))
 def test_plain_web_short_cut_agrees_with_the_full_analysis(url: str) -> None:
     plain = urls._plain_web(url)
     if plain is not None:
