@@ -116,7 +116,7 @@ def test_the_process_starts_without_collections_and_runs_the_command_with_them(
 
     monkeypatch.setattr(cli_main, "main", command)
     monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
-    monkeypatch.setattr(os, "_exit", _ended)
+    _unwatched(monkeypatch)
     try:
         with pytest.raises(_Ended) as done:
             entry.program()
@@ -137,6 +137,14 @@ def _ended(code: int) -> None:
     raise _Ended(code)
 
 
+def _unwatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``program`` as a process run without a profiler or tracer sees it (the test run may
+    have one: coverage), its ``os._exit`` a ``_Ended``."""
+    monkeypatch.setattr(os, "_exit", _ended)
+    monkeypatch.setattr(sys, "gettrace", lambda: None)
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
+
+
 class _Unwritable(io.StringIO):
     def flush(self) -> None:
         raise OSError(28, "No space left on device")
@@ -155,9 +163,7 @@ def test_the_process_ends_at_once_once_its_output_is_written(
 
     monkeypatch.setattr(cli_main, "main", lambda args: code)
     monkeypatch.setattr(sys, "argv", ["flowcatalog", "check"])
-    monkeypatch.setattr(os, "_exit", _ended)
-    monkeypatch.setattr(sys, "gettrace", lambda: None)  # (the test run's own coverage aside)
-    monkeypatch.setattr(sys, "getprofile", lambda: None)
+    _unwatched(monkeypatch)
     try:
         with pytest.raises(_Ended) as ended:
             entry.program()
