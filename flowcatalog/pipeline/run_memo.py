@@ -206,8 +206,7 @@ class RunMemo:
         except (ValueError, TypeError, EOFError):
             return None
         self._cache.memo_hits += 1
-        load = _loader(self._cache.path, self._plan, self.keys, self._catalog)
-        return Remembered(findings, LinkGroups(count, figma, load), sources)
+        return self._remembered(findings, count, figma, sources)
 
     def previous(self) -> Previous | None:
         """What the last run of these inputs but for its page keys kept for a patch (None:
@@ -262,7 +261,6 @@ class RunMemo:
         if any(self._state_of(path) != state for path, state in self.reads.items()):
             return  # a page read for its ids changed during the run
         counts = links if isinstance(links, dict) else link_counts(links)
-        figma = sum(1 for _, is_figma in counts.values() if is_figma)
         reads = tuple(self.reads.items())
         blob = marshal.dumps(
             (
@@ -272,7 +270,7 @@ class RunMemo:
                 page_codec.encode(tuple(findings), None),
                 tuple(sources),
                 len(counts),
-                figma,
+                _figma_count(counts),
             )
         )
         self._cache.put_blob(self._slot, blob)
@@ -309,14 +307,24 @@ class RunMemo:
         self, findings: tuple[Finding, ...], counts: LinkCounts, sources: tuple[str, ...]
     ) -> Remembered:
         """A report of these inputs whose link groups are made only when read."""
-        figma = sum(1 for _, is_figma in counts.values() if is_figma)
+        return self._remembered(findings, len(counts), _figma_count(counts), sources)
+
+    def _remembered(
+        self, findings: tuple[Finding, ...], count: int, figma: int, sources: tuple[str, ...]
+    ) -> Remembered:
+        """A report of ``count`` links (``figma`` of them Figma links), made from the page
+        results the memo's page keys name when something reads them."""
         load = _loader(self._cache.path, self._plan, self.keys, self._catalog)
-        return Remembered(findings, LinkGroups(len(counts), figma, load), sources)
+        return Remembered(findings, LinkGroups(count, figma, load), sources)
 
 
 def link_counts(groups: Sequence[LinkGroup]) -> LinkCounts:
     """How many times each distinct link occurs, and whether it is a Figma link."""
     return {group.normalised: (len(group.occurrences), group.figma is not None) for group in groups}
+
+
+def _figma_count(counts: LinkCounts) -> int:
+    return sum(1 for _, is_figma in counts.values() if is_figma)
 
 
 def _loader(
