@@ -170,7 +170,8 @@ def lint_planned(
     drifted = tuple(drift(pages, catalog)) if catalog is not None else ()
     findings.extend(drifted)
     slug_style = plan.slug_style
-    top = site_top([os.path.abspath(page.path) for page in pages], root_dir) if pages else None
+    located = [os.path.abspath(page.path) for page in pages]
+    top = site_top(located, root_dir) if pages else None
     if top is not None and (site is None or site[0] != top):
         tree = list_tree(top)
         site = None if tree is None else (top, *tree)
@@ -182,7 +183,7 @@ def lint_planned(
         if remembered is not None:
             remembered.save()
         paged = [i for i, result in enumerate(results) if result.page is not None]
-        index = {os.path.abspath(pages[n].path): i for n, i in enumerate(paged)}
+        index = dict(zip(located, paged, strict=True))
         for i, (found, seen) in zip(paged, by_page, strict=True):
             internal[i] = tuple(found)
             consulted[i] = tuple(sorted(index[path] for path in seen))

@@ -132,9 +132,9 @@ class RunMemo:
         self.keys = cache.page_keys(plan.work)
         #: where the internal-link check lists the site's files (None: no pages), and that
         #: listing (None: too many files to list), for the run to use
-        self.top = (
-            site_top([os.path.abspath(f) for f in plan.files], root_dir) if plan.files else None
-        )
+        #: each page's absolute path, in plan order (``plan.work`` is in the same order)
+        self.located = [os.path.abspath(f) for f in plan.files]
+        self.top = site_top(self.located, root_dir) if plan.files else None
         tree = list_tree(self.top) if self.top is not None else None
         self.site: SiteTree | None = None if tree is None or self.top is None else (self.top, *tree)
         #: every other page the internal-link check read, with the digest of its bytes

@@ -26,7 +26,6 @@ being a page, a link counted as Figma on one page and not on another, or more th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +152,7 @@ def _internal(
     of the pages whose links consulted the ids of a changed one."""
     from flowcatalog.pipeline.site import internal_by_page
 
-    ids = _Ids(plan, layout, cache, keys, now)
+    ids = _Ids(memo.located, layout, cache, keys, now)
     affected = sorted(i for i in {*now, *layout.dependents(now)} if layout.paged[i])
     pages = [ids.page(i) for i in affected]
     checked = [(i, page) for i, page in zip(affected, pages, strict=True) if page is not None]
@@ -176,21 +175,19 @@ def _internal(
 
 
 class _Ids(Mapping[str, tuple[str, ...]]):
-    """The ids of every page of the plan by absolute path, as a full run's internal-link
-    check has them: the changed pages' from this run, the others' from the page cache when
-    first asked for (``_Missing`` when it no longer holds one)."""
+    """The ids of every page of the plan by absolute path (``located``, in plan order), as a
+    full run's internal-link check has them: the changed pages' from this run, the others'
+    from the page cache when first asked for (``_Missing`` when it no longer holds one)."""
 
     def __init__(
         self,
-        plan: PagePlan,
+        located: Sequence[str],
         layout: Layout,
         cache: PageCache,
         keys: Sequence[str],
         now: Mapping[int, PageLinks | None],
     ) -> None:
-        self.index = {
-            os.path.abspath(work[0]): i for i, work in enumerate(plan.work) if layout.paged[i]
-        }
+        self.index = {path: i for i, path in enumerate(located) if layout.paged[i]}
         self._cache = cache
         self._keys = keys
         self._pages: dict[int, PageLinks | None] = dict(now)
