@@ -120,9 +120,7 @@ class SourceLinks:
         """The URL of ``path`` (at ``line``, where the host shows lines); None for a path
         that is absolute or climbs out (``..``)."""
         url = self.file_url(path)
-        if url is not None and line and self.lines:
-            url += f"#L{line}"
-        return url
+        return url + self.at_line(line) if url is not None else None
 
     def file_url(self, path: str) -> str | None:
         """``blob`` without a line: the part of it every line of one file shares."""
@@ -132,10 +130,10 @@ class SourceLinks:
             return None
         return f"{self.base.rstrip('/')}/{quote(path)}"
 
-    @property
-    def lines(self) -> bool:
-        """Whether ``blob`` names a line (``#L12``): on GitLab and GitHub, not locally."""
-        return self.kind != "local"
+    def at_line(self, line: int | None) -> str:
+        """What ``blob`` adds to ``file_url`` for ``line``: ``#L12`` on GitLab and GitHub,
+        nothing locally or without a line (nothing in it to escape in HTML either)."""
+        return f"#L{line}" if line and self.kind != "local" else ""
 
     def raw(self, path: str) -> str | None:
         base = self.raw_base or (self.base if self.kind == "local" else None)

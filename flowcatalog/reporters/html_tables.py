@@ -43,14 +43,12 @@ class _Places:
     linked to the source where ``ReportContext.sources`` says how), for one page.
 
     A page shows one path at many lines, and one place often twice (a finding about a link
-    and the link itself), so each path's escaped text and each place's source URL are
-    worked out once.
+    and the link itself), so each path's escaped text and escaped source URL are worked
+    out once; a line adds only ``SourceLinks.at_line``.
     """
 
     def __init__(self, report: Report) -> None:
-        sources = context_of(report).sources
-        self._sources = sources
-        self._lines = sources is not None and sources.lines
+        self._sources = context_of(report).sources
         self._paths: dict[str, str] = {}
         self._hrefs: dict[str, str | None] = {}  # each file's URL, escaped, without a line
 
@@ -70,9 +68,7 @@ class _Places:
             href = self._hrefs[path] = attr(url) if url is not None else None
         if href is None:
             return f"<code>{label}</code>"
-        if line and self._lines:  # (``SourceLinks.blob``'s line part: nothing to escape)
-            return f'<a href="{href}#L{line}"><code>{label}</code></a>'
-        return f'<a href="{href}"><code>{label}</code></a>'
+        return f'<a href="{href}{self._sources.at_line(line)}"><code>{label}</code></a>'
 
 
 def findings_table(report: Report) -> list[str]:
