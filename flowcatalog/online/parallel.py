@@ -30,25 +30,21 @@ Messages are the typed values below (``Done``, ``HostSignal``, ``Finished``, ``S
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from queue import Empty, SimpleQueue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flowcatalog.online import processes as starting
 from flowcatalog.online.probes import Probe
-from flowcatalog.online.processes import (
-    available_cpus,
-    end_forkserver,
-    helper_context,
-    interrupts_deferred,
-)
 from flowcatalog.online.settings import HttpSettings
 from flowcatalog.online.web import HostStats, WebChecker, by_turns
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: below this many URLs a run is never split (a helper's start-up would cost more than it saves)
 MIN_URLS = 200
@@ -86,7 +82,7 @@ def choose_processes(settings: HttpSettings, urls: Sequence[str], requested: int
                 break
         else:
             return 1
-        cpus = available_cpus()
+        cpus = starting.available_cpus()
         requested = min(cpus, MAX_AUTO_PROCESSES) if cpus >= MIN_AUTO_CPUS else 1
     return max(1, min(requested, settings.max_concurrency, settings.host_concurrency))
 
@@ -301,13 +297,6 @@ def _batches(urls: Sequence[str], processes: int) -> Iterator[list[str]]:
 # -- the parent --------------------------------------------------------------------------------
 
 
-def _on_exit(finished: SimpleQueue[_Message], index: int) -> Callable[[Future[int]], None]:
-    def exited(future: Future[int]) -> None:
-        finished.put(_Exited(index, future.cancelled() or future.exception() is not None))
-
-    return exited
-
-
 class ParallelChecker:
     """``WebChecker``'s interface (``check_all``, ``requests_sent``, ``host_stats``,
     ``abort``, ``close``) over this process and helper processes; one process when the run
@@ -422,9 +411,9 @@ class ParallelChecker:
         aborter = threading.Thread(target=abort_on_interrupt, name="flowcatalog-ctrl-c")
         aborter.start()
         try:
-            with interrupts_deferred(on_interrupt):
+            with starting.interrupts_deferred(on_interrupt):
                 try:
-                    context = helper_context(self._secrets)
+                    context = starting.helper_context(self._secrets)
                 except (OSError, ValueError):  # no interpreter to start (embedded Python)
                     context = None
                 if context is not None:
@@ -451,6 +440,9 @@ class ParallelChecker:
         """The URLs probed by this process and ``processes - 1`` helpers; those a failed
         helper never reported are left out. Ends with ``KeyboardInterrupt`` when
         ``finished`` brings ``_Interrupted``."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         helpers = processes - 1
         own, theirs = share_settings(self.settings, processes)
         todo = context.Queue()
@@ -497,7 +489,7 @@ class ParallelChecker:
                 # a helper still being started waits on the forkserver (slow to come up
                 # on a loaded machine): ending it fails that start at once; a helper it
                 # forked already, unnamed here, ends with its lifeline
-                end_forkserver()
+                starting.end_forkserver()
 
         self._stop_helpers = stop_helpers
         completed = False
@@ -513,6 +505,12 @@ class ParallelChecker:
             run = checker.start(take, lambda url, probe: finished.put(Done(PARENT, url, probe)),
                                 len(distinct))  # fmt: skip
             futures: list[Future[int]] = []
+
+            def exited(index: int) -> Callable[[Future[int]], None]:
+                return lambda done: finished.put(
+                    _Exited(index, done.cancelled() or done.exception() is not None)
+                )
+
             for index in range(helpers):
                 if self._stopping():  # stopped already: no more helpers
                     break
@@ -522,7 +520,7 @@ class ParallelChecker:
                     if not self._stopping():
                         raise
                     break
-                future.add_done_callback(_on_exit(finished, index))
+                future.add_done_callback(exited(index))
                 futures.append(future)
             self.helper_pids = [c.pid for c in children() if c.pid is not None]
             self.processes_used = processes

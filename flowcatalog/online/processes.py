@@ -11,7 +11,6 @@ where it chooses.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 import threading
@@ -65,6 +64,7 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
 
 def helper_context(secrets: Iterable[str]) -> Any:
     """The forkserver context, its server started (once per process) without secrets."""
+    import multiprocessing
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")

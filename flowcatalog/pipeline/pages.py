@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
@@ -541,45 +541,37 @@ def _lint_forked(
     """Lint ``work`` in ``jobs`` forked worker processes, results in order; ``meanwhile``
     is called once they are started, before the first result is read.
 
-    A standard ``ProcessPoolExecutor`` on the fork context (the page modules are imported
-    already, so a worker starts at once), forked before any result is here, so that no
-    worker starts with a copy of them. The pages go out in batches (``_batches``), biggest
-    first; each batch's results come back as soon as it is done and are made into objects
-    here while the workers go on (``_Shared``: each string once). The pages of a batch
-    whose worker failed are linted here afterwards.
+    The workers (``forked.Workers``) are forked before any result is here, so that none
+    starts with a copy of them, and with the page modules imported already, so that each
+    starts at once. The pages go out in batches (``_batches``), biggest first; each
+    batch's results come back as soon as it is done and are made into objects here while
+    the workers go on (``_Shared``: each string once). The pages of a batch that failed
+    (its worker died, or linting raised there) are linted here afterwards, where an error
+    is reported as usual.
 
     Meanwhile this process only makes objects that hold no cycles: its garbage collector
     is paused (``collector.paused``), and the workers run theirs. (Parsing a page can make
     cycles: an HTML page's element tree. No page is parsed here while it is paused.)
     """
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from flowcatalog.pipeline.forked import FAILED, Workers
 
     results: list[_Linted | None] = [None] * len(work)
     failed: list[int] = []
     shared = _Shared()
-    context = multiprocessing.get_context("fork")
+    indexes = _batches(work, jobs)
+    batches = [[work[i] for i in batch] for batch in indexes]
     with (
         collector.paused(),
-        ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=collector.resumed_in_worker
-        ) as pool,
+        Workers(_lint_batch, batches, jobs, in_worker=collector.resumed_in_worker) as pool,
     ):
-        batches: dict[Future[list[_Compact]], list[int]] = {
-            pool.submit(_lint_batch, [work[i] for i in batch]): batch
-            for batch in _batches(work, jobs)
-        }
         if meanwhile is not None:
             meanwhile()
-        for future in as_completed(batches):
-            batch = batches.pop(future)
-            try:
-                compacts = future.result()
-            except (BrokenProcessPool, Exception):  # a failed worker
+        for b, compacts in pool.results():
+            batch = indexes[b]
+            if compacts is FAILED:
                 failed.extend(batch)
                 continue
-            for i, compact in zip(batch, compacts, strict=True):
+            for i, compact in zip(batch, cast("list[_Compact]", compacts), strict=True):
                 results[i] = _expand(compact, shared)
     for i in failed:
         results[i] = _lint_one(work[i])

@@ -98,6 +98,37 @@ def test_warm_page_check_imports_no_parser_and_no_rule_registry(tmp_path: Path) 
     assert _loaded(args, tmp_path, forbidden) == []
 
 
+def test_pages_linted_in_workers_need_no_multiprocessing(tmp_path: Path) -> None:
+    """Enough pages to lint in worker processes: two are forked, and neither
+    ``multiprocessing`` nor ``concurrent.futures`` is imported for them (25 ms, a tenth of
+    linting a hundred pages on two cores; ``pipeline/forked.py``)."""
+    for n in range(40):
+        (tmp_path / f"p{n}.md").write_text(f"# Page {n}\n\n[x](https://e.example/{n})\n", "utf-8")
+    code = (
+        "import os, sys\n"
+        "forks = []\n"
+        "real = os.fork\n"
+        "def fork():\n"
+        "    pid = real()\n"
+        "    if pid:\n"
+        "        forks.append(pid)\n"
+        "    return pid\n"
+        "os.fork = fork\n"
+        "from flowcatalog.pipeline import pages\n"
+        "pages.default_jobs = lambda: 2\n"
+        "from flowcatalog.cli.entry import main\n"
+        "code = main(['check', '.', '--no-config', '--no-cache', '-o', 'report.txt'])\n"
+        "print(len(forks), *sorted({'multiprocessing', 'concurrent.futures'} & set(sys.modules)))\n"
+        "assert code == 0, code\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2"]
+    assert (tmp_path / "report.txt").read_text(encoding="utf-8").endswith("; 40 links (0 Figma)\n")
+
+
 def test_the_process_starts_without_collections_and_runs_the_command_with_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

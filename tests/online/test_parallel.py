@@ -16,6 +16,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from flowcatalog.online import parallel as http_workers
+from flowcatalog.online import processes as helper_starts
 from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.parallel import (
     ParallelChecker,
@@ -151,7 +152,7 @@ def test_a_big_run_is_split_only_with_cpus_to_spare(monkeypatch: pytest.MonkeyPa
     many = [f"https://example.org/{i}" for i in range(500)]
     wide = replace(FAST, max_concurrency=128, host_concurrency=128)
     for cpus, processes in ((1, 1), (2, 1), (3, 1), (4, 2), (16, 2)):
-        monkeypatch.setattr(http_workers, "available_cpus", lambda cpus=cpus: cpus)
+        monkeypatch.setattr(helper_starts, "available_cpus", lambda cpus=cpus: cpus)
         assert choose_processes(wide, many, None) == processes
     assert choose_processes(wide, many, 2) == 2  # asked for: on any machine
 
@@ -325,7 +326,7 @@ def test_a_helper_that_cannot_start_means_one_process(
     def impossible(secrets: Any) -> Any:
         raise OSError("no interpreter")
 
-    monkeypatch.setattr(http_workers, "helper_context", impossible)
+    monkeypatch.setattr(helper_starts, "helper_context", impossible)
     server.expect_request("/x").respond_with_data("")
     checker = ParallelChecker(FAST, processes=2)
     targets = [url(server, "/x"), url(server, "/x?2")]
@@ -407,7 +408,7 @@ def test_cli_split_run_reports_what_one_process_reports(
     args = ["check", str(page), "--online", "--include-private", "--no-cache", "--format",
             "json", "--max-concurrency", "64", "--host-concurrency", "64"]  # fmt: skip
     monkeypatch.chdir(tmp_path)  # no catalog.yaml here: only the page's links
-    monkeypatch.setattr(http_workers, "available_cpus", lambda: 4)
+    monkeypatch.setattr(helper_starts, "available_cpus", lambda: 4)
     spawned = record_spawns(monkeypatch)
     split = run_cli(*args)
     split_log = sorted(methods(server))
@@ -437,7 +438,7 @@ def record_spawns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         spawned.append(1)
         return real(secrets)
 
-    monkeypatch.setattr(http_workers, "helper_context", context)
+    monkeypatch.setattr(helper_starts, "helper_context", context)
     return spawned
 
 
@@ -446,7 +447,7 @@ def test_no_helper_starts_before_the_links_are_known(
 ) -> None:
     """Three links, or a run that fails on a missing file, start no helper process, even
     where a big run would use one."""
-    monkeypatch.setattr(http_workers, "available_cpus", lambda: 4)
+    monkeypatch.setattr(helper_starts, "available_cpus", lambda: 4)
     spawned = record_spawns(monkeypatch)
     server.expect_request("/a").respond_with_data("")
     page = tmp_path / "few.md"

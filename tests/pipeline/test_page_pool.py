@@ -287,8 +287,16 @@ def test_meanwhile_runs_here_while_the_workers_lint(
     """The online stage's imports are made while worker processes lint the pages: once,
     with the workers started and no result read yet; not at all when no worker lints (one
     job, or few pages), and the online run hands the prefetch over."""
-    import multiprocessing
+    from flowcatalog.pipeline import forked
 
+    pools: list[forked.Workers[object, object]] = []
+    real_enter = forked.Workers.__enter__
+
+    def enter(pool: forked.Workers[object, object]) -> forked.Workers[object, object]:
+        pools.append(pool)
+        return real_enter(pool)
+
+    monkeypatch.setattr(forked.Workers, "__enter__", enter)
     pages = _site(tmp_path / "site", lint.PARALLEL_MIN_PAGES + 4)
     plan = lint.plan_pages(pages, None)
     calls: list[tuple[int, int]] = []
@@ -302,7 +310,8 @@ def test_meanwhile_runs_here_while_the_workers_lint(
     monkeypatch.setattr(lint, "_expand", expand)
 
     def meanwhile() -> None:
-        calls.append((len(multiprocessing.active_children()), len(expanded)))
+        running = [pid for pid in pools[-1].pids if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+        calls.append((len(running), len(expanded)))
 
     together = lint.lint_planned(plan, None, jobs=2, meanwhile=meanwhile)
     assert forks == [2]
