@@ -160,11 +160,26 @@ def empty_items(doc: PageDoc) -> Iterator[Finding]:
             )
 
 
+#: a heading of at least this many words that ends a sentence is prose set in a heading's
+#: type (an FAQ's answer, a note), not the title of a section still to be written
+PROSE_HEADING_WORDS = 10
+
+
+def _prose(heading: str) -> bool:
+    text = heading.rstrip()
+    return (
+        text.endswith((".", "!"))
+        and not text.endswith("..")
+        and len(text.split()) >= PROSE_HEADING_WORDS
+    )
+
+
 def empty_sections(doc: PageDoc) -> Iterator[Finding]:
     """page-empty-section: a heading followed by nothing up to the next heading of the same or
     a higher level (a sub-heading counts as content; so does what a template tag, a
     component, an embed or an image renders). A heading that is itself a link is an entry of
-    a navigation list, never an empty section.
+    a navigation list, never an empty section; nor is one that is a sentence of prose (ten
+    words or more, ending with a full stop: an FAQ's answer set as a heading).
 
     PASS::
 
@@ -179,7 +194,7 @@ def empty_sections(doc: PageDoc) -> Iterator[Finding]:
     """
     headings = doc.headings
     for i, heading in enumerate(headings):
-        if heading.has_content or heading.entry:
+        if heading.has_content or heading.entry or _prose(heading.text):
             continue
         following = headings[i + 1] if i + 1 < len(headings) else None
         if following is not None and following.level > heading.level:

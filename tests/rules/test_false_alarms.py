@@ -81,6 +81,19 @@ def test_sections_that_render_content_are_not_empty(text: str, path: str) -> Non
     assert found(text, path) == []
 
 
+def test_an_answer_set_as_a_heading_is_prose_not_an_empty_section() -> None:
+    """An FAQ whose answer is a heading of its own (seen on a real handbook page); a short
+    heading, or one that only trails off, is still a section title."""
+    answer = "To be eligible, submit a note from a licensed provider before the leave starts."
+    faq = f"##### Q: Can my therapist write the note?\n\n###### A: {answer}\n\n##### Q: Next?\n\nA: Yes.\n"
+    assert found(faq) == []
+    assert found("## Renewal.\n\n## Cancelation\ntext\n") == [(1, 1, "page-empty-section")]
+    trailing = (
+        "## Planning to go on leave? Follow the steps below, one by one...\n\n## Next\ntext\n"
+    )
+    assert found(trailing) == [(1, 1, "page-empty-section")]
+
+
 def test_erb_in_a_page_that_is_not_erb_is_its_own_finding() -> None:
     text = "## Team\n\n<%= partial 'team' %>\n"
     assert (
