@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from flowcatalog import fsio
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
 from flowcatalog.fsio import list_tree, repository_root
@@ -154,12 +155,14 @@ def lint_planned(
     site: SiteTree | None = None,
     on_read: Callable[[str], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> PageLint:
     """``lint_pages`` of a plan. ``keys`` are the work items' page-cache keys when already
     made (``PageCache.page_keys``), ``site`` the site tree when already listed (used when
     its top is the one the linted pages call for, else listed here, once); ``on_read`` is
     told of every other page the internal-link check consults for its ids; ``meanwhile``
-    is called while worker processes lint (``_lint_forked``), if any do."""
+    is called while worker processes lint (``_lint_forked``), if any do; ``warn`` is told
+    when the site has too many files to list (its internal links are then not judged)."""
     from flowcatalog.rules.page_content import drift
 
     findings = list(plan.findings)
@@ -175,6 +178,11 @@ def lint_planned(
     if top is not None and (site is None or site[0] != top):
         tree = list_tree(top)
         site = None if tree is None else (top, *tree)
+        if tree is None and warn is not None:
+            warn(
+                f"internal links not checked: more than {fsio.MAX_TREE_ENTRIES:,} files under "
+                f"{top}; name the site's root with --root-dir"
+            )
     internal: list[tuple[Finding, ...]] = [() for _ in results]
     consulted: list[tuple[int, ...]] = [() for _ in results]
     if site is not None:  # (none: no page, or too many files to list; nothing is judged)

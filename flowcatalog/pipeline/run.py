@@ -199,6 +199,7 @@ def _run_check(request: CheckRequest, cache: PageCache | None) -> Report:
                 site=memo.site if memo is not None else None,
                 on_read=memo.on_read if memo is not None else None,
                 meanwhile=request.meanwhile,
+                warn=request.warn,
             )
             if memo is not None and linted.site_top not in (None, memo.top):
                 memo = None  # the pages that parsed call for another site than it listed

@@ -27,18 +27,39 @@ SiteTree = tuple[str, frozenset[str], frozenset[str]]
 def site_top(paths: Sequence[str], root_dir: str | None) -> str:
     """Where the internal-link check lists files for pages at ``paths`` (absolute): the
     site root when given, else the directory run in when every page is inside it, else the
-    pages' common directory (widened to hold them all)."""
+    pages' common directory (widened to hold them all).
+
+    The directory run in is narrowed to the git repository of the pages when it lies
+    above it: ``check ~/project/docs`` from a home directory lists the project, not the
+    whole home (seconds of listing, or none at all past ``fsio.MAX_TREE_ENTRIES``, and
+    nothing out of the repository is read for its anchors anyway)."""
     dirs = list(dict.fromkeys(map(os.path.dirname, paths)))
     here = os.getcwd()
     if root_dir is not None:
         top = os.path.abspath(root_dir)
     elif all(_inside(d, here) for d in dirs):
         top = here  # pages of the project run in (pre-commit passes a few): list all of it
+        repository = _git_top(os.path.commonpath(dirs))
+        if repository is not None and repository != here and _inside(repository, here):
+            top = repository
     else:
         top = os.path.commonpath(dirs)
     if not all(_inside(d, top) for d in dirs):
         top = os.path.commonpath([top, *dirs])
     return top
+
+
+def _git_top(directory: str) -> str | None:
+    """The git top level at or above ``directory`` (not resolved: as ``directory`` names
+    it), or None outside git."""
+    probe = directory
+    while True:
+        if os.path.lexists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
 
 
 def _inside(path: str, top: str) -> bool:

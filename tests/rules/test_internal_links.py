@@ -4,6 +4,7 @@ files of rendered paths, anchors with duplicate headings and explicit ids."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flowcatalog.pipeline.pages import lint_pages
+from tests.conftest import RunCli
 
 PAGES = {
     "handbook/index.md": "# Handbook\n\nStart here.\n",
@@ -191,6 +193,24 @@ def test_edge_cases_of_the_site_listing(tmp_path: Path, monkeypatch: pytest.Monk
     assert [f.rule for f in lint_pages([page], None).findings] == []
 
 
+def test_a_site_too_large_to_list_is_said_not_passed_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    from flowcatalog import fsio
+
+    root = site(tmp_path, "# L\n\n[x](../other/gone.md)\n")
+    monkeypatch.chdir(root)
+    page = os.path.join("handbook", "links.md")
+    assert run_cli("check", page, "--no-config", "--no-cache").code == 1  # judged: broken
+    monkeypatch.setattr(fsio, "MAX_TREE_ENTRIES", 3)
+    done = run_cli("check", page, "--no-config", "--no-cache")
+    assert (done.code, done.err) == (
+        0,
+        f"flowcatalog: warning: internal links not checked: more than 3 files under {root}; "
+        "name the site's root with --root-dir\n",
+    )
+
+
 def test_pages_of_the_project_run_in_see_all_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,6 +220,44 @@ def test_pages_of_the_project_run_in_see_all_of_it(
     monkeypatch.chdir(root)
     lint = lint_pages([str(page.relative_to(root))], None)
     assert [(f.rule, f.location.column) for f in lint.findings] == [("page-link-broken", 27)]
+
+
+def test_a_run_from_above_the_repository_lists_the_repository_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check project/docs`` from the directory holding the project (a home directory,
+    a CI workspace): the files listed are the repository's, not everything under the
+    directory run in, and the findings are those of a run from the repository's top."""
+    from flowcatalog.pipeline import pages as pipeline
+
+    repository = tmp_path / "work" / "project"
+    page_text = "# L\n\n[readme](../README.md) [x](../other/gone.md) [u](../../unrelated/d1/)\n"
+    root = site(repository, page_text)
+    (repository / ".git").mkdir()
+    (repository / "README.md").write_text("# Project\n", encoding="utf-8")
+    for n in range(50):  # beside the project, never listed
+        (tmp_path / "work" / "unrelated" / f"d{n}").mkdir(parents=True)
+    listed: list[str] = []
+    real_list = pipeline.list_tree
+
+    def listing(top: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        listed.append(top)
+        return real_list(top)
+
+    monkeypatch.setattr(pipeline, "list_tree", listing)
+    page = root / "handbook" / "links.md"
+    runs = []
+    for here in (tmp_path / "work", repository):
+        monkeypatch.chdir(here)
+        lint = lint_pages([os.path.relpath(page, here)], None)
+        runs.append([(f.rule, f.location.column, f.message) for f in lint.findings])
+    assert listed == [str(repository)] * 2
+    assert runs[0] == runs[1]
+    assert [(rule, column) for rule, column, _ in runs[0]] == [("page-link-broken", 24)]
+    monkeypatch.chdir(tmp_path / "work")  # outside git: the directory run in, as before
+    shutil.rmtree(repository / ".git")
+    lint_pages([os.path.relpath(page, tmp_path / "work")], None)
+    assert listed[-1] == str(tmp_path / "work")
 
 
 def test_a_misspelt_site_section_is_judged(tmp_path: Path) -> None:
