@@ -228,6 +228,7 @@ def test_a_run_from_above_the_repository_lists_the_repository_only(
     """``check project/docs`` from the directory holding the project (a home directory,
     a CI workspace): the files listed are the repository's, not everything under the
     directory run in, and the findings are those of a run from the repository's top."""
+    from flowcatalog.fsio import list_tree
     from flowcatalog.pipeline import pages as pipeline
 
     repository = tmp_path / "work" / "project"
@@ -238,11 +239,10 @@ def test_a_run_from_above_the_repository_lists_the_repository_only(
     for n in range(50):  # beside the project, never listed
         (tmp_path / "work" / "unrelated" / f"d{n}").mkdir(parents=True)
     listed: list[str] = []
-    real_list = pipeline.list_tree
 
     def listing(top: str) -> tuple[frozenset[str], frozenset[str]] | None:
         listed.append(top)
-        return real_list(top)
+        return list_tree(top)
 
     monkeypatch.setattr(pipeline, "list_tree", listing)
     page = root / "handbook" / "links.md"
