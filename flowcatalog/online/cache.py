@@ -7,6 +7,9 @@
   is only trusted after a ``/meta`` call returns the same file ``version`` (see
   ``figma_api``); an entry for a pinned version-id is reused until ``max_age``.
 
+Entries of either kind checked longer ago than ``KEEP_SECONDS`` are dropped as a run
+writes, so the file does not grow with every URL and file version ever checked.
+
 Only a file that is flowcatalog's own is ever opened for writing: an SQLite database whose
 header carries ``APPLICATION_ID`` (or, written before the marker existed, ``user_version``
 1 and exactly the tables ``web`` and ``figma``), a new file, or an empty one. Any other file
@@ -47,6 +50,10 @@ from flowcatalog.cachedb import (
 from flowcatalog.online.figma_api import CachedFile
 from flowcatalog.online.liveness import ErrorKind, Probe
 from flowcatalog.online.settings import DEFAULT_MAX_AGE
+
+#: entries checked longer ago than this (or than a run's ``max_age``, when longer) are
+#: dropped as a run writes: 30 days, well past the default ``max_age`` of one day
+KEEP_SECONDS = 30 * 86400.0
 
 SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of a flowcatalog cache: "FlCa"
@@ -230,8 +237,19 @@ class Cache:
         self.hits += 1
         return CachedProbe(probe, float(checked_at))
 
+    def _pruned(self, now: float) -> list[tuple[str, tuple[Any, ...]]]:
+        """Statements that drop the entries no run would reuse any more: checked longer
+        ago than ``KEEP_SECONDS`` (or this run's ``max_age``, when longer), so the file does
+        not grow with every URL and file version ever checked."""
+        before = now - max(self.max_age, KEEP_SECONDS)
+        return [
+            ("DELETE FROM web WHERE checked_at < ?", (before,)),
+            ("DELETE FROM figma WHERE checked_at < ?", (before,)),
+        ]
+
     def put_web(self, probes: Iterable[tuple[Probe, bool]]) -> None:
-        """Store the successes (``ok`` True) and forget the failures."""
+        """Store the successes (``ok`` True) and forget the failures (and what is too old
+        to reuse: ``_pruned``)."""
         now = self._clock()
         statements: list[tuple[str, tuple[Any, ...]]] = []
         for probe, ok in probes:
@@ -248,7 +266,7 @@ class Cache:
                     ("DELETE FROM web WHERE url = ? AND private = ?", (probe.url, self._private))
                 )
         if statements:
-            self._write(statements)
+            self._write([*statements, *self._pruned(now)])
 
     # -- Figma files (the figma_api.FigmaCache protocol) ----------------------------------------
 
@@ -289,6 +307,7 @@ class Cache:
 
     def put_file(self, entry: CachedFile) -> None:
         nodes = {k: (list(v) if v is not None else None) for k, v in entry.nodes.items()}
+        now = self._clock()
         self._write(
             [
                 (
@@ -301,9 +320,10 @@ class Cache:
                         entry.file_name,
                         entry.last_modified,
                         json.dumps(nodes, sort_keys=True),
-                        self._clock(),
+                        now,
                     ),
-                )
+                ),
+                *self._pruned(now),
             ]
         )
 

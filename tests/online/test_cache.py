@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from flowcatalog.model import FigmaRef
-from flowcatalog.online.cache import Cache, default_path
+from flowcatalog.online.cache import KEEP_SECONDS, Cache, default_path
 from flowcatalog.online.figma_api import CachedFile, FigmaClient, FigmaSettings, FigmaToken
 from flowcatalog.online.liveness import FigmaStatus, Probe
 from tests.online_support import FakeFigma, local_server, url
@@ -179,6 +179,36 @@ def test_figma_entries(cache_file: Path, clock: Clock, warnings: list[str]) -> N
     clock.now += 7200
     assert cache.get_file(KEY, None) is not None  # trusted only after /meta confirms it
     assert cache.get_file(KEY, "123") is None  # a pinned version entry goes stale
+
+
+def _rows(path: Path) -> dict[str, list[str]]:
+    with sqlite3.connect(path) as db:
+        return {
+            "web": [row[0] for row in db.execute("SELECT url FROM web ORDER BY url")],
+            "figma": [row[0] for row in db.execute("SELECT version_id FROM figma ORDER BY 1")],
+        }
+
+
+def test_entries_too_old_to_reuse_are_dropped_as_a_run_writes(
+    cache_file: Path, clock: Clock, warnings: list[str]
+) -> None:
+    """The file does not grow with every URL ever checked: what no run would reuse any more
+    goes when a later run writes (web results or Figma files), what is young enough stays;
+    a run that reuses older results (a longer max_age) keeps them."""
+    cache = open_cache(cache_file, clock, warnings)
+    cache.put_web([(Probe(U, status=200), True)])
+    cache.put_file(CachedFile(KEY, "1", "77", "File", "2024", {}))
+    clock.now += KEEP_SECONDS - 10
+    cache.put_web([(Probe(U + "/young", status=200), True)])
+    assert _rows(cache_file) == {"web": [U, U + "/young"], "figma": ["1"]}
+    clock.now += 20  # the first two are past KEEP_SECONDS now
+    patient = Cache(cache_file, max_age=2 * KEEP_SECONDS, clock=clock)
+    patient.put_web([(Probe(U + "/other", status=200), True)])
+    patient.close()
+    assert _rows(cache_file) == {"web": [U, U + "/other", U + "/young"], "figma": ["1"]}
+    cache.put_file(CachedFile(KEY, "2", "78", "File", "2024", {}))
+    assert _rows(cache_file) == {"web": [U + "/other", U + "/young"], "figma": ["2"]}
+    assert warnings == []
 
 
 @pytest.fixture(scope="module")
