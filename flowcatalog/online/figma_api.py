@@ -234,6 +234,7 @@ class FigmaClient:
 
     def close(self) -> None:
         self._session.close()
+        self._watchdog.close()
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): cut off the call in flight and make no further call."""

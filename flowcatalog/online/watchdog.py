@@ -84,6 +84,7 @@ class Watchdog:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._watches: set[Watch] = set()
+        self._closing = False
         self.aborted = False
 
     @contextlib.contextmanager
@@ -91,6 +92,7 @@ class Watchdog:
         """The calling thread's requests within the block are cut off after ``seconds``."""
         watch = Watch(self._clock() + max(0.0, seconds))
         with self._cond:
+            self._closing = False
             if self.aborted:
                 watch.aborted = True
             self._watches.add(watch)
@@ -117,6 +119,17 @@ class Watchdog:
                 if not self._watches:  # none left: the thread clears the heap and ends
                     self._cond.notify()
 
+    def close(self) -> None:
+        """The checker is done: the thread ends now, when no watch is left, instead of a
+        second later (a library caller may lint pages next, and a process with a thread
+        running does not fork its page workers). A later watch starts it again."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(1.0)
+
     def abort(self) -> None:
         """Cut off every watched request now, and every one started from now on."""
         with self._cond:
@@ -132,7 +145,7 @@ class Watchdog:
                 while self._heap and self._heap[0][2].done:
                     heapq.heappop(self._heap)
                 if not self._heap:
-                    if not self._cond.wait(timeout=1.0) and not self._heap:
+                    if self._closing or (not self._cond.wait(timeout=1.0) and not self._heap):
                         self._thread = None
                         return
                     continue

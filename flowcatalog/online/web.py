@@ -403,6 +403,7 @@ class WebChecker:
         self._direct.close()
         if self._session is not None:
             self._session.close()
+        self._watchdog.close()
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): cut off the requests in flight, send no new one."""

@@ -70,3 +70,19 @@ def test_the_thread_ends_once_no_watch_is_left() -> None:
     thread.join(10)  # a second after the last watch (not the 600 s of its deadline)
     assert not thread.is_alive()
     assert watchdog._heap == []
+
+
+def test_closed_the_thread_ends_at_once_and_a_later_watch_starts_it_again() -> None:
+    """(A library caller that checks links, then lints pages, forks its page workers.)"""
+    watchdog = Watchdog()
+    for _ in range(2):
+        with watchdog.watch(600.0):
+            pass
+        thread = watchdog._thread
+        assert thread is not None
+        watchdog.close()  # (the second time: after the first close, a watch restarted it)
+        assert not thread.is_alive()  # joined: not the second it waits otherwise
+        assert watchdog._thread is None
+    done: list[bytes] = []
+    _blocked_read(watchdog, 0.05, done).join(10)
+    assert done == [b""]  # a watch after close still cuts off at its deadline
