@@ -158,16 +158,22 @@ def read_text(path: str, *, limit: int = MAX_TEXT_BYTES, what: str = "file") -> 
 
 
 def repository_root(start: str) -> str:
-    """The git top level at or above directory ``start`` (a ``.git`` directory or file), or
-    ``start`` itself outside git; resolved (symlinks followed)."""
+    """The git top level at or above directory ``start``, or ``start`` itself outside git;
+    resolved (symlinks followed)."""
     top = os.path.realpath(start or ".")
-    probe = top
+    return git_top(top) or top
+
+
+def git_top(directory: str) -> str | None:
+    """The git top level at or above ``directory`` (a ``.git`` directory or file), named as
+    ``directory`` names it (not resolved), or None outside git."""
+    probe = directory
     while True:
         if os.path.lexists(os.path.join(probe, ".git")):
             return probe
         parent = os.path.dirname(probe)
         if parent == probe:
-            return top
+            return None
         probe = parent
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowcatalog.errors import InputError
 from flowcatalog.findings import Finding
-from flowcatalog.fsio import contained, list_tree, repository_root
+from flowcatalog.fsio import contained, git_top, list_tree, repository_root
 from flowcatalog.pages.doc import PageLinks, page_type
 from flowcatalog.pages.load import read_page
 from flowcatalog.pages.slugs import DEFAULT_SLUG_STYLE
@@ -39,7 +39,7 @@ def site_top(paths: Sequence[str], root_dir: str | None) -> str:
         top = os.path.abspath(root_dir)
     elif all(_inside(d, here) for d in dirs):
         top = here  # pages of the project run in (pre-commit passes a few): list all of it
-        repository = _git_top(os.path.commonpath(dirs))
+        repository = git_top(os.path.commonpath(dirs))
         if repository is not None and repository != here and _inside(repository, here):
             top = repository
     else:
@@ -47,19 +47,6 @@ def site_top(paths: Sequence[str], root_dir: str | None) -> str:
     if not all(_inside(d, top) for d in dirs):
         top = os.path.commonpath([top, *dirs])
     return top
-
-
-def _git_top(directory: str) -> str | None:
-    """The git top level at or above ``directory`` (not resolved: as ``directory`` names
-    it), or None outside git."""
-    probe = directory
-    while True:
-        if os.path.lexists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return None
-        probe = parent
 
 
 def _inside(path: str, top: str) -> bool:
