@@ -12,9 +12,10 @@ threads), which is a tenth of linting a hundred pages on two cores. This pool ne
 - Tasks are handed out in their order, ``AHEAD`` at a time per worker, so a worker finds
   its next task waiting when it finishes one. The results come back as soon as each task
   is done, in whatever order they finish.
-- A task that raised, or whose worker died (its result pipe closed before the result
-  came), comes back as ``FAILED``; the caller decides what to do with it (``pages`` lints
-  it again in its own process, where the error is reported as usual).
+- A task that raised, whose result could not be pickled there or unpickled here, or whose
+  worker died (its result pipe closed before the result came), comes back as ``FAILED``;
+  the caller decides what to do with it (``pages`` lints it again in its own process,
+  where the error is reported as usual).
 - A worker ignores Ctrl-C, ends when its task pipe closes and never returns into the
   caller's code (``os._exit``: no ``atexit`` handler, no buffered output of the parent
   written twice). Leaving the pool reaps every worker; leaving it on an exception (Ctrl-C
@@ -141,7 +142,12 @@ class Workers(Generic[T, R]):
             end = start + _HEAD.size + length
             if len(buffer) < end:
                 break
-            outcome = pickle.loads(buffer[start + _HEAD.size : end]) if ok else FAILED
+            outcome: R | object = FAILED
+            if ok:
+                try:
+                    outcome = pickle.loads(buffer[start + _HEAD.size : end])
+                except Exception:  # a result that cannot be made here: redone by the caller
+                    outcome = FAILED
             worker.waiting.remove(index)
             done.append((index, outcome))
             start = end

@@ -101,6 +101,31 @@ def test_a_task_that_raises_fails_alone() -> None:
     assert got == {n: FAILED if n % 5 == 3 else -n for n in range(20)}
 
 
+def _refuse() -> None:
+    raise ValueError("cannot be made here")
+
+
+class _Unloadable:
+    """Pickled in the worker; unpickling it raises."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_refuse, ())
+
+
+@pytest.mark.usefixtures("no_leaks")
+def test_a_result_that_cannot_cross_fails_alone() -> None:
+    def task(n: int) -> object:
+        if n == 2:
+            return _Unloadable()
+        if n == 5:
+            return lambda: n  # (no pickle for a lambda)
+        return n
+
+    with Workers(task, list(range(8)), 2) as pool:
+        got = dict(pool.results())
+    assert got == {n: FAILED if n in (2, 5) else n for n in range(8)}
+
+
 @pytest.mark.usefixtures("no_leaks")
 def test_a_worker_that_dies_fails_what_it_held_and_the_others_go_on() -> None:
     def task(n: int) -> int:
