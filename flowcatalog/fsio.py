@@ -200,14 +200,27 @@ def atomic_write(
     existing file is kept. With ``expected``, the file is replaced only if it still holds
     exactly those bytes (nobody changed it since it was read); otherwise ``InputError`` with
     the ``conflict`` message.
+
+    A symlink is kept: the file it names is the one replaced (in that file's directory).
+    What is not a regular file (``/dev/null``, a pipe, a terminal), and what names an open
+    file of a process (``/dev/stdout``, ``/proc/self/fd/1``, a symlink to one), is written
+    as it is, never replaced: a temporary file renamed over ``/dev/null`` by a run as root
+    would make it a file of ours for every program on the machine, and one renamed over the
+    file ``/dev/stdout`` leads to would leave the shell writing to a file no longer there.
     """
-    target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        mode = target.stat().st_mode & 0o7777
+        info: os.stat_result | None = os.stat(path)  # (through symlinks)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        info = None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
+    if (info is not None and not stat.S_ISREG(info.st_mode)) or _names_a_descriptor(path):
+        _write_through(path, payload)
+        return
+    target = Path(os.path.realpath(path) if os.path.islink(path) else path)
+    directory = target.parent if str(target.parent) else Path(".")
+    mode = info.st_mode & 0o7777 if info is not None else 0o666 & ~_umask()
     try:
         import tempfile  # only to write: not at start-up
 
@@ -228,6 +241,30 @@ def atomic_write(
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _names_a_descriptor(path: str) -> bool:
+    """Whether ``path``, or a symlink it leads through, lies under ``/dev`` or ``/proc``:
+    a device or a process's open file (``/dev/stdout`` -> ``/proc/self/fd/1``)."""
+    probe = os.path.abspath(path)
+    for _ in range(40):  # (a loop of links ends here: the write then says so)
+        if probe.startswith(("/dev/", "/proc/")):
+            return True
+        try:
+            link = os.readlink(probe)
+        except OSError:  # not a symlink (or not one we may read)
+            return False
+        probe = os.path.normpath(os.path.join(os.path.dirname(probe), link))
+    return False
+
+
+def _write_through(path: str, payload: bytes) -> None:
+    """Write into what ``path`` is (a device, a pipe), not replacing it."""
+    try:
+        with open(path, "wb") as handle:
+            handle.write(payload)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
 
 
 def _umask() -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -303,6 +307,69 @@ def test_output_file_is_written_atomically(run_cli: RunCli, in_tmp: Path) -> Non
     assert (result.code, result.out) == (0, "")
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["figma_links"] == 10
     assert [p.name for p in in_tmp.iterdir() if p.name.startswith(".")] == []
+
+
+def _project(root: Path) -> None:
+    """The repository's catalog and the page it lists, in ``root``."""
+    shutil.copy(REPO / "catalog.yaml", root / "catalog.yaml")
+    shutil.copytree(REPO / "docs", root / "docs")
+
+
+def test_output_through_a_symlink_keeps_the_link(run_cli: RunCli, in_tmp: Path) -> None:
+    _project(in_tmp)
+    real = in_tmp / "reports" / "latest.txt"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = in_tmp / "report.txt"
+    link.symlink_to(real)
+    assert run_cli("check", "--output", str(link)).code == 0
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8").endswith("coverage 100.0% (10/10 cells documented)\n")
+    hidden = [p.name for d in (in_tmp, real.parent) for p in d.iterdir() if p.name[0] == "."]
+    assert [name for name in hidden if name.endswith(".tmp")] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_output_to_a_pipe_is_written_into_it_not_replaced(run_cli: RunCli, in_tmp: Path) -> None:
+    """``-o`` naming what is no regular file (a named pipe here; ``/dev/null`` and
+    ``/dev/stdout`` alike) is written as it is: a file renamed over it would replace it."""
+    _project(in_tmp)
+    pipe = in_tmp / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    assert run_cli("check", "--output", str(pipe)).code == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert len(received) == 1
+    assert received[0].endswith(b"(10/10 cells documented)\n")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="no /proc here")
+def test_output_to_an_open_file_of_the_process_writes_into_that_file(
+    run_cli: RunCli, in_tmp: Path
+) -> None:
+    """``-o /dev/stdout`` with the output sent to a file: the file the process has open is
+    written, not replaced by another (the shell would go on writing to a file unlinked)."""
+    _project(in_tmp)
+    log = in_tmp / "log.txt"
+    with open(log, "wb") as handle:
+        before = os.fstat(handle.fileno()).st_ino
+        link = in_tmp / "stdout"
+        link.symlink_to(f"/proc/self/fd/{handle.fileno()}")
+        assert run_cli("check", "--output", str(link)).code == 0
+        assert os.stat(log).st_ino == before
+    assert log.read_text(encoding="utf-8").endswith("(10/10 cells documented)\n")
+
+
+def test_output_to_a_directory_is_an_input_error(run_cli: RunCli, in_tmp: Path) -> None:
+    _project(in_tmp)
+    (in_tmp / "out").mkdir()
+    result = run_cli("check", "--output", "out")
+    assert result.code == 2
+    assert result.err.startswith("flowcatalog: error: out: cannot write:")
+    assert (in_tmp / "out").is_dir()
 
 
 def test_output_into_missing_directory_is_an_input_error(run_cli: RunCli, in_repo: Path) -> None:
