@@ -19,6 +19,15 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+def printable(text: str) -> str:
+    """``text`` (a path, a name from outside) with what is not printable written as its
+    Python escape (``\\n``, ``\\x1b``, a stray surrogate of an undecodable name): a line of
+    output stays one line, and a terminal is handed nothing it would act on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class FlowcatalogError(Exception):
     """A condition that stops the run; ``str()`` is the one-line message."""
 
@@ -31,7 +40,7 @@ class FlowcatalogError(Exception):
 
     def __str__(self) -> str:
         if self.location:
-            return f"{self.location}: {self.message}"
+            return f"{printable(self.location)}: {self.message}"
         return self.message
 
 

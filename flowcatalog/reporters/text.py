@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flowcatalog.errors import printable
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.report import Report
 
@@ -13,9 +14,13 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def format_finding(finding: Finding, *, color: bool = False) -> str:
+    """One line, whatever the page's file name holds (``errors.printable``)."""
     severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
-    where = _paint(str(finding.location), "1", color)
-    return f"{where}: {severity}: {finding.message} [{finding.rule}]"
+    location = finding.location
+    where = str(location)
+    if not location.path.isprintable():
+        where = where.replace(location.path, printable(location.path), 1)
+    return f"{_paint(where, '1', color)}: {severity}: {finding.message} [{finding.rule}]"
 
 
 def _plural(n: int, word: str) -> str:

@@ -3,6 +3,7 @@ one problem, and containment in the repository."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -71,3 +72,27 @@ def test_absolute_glob_walks_from_its_literal_base(run_cli: RunCli, in_tmp: Path
     (in_tmp / "d" / "p.md").write_text("# P\n")
     result = run_cli("links", str(in_tmp / "d" / "*.md"))
     assert result.code == 0, result.err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no line break in a Windows file name")
+def test_a_file_name_holding_a_line_break_or_an_escape_is_shown_on_one_line(
+    run_cli: RunCli, in_tmp: Path
+) -> None:
+    """A name from a contributor's branch cannot add lines to the text output (a forged
+    finding) nor hand the terminal an escape sequence; JSON keeps the name as it is."""
+    name = "new\nline\x1b[2J.md"
+    (in_tmp / name).write_text("# A\n\n- \n", encoding="utf-8")
+    result = run_cli("check", name, "--no-config", "--no-cache")
+    shown = "new\\nline\\x1b[2J.md"
+    assert result.out.splitlines() == [
+        f"{shown}:3:1: warning: empty list item under 'A'; fill it in or remove it "
+        "[page-empty-item]",
+        "0 errors, 1 warning, 0 infos; 0 links (0 Figma)",
+    ]
+    report = run_cli("check", name, "--no-config", "--no-cache", "--format", "json").out
+    assert json.loads(report)["findings"][0]["path"] == name
+    missing = run_cli("check", name + "x", "--no-config")
+    assert (missing.code, missing.err) == (
+        2,
+        f"flowcatalog: error: {shown}x: no page matches this pattern\n",  # ([2J: a glob)
+    )

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import pytest
 
+from flowcatalog.errors import printable
 from flowcatalog.findings import Finding, Severity, sort_findings
 from flowcatalog.model import FigmaRef, Link, Location
 from flowcatalog.report import FigmaDetails, LinkGroup, Report, ReportContext, ShardStamp
@@ -27,7 +28,6 @@ from flowcatalog.reporters import (
     json_report,
     markup,
     sarif,
-    text,
 )
 from flowcatalog.reporters.json_report import dumps
 from flowcatalog.reporters.subjects import fingerprints
@@ -155,8 +155,9 @@ def test_junit_parses_and_gives_the_text_back() -> None:
     assert len(failures) == 2  # the error about a link, and the other error
     assert all(failure.get("message") in expected for failure in failures)
     bodies = "\n".join(e.text or "" for e in root.iter() if e.tag in {"failure", "system-out"})
-    for finding in HOSTILE_FINDINGS:
-        assert _xml_text(text.format_finding(finding)) in bodies
+    for finding in HOSTILE_FINDINGS:  # (the body gives the path back as it is: XML-clean)
+        line = f"{finding.location}: {finding.severity.value}: {finding.message} [{finding.rule}]"
+        assert _xml_text(line) in bodies
     classnames = {case.get("classname") for case in root.iter("testcase")}
     assert markup.clean(f"dir/{HOSTILE}0.md") in classnames
 
@@ -182,9 +183,13 @@ def test_badge_parses() -> None:
 
 
 def test_text_gives_the_text_back() -> None:
+    """The message as it is; the path with what is not printable escaped, so that a file
+    name cannot break the one line a finding takes (``errors.printable``)."""
     lines = get_reporter("text")(REPORT)
     for finding in HOSTILE_FINDINGS:
-        assert f"{finding.location}: {finding.severity.value}: {finding.message}" in lines
+        shown = replace(finding.location, path=printable(finding.location.path))
+        assert f"{shown}: {finding.severity.value}: {finding.message}" in lines
+    assert any(printable(f.location.path) != f.location.path for f in HOSTILE_FINDINGS)
 
 
 def _unescape_command(value: str) -> str:
