@@ -20,7 +20,7 @@ from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage, prefetch
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
-from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError
+from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError, printable
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _catalog_bytes(path: str | None) -> bytes | None:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"flowcatalog: warning: {message}", err=True)
+    click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
 
 def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
@@ -533,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="flowcatalog", standalone_mode=False)
     except FlowcatalogError as exc:
-        click.echo(f"flowcatalog: error: {exc}", err=True)
+        click.echo(f"flowcatalog: error: {printable(str(exc))}", err=True)
         return int(exc.exit_code)
     except click.exceptions.Abort:  # click's form of a Ctrl-C (KeyboardInterrupt)
         _ignore_further_interrupts()

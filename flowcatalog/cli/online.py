@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
-from flowcatalog.errors import UsageError
+from flowcatalog.errors import UsageError, printable
 
 if TYPE_CHECKING:
     from flowcatalog.online.settings import OnlineSettings
@@ -247,7 +247,7 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
         def warn(message: str) -> None:
             if bar is not None:
                 bar.clear()
-            click.echo(f"flowcatalog: warning: {message}", err=True)
+            click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
         parts = open_parts(
             settings,

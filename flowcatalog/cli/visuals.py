@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from flowcatalog.cli.online import online_options
-from flowcatalog.errors import ExitCode, UsageError
+from flowcatalog.errors import ExitCode, UsageError, printable
 
 if TYPE_CHECKING:
     from flowcatalog.findings import Finding
@@ -41,6 +41,10 @@ def _fetcher(settings: OnlineSettings) -> ImageFetcher:
             include_private=settings.http.include_private,
         )
     )
+
+
+def _warn(message: str) -> None:
+    click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
 
 def _catalog_refs(catalog_path: str, exclude: tuple[str, ...]) -> list[FigmaRef]:
@@ -99,7 +103,7 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
         cache = Cache(
             settings.cache_path or default_path(),
             max_age=settings.max_cache_age,
-            warn=lambda message: click.echo(f"flowcatalog: warning: {message}", err=True),
+            warn=_warn,
         )
     client = FigmaRenderClient(
         FigmaToken(token),
