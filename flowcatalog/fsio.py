@@ -215,8 +215,9 @@ def atomic_write(
         info = None
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
-    if (info is not None and not stat.S_ISREG(info.st_mode)) or _names_a_descriptor(path):
-        _write_through(path, payload)
+    special, descriptor = _special(path)
+    if special or (info is not None and not stat.S_ISREG(info.st_mode)):
+        _write_through(path, payload, descriptor)
         return
     target = Path(os.path.realpath(path) if os.path.islink(path) else path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -243,26 +244,41 @@ def atomic_write(
             os.unlink(tmp)
 
 
-def _names_a_descriptor(path: str) -> bool:
-    """Whether ``path``, or a symlink it leads through, lies under ``/dev`` or ``/proc``:
-    a device or a process's open file (``/dev/stdout`` -> ``/proc/self/fd/1``)."""
+#: this process's open files, as ``/dev/stdout`` leads to them
+_OWN_DESCRIPTOR = re.compile(r"/(?:proc/self|dev)/fd/([0-9]+)")
+
+
+def _special(path: str) -> tuple[bool, int | None]:
+    """Whether ``path``, or a symlink it leads through, lies under ``/dev`` or ``/proc`` (a
+    device, a process's open file), and which of this process's descriptors it names, if
+    one (``/dev/stdout`` -> ``/proc/self/fd/1``: 1)."""
     probe = os.path.abspath(path)
+    special = False
     for _ in range(40):  # (a loop of links ends here: the write then says so)
-        if probe.startswith(("/dev/", "/proc/")):
-            return True
+        special = special or probe.startswith(("/dev/", "/proc/"))
+        own = _OWN_DESCRIPTOR.fullmatch(probe)
+        if own is not None:
+            return True, int(own[1])
         try:
             link = os.readlink(probe)
         except OSError:  # not a symlink (or not one we may read)
-            return False
+            break
         probe = os.path.normpath(os.path.join(os.path.dirname(probe), link))
-    return False
+    return special, None
 
 
-def _write_through(path: str, payload: bytes) -> None:
-    """Write into what ``path`` is (a device, a pipe), not replacing it."""
+def _write_through(path: str, payload: bytes, descriptor: int | None) -> None:
+    """Write into what ``path`` is (a device, a pipe, an open file), not replacing it; one
+    of this process's descriptors is written as it is open (``>> log`` appends, a file is
+    not truncated by opening it again)."""
     try:
-        with open(path, "wb") as handle:
-            handle.write(payload)
+        if descriptor is None:
+            with open(path, "wb") as handle:
+                handle.write(payload)
+            return
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(descriptor, view) :]
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", location=path) from None
 

@@ -350,17 +350,21 @@ def test_output_to_a_pipe_is_written_into_it_not_replaced(run_cli: RunCli, in_tm
 def test_output_to_an_open_file_of_the_process_writes_into_that_file(
     run_cli: RunCli, in_tmp: Path
 ) -> None:
-    """``-o /dev/stdout`` with the output sent to a file: the file the process has open is
-    written, not replaced by another (the shell would go on writing to a file unlinked)."""
+    """``-o /dev/stdout`` with the output sent to a file (``>> log``): the file the process
+    has open is written through that descriptor: not replaced by another (the shell would
+    go on writing to a file unlinked), not truncated by opening it again."""
     _project(in_tmp)
     log = in_tmp / "log.txt"
-    with open(log, "wb") as handle:
+    log.write_text("before\n", encoding="utf-8")
+    with open(log, "ab") as handle:
         before = os.fstat(handle.fileno()).st_ino
         link = in_tmp / "stdout"
         link.symlink_to(f"/proc/self/fd/{handle.fileno()}")
         assert run_cli("check", "--output", str(link)).code == 0
         assert os.stat(log).st_ino == before
-    assert log.read_text(encoding="utf-8").endswith("(10/10 cells documented)\n")
+    written = log.read_text(encoding="utf-8")
+    assert written.startswith("before\ncatalog.yaml:")
+    assert written.endswith("(10/10 cells documented)\n")
 
 
 def test_output_to_a_directory_is_an_input_error(run_cli: RunCli, in_tmp: Path) -> None:
