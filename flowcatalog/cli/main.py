@@ -20,7 +20,7 @@ from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage, prefetch
 from flowcatalog.cli.paths import display_path, resolve_catalog
 from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
-from flowcatalog.errors import ExitCode, FlowcatalogError, UsageError, printable
+from flowcatalog.errors import ExitCode, FlowcatalogError, InputError, UsageError, printable
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
 if TYPE_CHECKING:
@@ -136,9 +136,14 @@ def _warn(message: str) -> None:
 
 def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
     """Whether to use the page-result cache (not with ``--no-cache``), and the ``--cache``
-    file it goes beside (None: the default one)."""
+    file it goes beside (None: the default one). A ``--cache`` that names no regular file
+    (``/dev/null``) is refused, as the online cache refuses it: the page cache would be
+    made beside it (``/dev/null-pages``)."""
     given = values.get("cache")
-    return not values.get("no_cache"), Path(given) if given else None
+    use = not values.get("no_cache")
+    if use and given and os.path.exists(given) and not os.path.isfile(given):
+        raise InputError("not a regular file; the cache must be a file", location=given)
+    return use, Path(given) if given else None
 
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:

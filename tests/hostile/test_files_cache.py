@@ -127,3 +127,19 @@ def test_private_run_results_are_not_reused_without_include_private(tmp_path: Pa
     public.put_web([(Probe(U, status=200), True)])
     assert public.get_web(U) is not None
     assert Cache(path, include_private=True).get_web(U) is not None  # public results serve too
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_cache_that_is_no_file_is_refused_offline_too(run_cli: RunCli, in_tmp: Path) -> None:
+    """``--cache /dev/null`` (a pipe here) on an offline check: refused in one line as the
+    online cache refuses it, not taken as the place to put the page cache beside
+    (``/dev/null-pages``); with ``--no-cache`` the run goes on."""
+    (in_tmp / "p.md").write_text("# P\n\n- \n", encoding="utf-8")
+    os.mkfifo(in_tmp / "pipe")
+    refused = run_cli("check", "p.md", "--no-config", "--cache", "pipe")
+    assert (refused.code, refused.err) == (
+        2,
+        "flowcatalog: error: pipe: not a regular file; the cache must be a file\n",
+    )
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["p.md", "pipe"]
+    assert run_cli("check", "p.md", "--no-config", "--cache", "pipe", "--no-cache").code == 0
