@@ -536,6 +536,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
+        os.getcwd()
+    except OSError:  # removed under a shell still in it: every relative path is lost
+        click.echo(
+            "flowcatalog: error: the working directory no longer exists; run from one that does",
+            err=True,
+        )
+        return int(ExitCode.USAGE)
+    try:
         result = cli.main(args=args, prog_name="flowcatalog", standalone_mode=False)
     except FlowcatalogError as exc:
         click.echo(f"flowcatalog: error: {printable(str(exc))}", err=True)

@@ -96,3 +96,17 @@ def test_a_file_name_holding_a_line_break_or_an_escape_is_shown_on_one_line(
         2,
         f"flowcatalog: error: {shown}x: no page matches this pattern\n",  # ([2J: a glob)
     )
+
+
+def test_a_working_directory_removed_under_the_run_is_one_line(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = run_cli("check", str(tmp_path / "nowhere.md"))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "flowcatalog: error: the working directory no longer exists; run from one that does\n"
+    )
