@@ -7,6 +7,7 @@ one line on stderr (exit 2), anything unexpected to exit 3 (traceback only with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -58,11 +59,21 @@ class State:
         return bool(isatty and isatty())
 
 
-def _write(text: str, output: str | None, *, color: bool = False) -> None:
+def _write(text: str, output: str | None, *, color: bool = False, for_people: bool) -> None:
     """The report to stdout (colour codes kept only when colour was chosen) or to a file
-    (``-`` is stdout)."""
+    (``-`` is stdout). A report for programs (every format but ``text``) goes to stdout in
+    UTF-8, whatever the stream's encoding (JSON, SARIF and the XML formats are UTF-8 by
+    their specs; a Windows console pipe is cp1252); text goes in the stream's encoding, what
+    it cannot hold written as escapes (``errors="backslashreplace"``, set by ``main``)."""
     if output is None or output == "-":
-        click.echo(text, nl=False, color=color)
+        buffer = getattr(sys.stdout, "buffer", None)
+        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+        if for_people or buffer is None or encoding in ("utf8", "utf_8"):
+            click.echo(text, nl=False, color=color)
+            return
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
         return
     from flowcatalog.fsio import atomic_write
 
@@ -353,7 +364,8 @@ def _emit(
     from flowcatalog.reporters import get_reporter
 
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    report_text = get_reporter(fmt, pretty=pretty)(report, color=color)
+    _write(report_text, output, color=color, for_people=fmt == "text")
     write_reports(report, targets, pretty=pretty)
 
 
@@ -425,7 +437,8 @@ def coverage(
         for part_coverage in each:
             click.echo(f"flowcatalog: {part_coverage.line()}", err=True)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_coverage_reporter(fmt)(report, color=color), output, color=color)
+    coverage_text = get_coverage_reporter(fmt)(report, color=color)
+    _write(coverage_text, output, color=color, for_people=fmt == "text")
     return _exit_code(report, strict=False, fail_under=fail_under)
 
 
@@ -505,7 +518,8 @@ def merge_command(
     targets = parse_targets(reports, output=output)
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
-    _write(get_reporter(fmt, pretty=pretty)(report, color=color), output, color=color)
+    merged = get_reporter(fmt, pretty=pretty)(report, color=color)
+    _write(merged, output, color=color, for_people=fmt == "text")
     write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 
@@ -535,6 +549,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``flowcatalog`` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    for stream in (sys.stdout, sys.stderr):  # what the stream's encoding cannot hold: escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
     try:
         os.getcwd()
     except OSError:  # removed under a shell still in it: every relative path is lost

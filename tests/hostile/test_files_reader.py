@@ -110,3 +110,27 @@ def test_a_working_directory_removed_under_the_run_is_one_line(
     assert result.err == (
         "flowcatalog: error: the working directory no longer exists; run from one that does\n"
     )
+
+
+def test_output_in_an_encoding_that_cannot_hold_the_text(tmp_path: Path) -> None:
+    """stdout in latin-1 (``PYTHONIOENCODING``; a Windows console pipe is cp1252): text
+    goes in it with what it cannot hold escaped, never an internal error; JSON goes in
+    UTF-8, as its spec asks, whole."""
+    import subprocess
+    import sys
+
+    (tmp_path / "p.md").write_text("# Ünï 😀\n\n- \n", encoding="utf-8")
+    env = dict(os.environ, PYTHONIOENCODING="latin-1")
+    base = [sys.executable, "-m", "flowcatalog", "check", "p.md", "--no-config", "--no-cache"]
+    text = subprocess.run(base, cwd=tmp_path, env=env, capture_output=True, check=False)
+    assert (text.returncode, text.stderr) == (0, b"")
+    assert text.stdout.splitlines()[0] == (
+        "p.md:3:1: warning: empty list item under 'Ünï \\U0001f600'; fill it in or remove it "
+        "[page-empty-item]"
+    ).encode("latin-1")
+    data = subprocess.run(
+        [*base, "--format", "json"], cwd=tmp_path, env=env, capture_output=True, check=False
+    )
+    assert (data.returncode, data.stderr) == (0, b"")
+    found = json.loads(data.stdout.decode("utf-8"))["findings"][0]["message"]
+    assert found == "empty list item under 'Ünï 😀'; fill it in or remove it"
