@@ -209,6 +209,8 @@ def atomic_write(
     file ``/dev/stdout`` leads to would leave the shell writing to a file no longer there.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path.endswith(("/", os.sep)):  # (``Path`` would drop the slash and write a file)
+        raise InputError("cannot write: names a directory (ends with '/')", location=path)
     try:
         info: os.stat_result | None = os.stat(path)  # (through symlinks)
     except FileNotFoundError:

@@ -374,6 +374,12 @@ def test_output_to_a_directory_is_an_input_error(run_cli: RunCli, in_tmp: Path) 
     assert result.code == 2
     assert result.err.startswith("flowcatalog: error: out: cannot write:")
     assert (in_tmp / "out").is_dir()
+    meant = run_cli("check", "--output", "reports/")  # a folder meant, none there: no file
+    assert (meant.code, meant.err) == (
+        2,
+        "flowcatalog: error: reports/: cannot write: names a directory (ends with '/')\n",
+    )
+    assert not (in_tmp / "reports").exists()
 
 
 def test_output_into_missing_directory_is_an_input_error(run_cli: RunCli, in_repo: Path) -> None:
