@@ -167,8 +167,12 @@ def links(
             if view is not None:
                 online += f',"figma_node":{_node(view, texts)}'
         ref = "null" if figma is None else _figma(figma, texts)
+        # a link's URL is mostly its own (met once): encoded here, not kept in ``texts``
+        normalised = link.normalised
+        url_text = string(url)
+        normalised_text = url_text if normalised == url else string(normalised)
         append(
-            f'{comma}{{"url":{texts[url]},"normalised":{texts[link.normalised]},'
+            f'{comma}{{"url":{url_text},"normalised":{normalised_text},'
             f'"locations":[{locations}],"figma":{ref},"status":{texts[link.status]}{online}}}'
         )
         comma = ","
