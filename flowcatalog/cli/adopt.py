@@ -280,7 +280,7 @@ def write_failure(
     """Write the report of a run stopped by ``error`` to ``--output`` and every ``--report``
     target (best effort: a target that cannot be written is skipped), so CI widgets and
     upload steps find their files and show why the job failed."""
-    from flowcatalog.cli.reports import stamp
+    from flowcatalog.cli.reports import stamp, write_report
     from flowcatalog.fsio import atomic_write
     from flowcatalog.report import failure_report
     from flowcatalog.reporters import get_reporter
@@ -293,7 +293,7 @@ def write_failure(
     if output is not None:
         jobs.append((fmt, output))
     elif fmt != "text":
-        click.echo(get_reporter(fmt)(report, color=False), nl=False)
+        write_report(get_reporter(fmt)(report, color=False), None, for_people=False)
     for name, path in jobs:
         try:
             atomic_write(path, get_reporter(name)(report, color=False))

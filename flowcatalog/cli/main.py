@@ -20,7 +20,13 @@ from flowcatalog import __version__
 from flowcatalog.cli.adopt import adopt_options, config_options
 from flowcatalog.cli.online import online_options, online_stage, prefetch
 from flowcatalog.cli.paths import display_path, resolve_catalog
-from flowcatalog.cli.reports import CHANGED_OPTION, REPORT_OPTION, SHARD_OPTION
+from flowcatalog.cli.reports import (
+    CHANGED_OPTION,
+    REPORT_OPTION,
+    SHARD_OPTION,
+    warn,
+    write_report,
+)
 from flowcatalog.errors import ExitCode, FlowcatalogError, InputError, UsageError, printable
 from flowcatalog.reporters import COVERAGE_REPORTERS, REPORTERS
 
@@ -57,27 +63,6 @@ class State:
             return False
         isatty = getattr(stream, "isatty", None)
         return bool(isatty and isatty())
-
-
-def _write(text: str, output: str | None, *, color: bool = False, for_people: bool) -> None:
-    """The report to stdout (colour codes kept only when colour was chosen) or to a file
-    (``-`` is stdout). A report for programs (every format but ``text``) goes to stdout in
-    UTF-8, whatever the stream's encoding (JSON, SARIF and the XML formats are UTF-8 by
-    their specs; a Windows console pipe is cp1252); text goes in the stream's encoding, what
-    it cannot hold written as escapes (``errors="backslashreplace"``, set by ``main``)."""
-    if output is None or output == "-":
-        buffer = getattr(sys.stdout, "buffer", None)
-        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
-        if for_people or buffer is None or encoding in ("utf8", "utf_8"):
-            click.echo(text, nl=False, color=color)
-            return
-        sys.stdout.flush()
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
-        return
-    from flowcatalog.fsio import atomic_write
-
-    atomic_write(output, text)
 
 
 def _exit_code(report: Report, *, strict: bool, fail_under: float | None) -> ExitCode:
@@ -128,7 +113,7 @@ def _check_report(
         every_occurrence=every_occurrence,
         page_cache=page_cache[0],
         cache_path=page_cache[1],
-        warn=_warn,
+        warn=warn,
         root_dir=root_dir,
         slug_style=slug_style,
     )
@@ -139,10 +124,6 @@ def _catalog_bytes(path: str | None) -> bytes | None:
     from flowcatalog.fsio import read_bytes
 
     return None if path is None else read_bytes(path)
-
-
-def _warn(message: str) -> None:
-    click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
 
 def _page_cache(values: dict[str, Any]) -> tuple[bool, Path | None]:
@@ -332,7 +313,7 @@ def _configured_check(
             "slug_style": slug_style,
             "page_cache": page_cache[0],
             "cache_path": page_cache[1],
-            "warn": _warn,
+            "warn": warn,
             "meanwhile": prefetch if stage is not None else None,
         },
     )
@@ -365,7 +346,7 @@ def _emit(
 
     color = fmt == "text" and state.use_color(sys.stdout, output)
     report_text = get_reporter(fmt, pretty=pretty)(report, color=color)
-    _write(report_text, output, color=color, for_people=fmt == "text")
+    write_report(report_text, output, color=color, for_people=fmt == "text")
     write_reports(report, targets, pretty=pretty)
 
 
@@ -438,7 +419,7 @@ def coverage(
             click.echo(f"flowcatalog: {part_coverage.line()}", err=True)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     coverage_text = get_coverage_reporter(fmt)(report, color=color)
-    _write(coverage_text, output, color=color, for_people=fmt == "text")
+    write_report(coverage_text, output, color=color, for_people=fmt == "text")
     return _exit_code(report, strict=False, fail_under=fail_under)
 
 
@@ -519,7 +500,7 @@ def merge_command(
     report = read_reports(inputs)
     color = fmt == "text" and state.use_color(sys.stdout, output)
     merged = get_reporter(fmt, pretty=pretty)(report, color=color)
-    _write(merged, output, color=color, for_people=fmt == "text")
+    write_report(merged, output, color=color, for_people=fmt == "text")
     write_reports(report, targets, pretty=pretty)
     return _exit_code(report, strict=strict, fail_under=fail_under)
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
-from flowcatalog.errors import UsageError, printable
+from flowcatalog.cli.reports import warn as warn_line
+from flowcatalog.errors import UsageError
 
 if TYPE_CHECKING:
     from flowcatalog.online.settings import OnlineSettings
@@ -247,7 +248,7 @@ def online_stage(values: dict[str, Any]) -> Callable[[Report, tuple[str, ...]], 
         def warn(message: str) -> None:
             if bar is not None:
                 bar.clear()
-            click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
+            warn_line(message)
 
         parts = open_parts(
             settings,

@@ -1,5 +1,7 @@
 """Command-line glue for where reports go and which part of the work a run does.
 
+- A report goes to a file (atomically) or to stdout (``write_report``); a warning goes to
+  stderr, one line (``warn``).
 - ``--report FORMAT=PATH`` (repeatable): besides the main output, write the same report in
   other formats, each file atomically (a temporary file in the same directory, then
   ``os.replace``), so a CI job gets JUnit, Code Quality and HTML from one run.
@@ -11,13 +13,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
 
-from flowcatalog.errors import UsageError
+from flowcatalog.errors import UsageError, printable
 from flowcatalog.reporters import REPORTERS
 
 if TYPE_CHECKING:
@@ -61,6 +64,34 @@ def parse_targets(values: Sequence[str], *, output: str | None = None) -> tuple[
                 "each report needs a file of its own"
             )
     return tuple(targets)
+
+
+def write_report(text: str, output: str | None, *, color: bool = False, for_people: bool) -> None:
+    """A rendered report to stdout (``output`` None or ``-``; colour codes kept only when
+    colour was chosen) or to the file ``output``, atomically.
+
+    A report for programs (every format but ``text``: ``for_people`` False) goes to stdout in
+    UTF-8, whatever the stream's encoding (JSON, SARIF and the XML formats are UTF-8 by
+    their specs; a Windows console pipe is cp1252); text goes in the stream's encoding, what
+    it cannot hold written as escapes (``errors="backslashreplace"``, set by ``main``)."""
+    if output is not None and output != "-":
+        from flowcatalog.fsio import atomic_write
+
+        atomic_write(output, text)
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+    if for_people or buffer is None or encoding in ("utf8", "utf_8"):
+        click.echo(text, nl=False, color=color)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, what is not printable in it escaped (a path, a name)."""
+    click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
 
 def write_reports(report: Report, targets: Sequence[ReportTarget], *, pretty: bool = False) -> None:

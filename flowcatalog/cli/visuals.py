@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from flowcatalog.cli.online import online_options
-from flowcatalog.errors import ExitCode, UsageError, printable
+from flowcatalog.cli.reports import warn
+from flowcatalog.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from flowcatalog.findings import Finding
@@ -41,10 +42,6 @@ def _fetcher(settings: OnlineSettings) -> ImageFetcher:
             include_private=settings.http.include_private,
         )
     )
-
-
-def _warn(message: str) -> None:
-    click.echo(f"flowcatalog: warning: {printable(message)}", err=True)
 
 
 def _catalog_refs(catalog_path: str, exclude: tuple[str, ...]) -> list[FigmaRef]:
@@ -103,7 +100,7 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
         cache = Cache(
             settings.cache_path or default_path(),
             max_age=settings.max_cache_age,
-            warn=_warn,
+            warn=warn,
         )
     client = FigmaRenderClient(
         FigmaToken(token),
@@ -129,7 +126,7 @@ def snapshot_command(catalog: str | None, online: dict[str, Any]) -> ExitCode:
         if cache is not None:
             cache.close()
     for problem in run.problems:
-        click.echo(f"flowcatalog: warning: {FigmaToken(token).scrub(problem)}", err=True)
+        warn(FigmaToken(token).scrub(problem))
     if not online.get("quiet"):
         where = display_path(str(directory / "figma.json"))
         nodes = len(run.snapshot.nodes)
@@ -272,7 +269,7 @@ def _compare(
             err=True,
         )
     for problem in result.problems:
-        click.echo(f"flowcatalog: warning: {secret.scrub(problem)}", err=True)
+        warn(secret.scrub(problem))
     return list(result.findings), result.changes
 
 

@@ -134,3 +134,12 @@ def test_output_in_an_encoding_that_cannot_hold_the_text(tmp_path: Path) -> None
     assert (data.returncode, data.stderr) == (0, b"")
     found = json.loads(data.stdout.decode("utf-8"))["findings"][0]["message"]
     assert found == "empty list item under 'Ünï 😀'; fill it in or remove it"
+    stopped = subprocess.run(  # the report of a run stopped by an error: UTF-8 as well
+        [*base[:4], "Ünï😀.md", "--no-config", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert stopped.returncode == 2
+    assert json.loads(stopped.stdout.decode("utf-8"))["findings"][0]["path"] == "Ünï😀.md"
