@@ -133,26 +133,15 @@ def links(
     views = context is not None and bool(context.nodes)
     for link in items:
         occurrences = link.occurrences
-        if len(occurrences) == 1:
+        if occurrences:
             first = occurrences[0]
-            where = first.location
-            locations = (
-                f'{{"path":{texts[where.path]},"line":{texts[where.line]},'
-                f'"column":{texts[where.column]},"text":{string(first.text)},'
-                f'"context":{texts[first.context]}}}'
-            )
-        elif occurrences:
-            first = occurrences[0]
-            locations = ",".join([_occurrence(occurrence, texts) for occurrence in occurrences])
-        else:
-            first = None
-            locations = ""
-        if first is not None:
             url = first.url
             figma = first.figma
+            locations = ",".join([_occurrence(occurrence, texts) for occurrence in occurrences])
         else:
             url = link.normalised
             figma = None
+            locations = ""
         online = ""
         if link.status is not None:
             online = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flowcatalog.errors import printable
 from flowcatalog.findings import Finding, Severity
 from flowcatalog.report import Report
@@ -16,11 +18,10 @@ def _paint(text: str, code: str, color: bool) -> str:
 def format_finding(finding: Finding, *, color: bool = False) -> str:
     """One line, whatever the page's file name holds (``errors.printable``)."""
     severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
-    location = finding.location
-    where = str(location)
-    if not location.path.isprintable():
-        where = where.replace(location.path, printable(location.path), 1)
-    return f"{_paint(where, '1', color)}: {severity}: {finding.message} [{finding.rule}]"
+    where = finding.location
+    if not where.path.isprintable():
+        where = replace(where, path=printable(where.path))
+    return f"{_paint(str(where), '1', color)}: {severity}: {finding.message} [{finding.rule}]"
 
 
 def _plural(n: int, word: str) -> str:
